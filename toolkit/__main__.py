@@ -1,0 +1,3 @@
+from toolkit.cli import console_main
+
+console_main()

@@ -1,0 +1,63 @@
+"""The `mlws` command line: one error boundary around the typer app.
+
+Exit status is an API (see toolkit.errors.ExitCode): 0 ok, 1 error, 2 bad input or usage,
+3 changes present, 4 refused.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+# Each module adds its commands to toolkit.cli.app.app when imported.
+COMMAND_MODULES = (
+    "toolkit.cli.definitions",
+)
+
+
+def build_app():
+    import importlib
+
+    from toolkit.cli.app import app
+
+    for module in COMMAND_MODULES:
+        importlib.import_module(module)
+    return app
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command and return its exit code; the only place exceptions become exit codes."""
+    import typer
+    from typer._click.exceptions import ClickException
+
+    from toolkit.cli.render import emit_error, session
+    from toolkit.errors import ExitCode, MlwsError
+
+    command = typer.main.get_command(build_app())
+    try:
+        result = command.main(args=list(argv) if argv is not None else None, prog_name="mlws", standalone_mode=False)
+    except ClickException as exc:  # usage errors: click's own message, exit 2
+        exc.show()
+        return ExitCode.BAD_INPUT if exc.exit_code == 2 else int(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        print("\nmlws: aborted", file=sys.stderr)
+        return 130
+    except MlwsError as exc:
+        if session.debug:
+            import traceback
+
+            traceback.print_exc()
+        emit_error(exc, exc.message, exc.exit_code)
+        return int(exc.exit_code)
+    except Exception as exc:  # a bug or an unexpected failure: one line, trace with --debug
+        if session.debug:
+            import traceback
+
+            traceback.print_exc()
+        emit_error(None, f"unexpected {type(exc).__name__}: {exc} (run again with --debug for the trace)", 1)
+        return ExitCode.ERROR
+    return int(result or 0)
+
+
+def console_main() -> None:
+    sys.exit(main())

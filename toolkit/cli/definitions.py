@@ -1,0 +1,1 @@
+"""Offline commands on definition files (validate, import, edit, normalize, diff)."""

@@ -1,0 +1,106 @@
+"""The one renderer: every command hands its result here, as text or as the JSON envelope.
+
+The envelope (`-o json`) is a contract pinned by tests/test_cli_contract.py:
+
+    {"version": 1, "command": "mlws validate", "ok": true, "exitCode": 0,
+     "result": <command-specific>, "error": null}
+
+On failure `result` is null and `error` is {"type", "message", ...}. Change the shape only
+together with ENVELOPE_VERSION.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from toolkit.errors import ExitCode, MlwsError
+from toolkit.redact import redact
+
+ENVELOPE_VERSION = 1
+
+
+@dataclass
+class Outcome:
+    """What a command produced: a JSON-able `result`, its human rendering, and the exit code."""
+
+    result: Any
+    text: str | None = None
+    exit_code: int = ExitCode.OK
+
+
+@dataclass
+class Session:
+    """How the running command wants output; set by `begin`, read by the error boundary."""
+
+    command: str = "mlws"
+    output: str = "text"
+    debug: bool = False
+
+    @property
+    def json(self) -> bool:
+        return self.output == "json"
+
+
+session = Session()
+
+
+def begin(command: str, output: str, debug: bool) -> Session:
+    session.command, session.output, session.debug = command, output, debug
+    return session
+
+
+def envelope(result: Any, exit_code: int, error: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "version": ENVELOPE_VERSION,
+        "command": session.command,
+        "ok": error is None,
+        "exitCode": int(exit_code),
+        "result": None if error is not None else result,
+        "error": error,
+    }
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+
+
+def emit(outcome: Outcome) -> int:
+    """Print the outcome in the session's format and return its exit code."""
+    if session.json:
+        print(_dump(envelope(outcome.result, outcome.exit_code)), file=sys.stdout)
+    elif session.output == "yaml":
+        import yaml
+
+        print(yaml.safe_dump(outcome.result, sort_keys=False, allow_unicode=True), end="", file=sys.stdout)
+    elif outcome.text is not None:
+        print(outcome.text, file=sys.stdout)
+    else:
+        print(_dump(outcome.result), file=sys.stdout)
+    return int(outcome.exit_code)
+
+
+def emit_error(error: MlwsError | None, message: str, exit_code: int) -> None:
+    """Report a failure: the envelope on stdout with -o json, else one line (plus problems) on stderr."""
+    if session.json:
+        body = error.to_json() if error is not None else {"type": "Error", "message": message}
+        print(redact(_dump(envelope(None, exit_code, body))), file=sys.stdout)
+        return
+    print(f"mlws: error: {redact(message)}", file=sys.stderr)
+    if error is not None:
+        for problem in error.problems:
+            print(f"  - {redact(str(problem))}", file=sys.stderr)
+
+
+def progress() -> Callable[[str], None]:
+    """A progress callback for long waits: a status line on a terminal, silent otherwise."""
+    if session.json or not sys.stderr.isatty():
+        return lambda _message: None
+
+    def show(message: str) -> None:
+        print(f"\r\x1b[2K{message}", end="", file=sys.stderr, flush=True)
+
+    return show
