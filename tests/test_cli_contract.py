@@ -1,0 +1,88 @@
+"""The contract every command keeps: help with an example, the JSON envelope, lean start-up."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import typer
+
+from toolkit.cli import build_app
+
+ENVELOPE_KEYS = {"version", "command", "ok", "exitCode", "result", "error"}
+SAMPLE = "definitions/dev/housing-predict.json"
+
+
+def _command_paths(group, prefix=()):
+    for name, command in sorted(group.commands.items()):
+        path = (*prefix, name)
+        if hasattr(command, "commands"):
+            yield from _command_paths(command, path)
+        else:
+            yield path
+
+
+COMMANDS = list(_command_paths(typer.main.get_command(build_app())))
+
+
+def test_the_command_set_is_not_empty():
+    assert len(COMMANDS) >= 5, COMMANDS
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
+def test_every_command_has_help_with_an_example(mlws, path):
+    run = mlws(*path, "--help")
+    assert run.exit_code == 0, run.stderr
+    assert "Example" in run.stdout, f"`mlws {' '.join(path)} --help` shows no example"
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
+def test_every_command_takes_output_json_and_debug(mlws, path):
+    run = mlws(*path, "--help")
+    assert "--output" in run.stdout and "--debug" in run.stdout, f"mlws {' '.join(path)}"
+
+
+def test_envelope_on_success(mlws):
+    run = mlws("validate", SAMPLE, "-o", "json")
+    assert run.exit_code == 0, run.stdout + run.stderr
+    body = run.json()
+    assert set(body) == ENVELOPE_KEYS
+    assert body["version"] == 1
+    assert body["command"] == "mlws validate"
+    assert body["ok"] is True and body["exitCode"] == 0 and body["error"] is None
+    assert body["result"] is not None
+
+
+def test_envelope_on_failure(mlws, tmp_path):
+    run = mlws("validate", str(tmp_path / "missing.json"), "-o", "json")
+    assert run.exit_code == 2
+    body = run.json()
+    assert set(body) == ENVELOPE_KEYS
+    assert body["ok"] is False and body["exitCode"] == 2 and body["result"] is None
+    assert {"type", "message"} <= set(body["error"])
+    assert "missing.json" in body["error"]["message"]
+
+
+def test_usage_error_exits_2(mlws):
+    run = mlws("validate", "--no-such-flag")
+    assert run.exit_code == 2
+    assert "no-such-flag" in run.stderr
+
+
+def _imported_modules(*args: str) -> set[str]:
+    code = (
+        "import sys, json\n"
+        "from toolkit.cli import main\n"
+        f"main({list(args)!r})\n"
+        "print('\\n' + json.dumps(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return set(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+@pytest.mark.parametrize("args", [("--help",), ("validate", SAMPLE)], ids=["help", "validate"])
+def test_start_up_and_offline_commands_do_not_import_azure_or_rich(args):
+    modules = _imported_modules(*args)
+    assert not {m for m in modules if m.startswith(("azure", "rich"))}
