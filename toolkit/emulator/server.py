@@ -1,0 +1,295 @@
+"""The emulator's HTTP server: ARM provider + runtime on one loopback port, state in SQLite.
+
+Why the standard library's ThreadingHTTPServer: no dependency; it starts in milliseconds inside a
+test process; one daemon thread per connection holds concurrent HTTP/1.1 keep-alive clients well on
+2 cores (requests are short and SQLite work is microseconds); and it gives direct access to each
+socket, so fault injection can drop a connection without answering. Accepted sockets get
+TCP_NODELAY (small JSON answers must not wait for Nagle) and the listen backlog is large.
+
+Loopback only: a host that is not a loopback address is refused.
+
+Injected 500/503 answers and dropped connections hit every route (ARM and runtime) except the
+admin endpoints below; failed and slow operations apply to ARM long-running operations.
+
+Admin endpoints (no token, never faulted, not throttled):
+    GET  /_emulator/health    -> {"status": "ok", "url": ...}
+    GET  /_emulator/faults    -> {"errorRate", "dropRate", "failRate", "opSeconds", "jobSeconds", "seed"}
+    PUT  /_emulator/faults    body: any of those keys; changes them now (a seed restarts the generator)
+    GET  /_emulator/throttle  -> {"reads", "writes", "windowSeconds"}  (null budget = not enforced)
+    PUT  /_emulator/throttle  body: any of those keys; also starts a fresh window
+
+Use in-process:
+    with Emulator(EmulatorConfig(db=tmp_path / "state.db")) as emulator:
+        emulator.url  # http://127.0.0.1:PORT; MLWS_ARM_ENDPOINT for mlws
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import logging
+import signal
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from toolkit.emulator import arm, plans
+from toolkit.emulator.faults import Faults, FaultSettings, Throttle, ThrottleSettings
+from toolkit.emulator.router import CaseInsensitiveDict, EmulatorContext, HttpError, Request, Response, Router
+from toolkit.emulator.store import Store
+from toolkit.errors import BadInput
+
+log = logging.getLogger("toolkit.emulator")
+ADMIN_PREFIX = "/_emulator/"
+
+
+@dataclass
+class EmulatorConfig:
+    host: str = "127.0.0.1"
+    port: int = 0  # 0 = a free port, chosen at start
+    db: Path | str = ":memory:"  # a file keeps the state across restarts
+    op_seconds: float = 0.2  # how long long-running operations stay Provisioning
+    job_seconds: float = 0.2  # how long a started BES job runs
+    token: str | None = None  # the one bearer token accepted; None = any non-empty token
+    read_budget: int | None = None  # ARM reads per subscription per window; None = not enforced
+    write_budget: int | None = None
+    throttle_window: float = 3600.0
+    error_rate: float = 0.0  # fraction of requests answered 500/503
+    drop_rate: float = 0.0  # fraction of connections dropped without an answer
+    fail_rate: float = 0.0  # fraction of long-running operations that end Failed
+    seed: int | None = None  # makes the injected faults repeatable
+    page_size: int = 10  # items per page of list operations
+
+
+def check_loopback(host: str) -> None:
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise BadInput(
+            f"refusing to listen on {host!r}: the emulator serves loopback only (use 127.0.0.1, ::1 or localhost)"
+        )
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 512
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], app: Emulator) -> None:
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        super().__init__(address, handler)
+        self.app = app
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+    timeout = 300  # an idle keep-alive connection is closed after this many seconds
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with self.server.connections_lock:
+            self.server.connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.server.connections_lock:
+            self.server.connections.discard(self.connection)
+        super().finish()
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's signature
+        log.debug("%s " + format, self.address_string(), *args)
+
+    def handle_any(self) -> None:
+        parts = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        request = Request(
+            method=self.command,
+            path=parts.path,
+            query=CaseInsensitiveDict(parse_qsl(parts.query, keep_blank_values=True)),
+            headers=CaseInsensitiveDict(self.headers.items()),
+            body=self.rfile.read(length) if length else b"",
+        )
+        response = self.server.app.respond(request)
+        if response is None:  # injected fault: drop the connection without answering
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        payload = response.payload()
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_PUT = do_PATCH = do_POST = do_DELETE = handle_any
+
+
+class Emulator:
+    """The local Microsoft.MachineLearning provider; `start()` serves it from a background thread."""
+
+    def __init__(self, config: EmulatorConfig | None = None) -> None:
+        self.config = config or EmulatorConfig()
+        check_loopback(self.config.host)
+        if self.config.page_size < 1:
+            raise BadInput(f"page size must be at least 1, got {self.config.page_size}")
+        try:
+            self.faults = Faults(
+                FaultSettings(
+                    error_rate=self.config.error_rate,
+                    drop_rate=self.config.drop_rate,
+                    fail_rate=self.config.fail_rate,
+                    op_seconds=self.config.op_seconds,
+                    job_seconds=self.config.job_seconds,
+                    seed=self.config.seed,
+                )
+            )
+        except ValueError as exc:
+            raise BadInput(f"emulator fault settings: {exc}") from None
+        self.throttle = Throttle(
+            ThrottleSettings(self.config.read_budget, self.config.write_budget, self.config.throttle_window)
+        )
+        self.router = Router()
+        self.url = ""
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self.store: Store | None = None
+
+    def start(self) -> Emulator:
+        try:
+            self._server = _Server((self.config.host, self.config.port), _Handler, self)
+        except OSError as exc:
+            raise BadInput(f"cannot listen on {self.config.host}:{self.config.port}: {exc.strerror or exc}") from None
+        host, port = self._server.server_address[:2]
+        self.url = f"http://[{host}]:{port}" if ":" in host else f"http://{self.config.host}:{port}"
+        if str(self.config.db) != ":memory:":
+            Path(self.config.db).parent.mkdir(parents=True, exist_ok=True)
+        self.store = Store(self.config.db)
+        context = EmulatorContext(store=self.store, config=self.config, faults=self.faults, base_url=self.url)
+        self._register(context)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+        return self
+
+    def _register(self, context: EmulatorContext) -> None:
+        from toolkit.emulator import runtime
+
+        router = self.router
+        router.add("GET", "/_emulator/health", lambda request: Response(200, {"status": "ok", "url": self.url}))
+        router.add("GET", "/_emulator/faults", lambda request: Response(200, self.faults.to_json()))
+        router.add("PUT", "/_emulator/faults", self._set_faults)
+        router.add("GET", "/_emulator/throttle", lambda request: Response(200, self.throttle.to_json()))
+        router.add("PUT", "/_emulator/throttle", self._set_throttle)
+        arm.register(router, context, plans.register(router, context))
+        runtime.register(router, context)
+
+    def _set_faults(self, request: Request) -> Response:
+        self.faults.update(arm.json_object(request))
+        return Response(200, self.faults.to_json())
+
+    def _set_throttle(self, request: Request) -> Response:
+        self.throttle.update(arm.json_object(request))
+        return Response(200, self.throttle.to_json())
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        with self._server.connections_lock:
+            for connection in list(self._server.connections):
+                with contextlib.suppress(OSError):  # already closed by the client
+                    connection.shutdown(socket.SHUT_RDWR)
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = None
+        if self.store is not None:
+            self.store.close()
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # -- one request ---------------------------------------------------------------------------------
+
+    def respond(self, request: Request) -> Response | None:
+        """The answer to one request, or None to drop the connection (an injected fault)."""
+        headers = {
+            "x-ms-request-id": str(uuid.uuid4()),
+            "x-ms-correlation-request-id": request.headers.get("x-ms-correlation-request-id")
+            or request.headers.get("x-ms-client-request-id")
+            or str(uuid.uuid4()),
+        }
+        try:
+            if not request.path.startswith(ADMIN_PREFIX):
+                fault = self.faults.request_fault()
+                if fault == "drop":
+                    return None
+                if fault is not None:
+                    raise injected_error(int(fault))
+            route = self.router.match(request)
+            if route.arm:
+                self._authorise(request)
+                if "subscription" in request.params:
+                    headers.update(self.throttle.spend(request.params["subscription"], write=request.method != "GET"))
+            response = route.handler(request)
+        except HttpError as error:
+            response = error.response()
+        except Exception:  # a bug: answer like ARM and keep serving; the trace goes to the log
+            log.exception("emulator error on %s %s", request.method, request.path)
+            response = HttpError(500, "InternalServerError", "The emulator failed to handle the request.").response()
+        for name, value in {
+            **headers,
+            "Content-Type": "application/json; charset=utf-8",
+            "Cache-Control": "no-cache",
+            "Pragma": "no-cache",
+            "Expires": "-1",
+        }.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    def _authorise(self, request: Request) -> None:
+        token = request.bearer_token()
+        if not token:
+            raise HttpError(
+                401,
+                "AuthenticationFailed",
+                "Authentication failed. The 'Authorization' header is missing or empty.",
+                headers={"WWW-Authenticate": 'Bearer authorization_uri="", error="invalid_token"'},
+            )
+        if self.config.token is not None and token != self.config.token:
+            raise HttpError(401, "InvalidAuthenticationToken", "The access token is invalid.")
+
+
+def injected_error(status: int) -> HttpError:
+    if status == 503:
+        return HttpError(503, "ServiceUnavailable", "The service is temporarily unavailable (injected fault).",
+                         headers={"Retry-After": "1"})  # fmt: skip
+    return HttpError(500, "InternalServerError", "The server encountered an internal error (injected fault).")
+
+
+def serve_foreground(config: EmulatorConfig, on_ready: Callable[[Emulator], None]) -> None:
+    """Run the emulator in the foreground until SIGINT or SIGTERM; `on_ready` is told where it listens."""
+    stopping = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stopping.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with Emulator(config) as emulator:
+            on_ready(emulator)
+            stopping.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
