@@ -15,6 +15,8 @@ import pytest
 
 from toolkit.cli import main
 
+pytest_plugins = ["tests.fixtures.emulator", "tests.fixtures.azurite"]
+
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE = Path(os.environ.get("MLWS_REFERENCE", REPO.parent / "shared" / "reference"))
 

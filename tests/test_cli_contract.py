@@ -55,14 +55,31 @@ def test_envelope_on_success(mlws):
     assert body["result"] is not None
 
 
-def test_envelope_on_failure(mlws, tmp_path):
+def test_envelope_of_a_report_that_fails_keeps_the_report(mlws, tmp_path):
     run = mlws("validate", str(tmp_path / "missing.json"), "-o", "json")
+    assert run.exit_code == 2
+    body = run.json()
+    assert set(body) == ENVELOPE_KEYS
+    assert body["ok"] is False and body["exitCode"] == 2 and body["error"] is None
+    assert "missing.json" in json.dumps(body["result"])
+
+
+def test_envelope_on_error(mlws, tmp_path):
+    run = mlws("import", str(tmp_path / "missing.json"), "-o", "json")
     assert run.exit_code == 2
     body = run.json()
     assert set(body) == ENVELOPE_KEYS
     assert body["ok"] is False and body["exitCode"] == 2 and body["result"] is None
     assert {"type", "message"} <= set(body["error"])
     assert "missing.json" in body["error"]["message"]
+
+
+def test_changes_present_is_ok_with_exit_3(mlws, tmp_path):
+    edited = tmp_path / "predict.json"
+    edited.write_text(open(SAMPLE).read().replace("housing-v0.ilearner", "housing-v9.ilearner"))
+    run = mlws("diff", SAMPLE, str(edited), "--exit-code", "-o", "json")
+    body = run.json()
+    assert run.exit_code == 3 and body["exitCode"] == 3 and body["ok"] is True
 
 
 def test_usage_error_exits_2(mlws):

@@ -12,6 +12,10 @@ from collections.abc import Sequence
 # Each module adds its commands to toolkit.cli.app.app when imported.
 COMMAND_MODULES = (
     "toolkit.cli.definitions",
+    "toolkit.cli.emulator",
+    "toolkit.cli.service",
+    "toolkit.cli.retrain",
+    "toolkit.cli.plans",
 )
 
 

@@ -5,8 +5,10 @@ The envelope (`-o json`) is a contract pinned by tests/test_cli_contract.py:
     {"version": 1, "command": "mlws validate", "ok": true, "exitCode": 0,
      "result": <command-specific>, "error": null}
 
-On failure `result` is null and `error` is {"type", "message", ...}. Change the shape only
-together with ENVELOPE_VERSION.
+`ok` is true when the exit code is 0 or 3 (3: changes present is an answer, not a failure).
+A command that reports on its input (validate) keeps its `result` when it exits 2; an error
+raised before any result leaves `result` null and fills `error` with {"type", "message", ...}.
+Change the shape only together with ENVELOPE_VERSION.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ def envelope(result: Any, exit_code: int, error: dict[str, Any] | None = None) -
     return {
         "version": ENVELOPE_VERSION,
         "command": session.command,
-        "ok": error is None,
+        "ok": error is None and exit_code in (ExitCode.OK, ExitCode.CHANGES),
         "exitCode": int(exit_code),
         "result": None if error is not None else result,
         "error": error,

@@ -1,11 +1,541 @@
 """The emulator's runtime endpoints: Batch Execution (BES) and Request-Response (RRS).
 
-Routes live under a web service's runtime base,
-`/subscriptions/{subscription without dashes}/services/{service id}`.
+Routes live under a web service's runtime base (its swaggerLocation without /swagger.json),
+`/subscriptions/{subscription without dashes}/services/{service id}`, and are authorised with
+one of the service's keys (`Authorization: Bearer <key>`):
+
+    POST   {base}/jobs?api-version=2.0           submit; answers the job id as a JSON string
+    POST   {base}/jobs/{id}/start?api-version=2.0
+    GET    {base}/jobs/{id}?api-version=2.0      StatusCode, Results (fresh read-only SAS each time), Details
+    GET    {base}/jobs?api-version=2.0           every job of the service
+    DELETE {base}/jobs/{id}?api-version=2.0      cancels a job that has not ended, else deletes it
+    POST   {base}/execute?api-version=2.0[&format=swagger]   score rows (RRS)
+
+A training service (one whose output is fed by a "Train Model" module) trains for real: least
+squares on its CSV input (toolkit.emulator.training), writing an `.ilearner` model and an
+evaluation CSV. A predictive service (one with a "... [trained model]" asset) scores with the
+model its asset's `locationInfo.uri` names, read with the service's `storageAccount`; a BES job on
+it scores a CSV in batch. Jobs live in the emulator's SQLite store; a started job stays Running
+for `faults.job_seconds` (PUT /_emulator/faults {"jobSeconds": 2} changes it), then does its work
+on a timer thread, or on the first read after that (so a restarted emulator still finishes it).
+ Errors use the envelope and codes of the Studio (classic) runtime:
+{"error": {"code": <class>, "message", "details": [{"code", "message"}]}}.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import threading
+import time
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
-def register(router, context) -> None:
+from toolkit.classic import storage
+from toolkit.emulator import training
+from toolkit.emulator.router import HttpError, Request, Response
+from toolkit.errors import MlwsError
+
+if TYPE_CHECKING:
+    from toolkit.emulator.router import EmulatorContext, Router
+    from toolkit.emulator.store import StoredService
+
+BASE = "/subscriptions/{subscription}/services/{service_id}"
+SAS_LIFETIME = timedelta(hours=1)
+DATASET_EXTENSIONS = (".csv", ".tsv", ".arff")
+MODEL_EXTENSION = ".ilearner"
+LABEL_PARAMETER = "Label column"
+SCORED_COLUMN = "Scored Labels"
+
+NOT_STARTED, RUNNING, FAILED, CANCELLED, FINISHED = "NotStarted", "Running", "Failed", "Cancelled", "Finished"
+ENDED = (FAILED, CANCELLED, FINISHED)
+
+JOBS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS bes_jobs (
+    runtime_sub TEXT NOT NULL, service_id TEXT NOT NULL, job_id TEXT NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (runtime_sub, service_id, job_id)
+)
+"""
+
+# The documented error classes: (HTTP status, class message).
+_CLASSES = {
+    "BadArgument": (400, "Invalid argument provided."),
+    "BadUserArgument": (400, "Invalid user argument provided."),
+    "InvalidOperation": (400, "The request is invalid in this context."),
+    "WebServicePackageError": (400, "Invalid web service package."),
+    "Unauthorized": (401, "Unauthorized access."),
+    "NotFound": (404, "Resource not found."),
+}
+
+
+def runtime_error(error_class: str, code: str, message: str) -> HttpError:
+    status, class_message = _CLASSES[error_class]
+    return HttpError(status, error_class, class_message, details=[{"code": code, "message": message}])
+
+
+def register(router: Router, context: EmulatorContext) -> None:
     """Add the BES and RRS routes to the emulator's router; `context` gives the store and settings."""
+    runtime = Runtime(context)
+    router.add("POST", BASE + "/jobs", runtime.submit)
+    router.add("GET", BASE + "/jobs", runtime.list_jobs)
+    router.add("GET", BASE + "/jobs/{job_id}", runtime.job_status)
+    router.add("POST", BASE + "/jobs/{job_id}/start", runtime.start)
+    router.add("DELETE", BASE + "/jobs/{job_id}", runtime.delete)
+    router.add("POST", BASE + "/execute", runtime.execute)
+
+
+def field(mapping: Any, name: Any, default: Any = None) -> Any:
+    """Case-insensitive lookup: stored definitions keep the spelling sent (the cmdlets send PascalCase)."""
+    if not isinstance(mapping, Mapping) or not isinstance(name, str):
+        return default
+    if name in mapping:
+        return mapping[name]
+    lowered = name.lower()
+    return next((value for key, value in mapping.items() if str(key).lower() == lowered), default)
+
+
+class Runtime:
+    def __init__(self, context: EmulatorContext) -> None:
+        self.context = context
+        self._job_locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+        self._models: dict[str, tuple[str, training.LinearModel]] = {}  # uri -> (etag, model)
+        with context.store.transaction() as db:
+            db.execute(JOBS_SCHEMA)
+
+    # -- authorisation and storage of jobs ----------------------------------------------------------
+
+    def _service(self, request: Request) -> StoredService:
+        subscription, service_id = request.params["subscription"], request.params["service_id"]
+        service = self.context.store.find_runtime_service(subscription, service_id)
+        if service is None:
+            raise runtime_error("NotFound", "WebServiceNotFound", f"Web service {service_id} was not found.")
+        keys = field(service.properties, "keys") or {}
+        valid = {field(keys, "primary"), field(keys, "secondary")} - {None, ""}
+        if request.bearer_token() not in valid:
+            raise runtime_error("Unauthorized", "ScoreRequestUnauthorized", "Invalid credentials provided.")
+        return service
+
+    def _load_job(self, service: StoredService, job_id: str) -> dict[str, Any]:
+        with self.context.store.transaction() as db:
+            row = db.execute(
+                "SELECT doc FROM bes_jobs WHERE runtime_sub=? AND service_id=? AND job_id=?",
+                (service.runtime_subscription, service.service_id, job_id.lower()),
+            ).fetchone()
+        if row is None:
+            raise runtime_error("NotFound", "JobNotFound", f"Job {job_id} was not found for this web service.")
+        return json.loads(row[0])
+
+    def _save_job(self, service: StoredService, job: dict[str, Any]) -> None:
+        with self.context.store.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO bes_jobs VALUES (?, ?, ?, ?)",
+                (service.runtime_subscription, service.service_id, job["id"], json.dumps(job)),
+            )
+
+    def _job_lock(self, job_id: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._job_locks.setdefault(job_id, threading.Lock())
+
+    # -- BES -----------------------------------------------------------------------------------------
+
+    def submit(self, request: Request) -> Response:
+        service = self._service(request)
+        body = request.json()
+        if not isinstance(body, dict):
+            raise runtime_error("BadArgument", "RequestBodyInvalid", "The request body must be a JSON object.")
+        plan = _plan_job(service, body)
+        job = {
+            "id": uuid.uuid4().hex,
+            "status": NOT_STARTED,
+            "createdAt": _now(),
+            "startedAt": None,
+            "endedAt": None,
+            "runAfter": None,
+            "details": None,
+            **plan,
+        }
+        self._save_job(service, job)
+        return Response(200, job["id"])
+
+    def start(self, request: Request) -> Response:
+        service = self._service(request)
+        job_id = request.params["job_id"].lower()
+        seconds = self.context.faults.job_seconds
+        with self._job_lock(job_id), self.context.store.transaction():
+            job = self._load_job(service, job_id)
+            if job["status"] != NOT_STARTED:
+                raise runtime_error(
+                    "InvalidOperation",
+                    "CannotStartJob",
+                    f"The job cannot be started because it is in {job['status']} state.",
+                )
+            job.update(status=RUNNING, startedAt=_now(), runAfter=time.time() + seconds)
+            self._save_job(service, job)
+        timer = threading.Timer(seconds, self._run, args=(service, job_id))
+        timer.daemon = True
+        timer.start()
+        return Response(200)
+
+    def job_status(self, request: Request) -> Response:
+        service = self._service(request)
+        job = self._current(service, request.params["job_id"])
+        return Response(200, self._status_body(job))
+
+    def list_jobs(self, request: Request) -> Response:
+        service = self._service(request)
+        with self.context.store.transaction() as db:
+            rows = db.execute(
+                "SELECT job_id FROM bes_jobs WHERE runtime_sub=? AND service_id=?",
+                (service.runtime_subscription, service.service_id),
+            ).fetchall()
+        jobs = sorted((self._current(service, job_id) for (job_id,) in rows), key=lambda job: job["createdAt"])
+        return Response(200, [{"Id": job["id"], **_timestamps(job), "StatusCode": job["status"]} for job in jobs])
+
+    def delete(self, request: Request) -> Response:
+        service = self._service(request)
+        job_id = request.params["job_id"].lower()
+        with self._job_lock(job_id), self.context.store.transaction() as db:
+            job = self._load_job(service, job_id)
+            if job["status"] in ENDED:
+                db.execute(
+                    "DELETE FROM bes_jobs WHERE runtime_sub=? AND service_id=? AND job_id=?",
+                    (service.runtime_subscription, service.service_id, job_id),
+                )
+            else:
+                job.update(status=CANCELLED, endedAt=_now(), details="The job was cancelled.")
+                self._save_job(service, job)
+        return Response(200)
+
+    def _current(self, service: StoredService, job_id: str) -> dict[str, Any]:
+        """The job as of now: a Running job past its time is run here if its timer has not yet."""
+        job = self._load_job(service, job_id)
+        if job["status"] == RUNNING and time.time() >= job["runAfter"]:
+            self._run(service, job["id"])
+            job = self._load_job(service, job_id)
+        return job
+
+    def _run(self, service: StoredService, job_id: str) -> None:
+        """Do the job's work once (timer and readers race here; the lock and the status decide)."""
+        with self._job_lock(job_id):
+            try:
+                job = self._load_job(service, job_id)
+            except HttpError:
+                return  # deleted meanwhile
+            if job["status"] != RUNNING:
+                return
+            try:
+                self._work(service, job)
+                outcome = {"status": FINISHED, "details": None}
+            except (training.TrainingError, training.ScoringError, MlwsError, ValueError) as exc:
+                outcome = {"status": FAILED, "details": _job_failure(exc)}
+            with self.context.store.transaction():
+                latest = self._load_job(service, job_id)
+                if latest["status"] == RUNNING:  # a cancel that came in meanwhile wins
+                    latest.update(endedAt=_now(), **outcome)
+                    self._save_job(service, latest)
+
+    def _work(self, service: StoredService, job: dict[str, Any]) -> None:
+        (input_name, input_ref), *_ = job["inputs"].items()
+        location = input_ref["RelativeLocation"]
+        data, _etag = storage.download(_account(input_ref), location)
+        outputs = job["outputs"]
+        if job["kind"] == "training":
+            label = field(job["globalParameters"], LABEL_PARAMETER) or _parameter_default(service, LABEL_PARAMETER)
+            model, evaluation = training.train(data, location, str(label))
+            for ref in outputs.values():
+                content = model.to_bytes() if ref["model"] else evaluation
+                storage.upload(_account(ref), ref["RelativeLocation"], content)
+        else:
+            columns, rows = training.read_table(data, location)
+            records = [dict(zip(columns, row, strict=True)) for row in rows]
+            scores = self._model(service).predict(records)
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, lineterminator="\n")
+            writer.writerow([*columns, SCORED_COLUMN])
+            writer.writerows([*row, repr(score)] for row, score in zip(rows, scores, strict=True))
+            for ref in outputs.values():
+                storage.upload(_account(ref), ref["RelativeLocation"], buffer.getvalue().encode("utf-8"))
+
+    def _status_body(self, job: dict[str, Any]) -> dict[str, Any]:
+        results = None
+        if job["status"] == FINISHED:
+            results = {}
+            for name, ref in job["outputs"].items():
+                account = _account(ref)
+                results[name] = {
+                    "ConnectionString": None,
+                    "RelativeLocation": ref["RelativeLocation"].lstrip("/"),
+                    "BaseLocation": account.base_location,
+                    "SasBlobToken": storage.read_sas(account, ref["RelativeLocation"], SAS_LIFETIME),
+                }
+        return {"StatusCode": job["status"], "Results": results, "Details": job["details"], **_timestamps(job)}
+
+    # -- RRS -----------------------------------------------------------------------------------------
+
+    def execute(self, request: Request) -> Response:
+        service = self._service(request)
+        swagger = request.query.get("format", "").lower() == "swagger"
+        body = request.json()
+        input_names = _names(service, "input")
+        output_names = _names(service, "output") or ["output1"]
+        inputs = field(body, "Inputs")
+        if not isinstance(inputs, Mapping) or not inputs:
+            raise runtime_error("BadArgument", "RequestBodyInvalid", "The request body needs an 'Inputs' object.")
+        name, table = next(iter(inputs.items()))
+        if input_names and name not in input_names:
+            raise runtime_error(
+                "BadUserArgument",
+                "InputMismatchError",
+                f"Input {name!r} is not an input of this service: {input_names}.",
+            )
+        columns, rows = _rows(table)
+        try:
+            scores = self._model(service).predict([dict(zip(columns, row, strict=True)) for row in rows])
+        except training.ScoringError as exc:
+            raise runtime_error("BadUserArgument", "InputParseError", str(exc)) from None
+        out_columns = [*columns, SCORED_COLUMN]
+        if swagger:
+            scored = [
+                {**dict(zip(columns, row, strict=True)), SCORED_COLUMN: score}
+                for row, score in zip(rows, scores, strict=True)
+            ]
+            return Response(200, {"Results": {output_names[0]: scored}})
+        value = {
+            "ColumnNames": out_columns,
+            "ColumnTypes": [*(_column_type(service, name, column) for column in columns), "Double"],
+            "Values": [[*(str(cell) for cell in row), repr(score)] for row, score in zip(rows, scores, strict=True)],
+        }
+        return Response(200, {"Results": {output_names[0]: {"type": "table", "value": value}}})
+
+    def _model(self, service: StoredService) -> training.LinearModel:
+        """The model the service's trained-model asset names; cached by URI and blob etag."""
+        uri = _trained_model_uri(service)
+        shown = uri.split("?", 1)[0]
+        account_info = field(service.properties, "storageAccount") or {}
+        try:
+            account, location = storage.account_for_url(
+                shown, field(account_info, "name") or "", field(account_info, "key") or None
+            )
+            etag = storage.etag(account, location)
+            cached = self._models.get(uri)
+            if cached is not None and cached[0] == etag:
+                return cached[1]
+            data, etag = storage.download(account, location)
+            model = training.LinearModel.from_bytes(data)
+        except storage.BlobNotFound:
+            raise runtime_error(
+                "NotFound", "ModelPackageNotFound", f"The trained model {shown} was not found."
+            ) from None
+        except (MlwsError, ValueError) as exc:
+            raise runtime_error(
+                "WebServicePackageError", "ModelPackageInvalid", f"The trained model {shown} cannot be read: {exc}"
+            ) from None
+        self._models[uri] = (etag, model)
+        return model
+
+
+# -- planning a job from the request and the service definition --------------------------------------
+
+
+def _plan_job(service: StoredService, body: dict[str, Any]) -> dict[str, Any]:
+    """Validate a BatchExecutionRequest against the service; the job's inputs, outputs and kind."""
+    properties = service.properties
+    input_names, output_names = _names(service, "input"), _names(service, "output")
+    model_outputs = _model_outputs(properties)
+    kind = "training" if model_outputs else "scoring"
+    if kind == "scoring":
+        _trained_model_uri(service)  # a scoring job needs the model asset
+
+    inputs = field(body, "Inputs") or {}
+    if field(body, "Input") is not None:
+        if inputs:
+            raise runtime_error("BadArgument", "DuplicateInputInBatchCall", "Use either 'Input' or 'Inputs', not both.")
+        inputs = {input_names[0] if input_names else "input1": field(body, "Input")}
+    outputs = field(body, "Outputs") or {}
+    parameters = field(body, "GlobalParameters") or {}
+    for part, value in (("Inputs", inputs), ("Outputs", outputs), ("GlobalParameters", parameters)):
+        if not isinstance(value, Mapping):
+            raise runtime_error("BadArgument", "RequestBodyInvalid", f"'{part}' must be a JSON object.")
+
+    missing = [name for name in input_names if name not in inputs]
+    if missing or not inputs:
+        raise runtime_error(
+            "BadArgument",
+            "BatchJobInputsNotSpecified",
+            f"These required inputs were not given: {missing or ['input1']}.",
+        )
+    extra = [name for name in inputs if name not in input_names]
+    if extra:
+        raise runtime_error(
+            "BadArgument",
+            "BatchJobInputsTooManySpecified",
+            f"Unknown inputs {extra}; this service accepts {input_names}.",
+        )
+    unknown = [name for name in outputs if name not in output_names]
+    if unknown:
+        raise runtime_error(
+            "BadArgument", "InvalidOutputOverrideName", f"Unknown outputs {unknown}; this service has {output_names}."
+        )
+
+    checked_inputs = {name: _blob_reference(name, ref) for name, ref in inputs.items()}
+    for name, ref in checked_inputs.items():
+        _check_extension(name, ref["RelativeLocation"], DATASET_EXTENSIONS)
+    first_input = next(iter(checked_inputs.values()))
+    checked_outputs = {}
+    for name in output_names:
+        is_model = name in model_outputs
+        ref = (
+            _blob_reference(name, outputs[name])
+            if name in outputs
+            else {**first_input, "RelativeLocation": _default_output(first_input, name, is_model)}
+        )
+        _check_extension(name, ref["RelativeLocation"], (MODEL_EXTENSION,) if is_model else DATASET_EXTENSIONS)
+        checked_outputs[name] = {**ref, "model": is_model}
+    if kind == "training":
+        label = field(parameters, LABEL_PARAMETER) or _parameter_default(service, LABEL_PARAMETER)
+        if not label:
+            raise runtime_error(
+                "BadArgument",
+                "MissingRequiredGlobalParameters",
+                f"The global parameter {LABEL_PARAMETER!r} is required.",
+            )
+    # Storage is asked last: a request that is wrong in itself fails without touching it.
+    for name, ref in checked_inputs.items():
+        try:
+            storage.etag(_account(ref), ref["RelativeLocation"])
+        except MlwsError as exc:
+            raise runtime_error(
+                "BadArgument",
+                "BlobNotFound",
+                f"Cannot read input {name!r} from blob {ref['RelativeLocation']}: {exc.message}",
+            ) from None
+
+    return {"kind": kind, "inputs": checked_inputs, "outputs": checked_outputs, "globalParameters": dict(parameters)}
+
+
+def _blob_reference(name: str, ref: Any) -> dict[str, Any]:
+    """A BES blob reference: ConnectionString + RelativeLocation, or BaseLocation + SasBlobToken + RelativeLocation."""
+    if not isinstance(ref, Mapping) or not isinstance(field(ref, "RelativeLocation"), str):
+        raise runtime_error("BadArgument", "RequestBodyInvalid", f"{name!r} needs a RelativeLocation.")
+    reference = {"RelativeLocation": field(ref, "RelativeLocation")}
+    if field(ref, "ConnectionString"):
+        reference["ConnectionString"] = field(ref, "ConnectionString")
+    elif field(ref, "BaseLocation") and field(ref, "SasBlobToken"):
+        reference.update(BaseLocation=field(ref, "BaseLocation"), SasBlobToken=field(ref, "SasBlobToken"))
+    else:
+        raise runtime_error(
+            "BadArgument",
+            "RequestBodyInvalid",
+            f"{name!r} needs a ConnectionString, or a BaseLocation and a SasBlobToken.",
+        )
+    try:
+        _account(reference)
+        storage.split_location(reference["RelativeLocation"])
+    except MlwsError as exc:
+        raise runtime_error("BadArgument", "RequestBodyInvalid", f"{name!r}: {exc.message}") from None
+    return reference
+
+
+def _account(ref: Mapping[str, Any]) -> storage.Account:
+    if ref.get("ConnectionString"):
+        return storage.parse_connection_string(ref["ConnectionString"])
+    base = ref["BaseLocation"].rstrip("/")
+    return storage.Account(
+        name=storage.account_name_of(base), blob_endpoint=base, sas_token=ref["SasBlobToken"].lstrip("?")
+    )
+
+
+def _check_extension(name: str, location: str, allowed: tuple[str, ...]) -> None:
+    if not location.lower().endswith(allowed):
+        raise runtime_error(
+            "BadArgument",
+            "InvalidBlobExtension",
+            f"The blob {location} of {name!r} must end with {' or '.join(allowed)}.",
+        )
+
+
+def _default_output(first_input: Mapping[str, Any], name: str, is_model: bool) -> str:
+    # Without an override the real service writes to its workspace storage; the emulator has none,
+    # so it writes next to the first input.
+    container, _ = storage.split_location(first_input["RelativeLocation"])
+    return f"{container}/{uuid.uuid4().hex}/{name}{MODEL_EXTENSION if is_model else '.csv'}"
+
+
+def _names(service: StoredService, which: str) -> list[str]:
+    return list(field(field(service.properties, which), "properties") or {})
+
+
+def _model_outputs(properties: Mapping[str, Any]) -> set[str]:
+    """Outputs fed by a "Train Model" module: their blobs must be .ilearner models."""
+    package = field(properties, "package") or {}
+    nodes = field(package, "nodes") or {}
+    assets = field(properties, "assets") or {}
+    found = set()
+    for edge in field(package, "edges") or []:
+        target = field(nodes, field(edge, "targetNodeId"))
+        source = field(nodes, field(edge, "sourceNodeId"))
+        output_id = field(target, "outputId")
+        asset = field(assets, field(source, "assetId"))
+        if output_id and "train model" in str(field(asset, "name", "")).lower():
+            found.add(output_id)
+    return found
+
+
+def _trained_model_uri(service: StoredService) -> str:
+    for asset in (field(service.properties, "assets") or {}).values():
+        if str(field(asset, "name", "")).lower().endswith("[trained model]"):
+            uri = field(field(asset, "locationInfo"), "uri")
+            if uri:
+                return str(uri)
+    raise runtime_error(
+        "WebServicePackageError",
+        "ModelPackageNotFound",
+        "This web service has no '[trained model]' asset to score with (a training service runs through BES only).",
+    )
+
+
+def _parameter_default(service: StoredService, name: str) -> Any:
+    value = field(field(service.properties, "parameters"), name)
+    return field(value, "value") if isinstance(value, Mapping) else value
+
+
+def _column_type(service: StoredService, input_name: str, column: str) -> str:
+    spec = field(field(field(field(service.properties, "input"), "properties"), input_name), "properties")
+    declared = field(field(spec, column), "format") or field(field(spec, column), "type")
+    return str(declared) if declared else "String"
+
+
+def _rows(table: Any) -> tuple[list[str], list[list[Any]]]:
+    """Columns and rows of a table-format ({ColumnNames, Values}) or swagger-format ([{col: v}]) input."""
+    if isinstance(table, list):
+        if not all(isinstance(row, Mapping) for row in table):
+            raise runtime_error("BadUserArgument", "InputParseError", "Swagger-format rows must be JSON objects.")
+        columns = list(dict.fromkeys(key for row in table for key in row))
+        return columns, [[row.get(column) for column in columns] for row in table]
+    columns, values = field(table, "ColumnNames"), field(table, "Values")
+    if not isinstance(columns, list) or not isinstance(values, list):
+        raise runtime_error(
+            "BadUserArgument", "InputParseError", "A table input needs 'ColumnNames' and 'Values' lists."
+        )
+    for number, row in enumerate(values, start=1):
+        if not isinstance(row, list) or len(row) != len(columns):
+            raise runtime_error(
+                "BadUserArgument", "InputParseError", f"Row {number} does not have {len(columns)} values."
+            )
+    return [str(column) for column in columns], values
+
+
+def _job_failure(exc: Exception) -> str:
+    return getattr(exc, "message", None) or str(exc)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _timestamps(job: Mapping[str, Any]) -> dict[str, Any]:
+    return {"CreatedAt": job["createdAt"], "StartTime": job["startedAt"], "EndTime": job["endedAt"]}

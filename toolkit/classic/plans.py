@@ -1,0 +1,319 @@
+"""Microsoft.MachineLearning/commitmentPlans and their associations (api-version 2016-05-01-preview).
+
+Every operation is synchronous: the answer is the final state. `CommitmentPlans(client, target)` is
+the thin REST client (target.name is the plan); the functions below it are what the
+`mlws commitment-plan` and `mlws commitment-association` commands call. Where the cmdlets misbehave
+mlws does not follow: lists read every page, `new` does not overwrite an existing plan without
+--force, `update` keeps the live values of SKU fields it was not given, and a change the service's
+answer does not show is refused (exit 4).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from toolkit.arm.client import ArmClient
+from toolkit.arm.errors import ResourceNotFound
+from toolkit.classic.deploy import RequestPreview
+from toolkit.config import Target, resolve_target
+from toolkit.errors import BadInput, Refused
+
+API_VERSION = "2016-05-01-preview"
+PROVIDER = "providers/Microsoft.MachineLearning/commitmentPlans"
+PLAN_ID = re.compile(
+    r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.MachineLearning/commitmentPlans/[^/]+$",
+    re.IGNORECASE,
+)
+
+PLAN_FIELDS = ("subscription", "resource_group", "name")  # what every single-plan command needs
+
+Confirm = Callable[[str], None]
+
+
+class CommitmentPlans:
+    def __init__(self, client: ArmClient, target: Target) -> None:
+        self.client = client
+        self.target = target
+
+    @classmethod
+    def connect(cls, target: Target, *, debug: bool = False) -> CommitmentPlans:
+        return cls(ArmClient.for_target(target, debug=debug), target)
+
+    def path(self, suffix: str = "") -> str:
+        group = f"{self.client.subscription_path}/resourceGroups/{self.target.resource_group}"
+        return f"{group}/{PROVIDER}/{self.target.name}{suffix}"
+
+    def association_path(self, association: str, suffix: str = "") -> str:
+        return self.path(f"/commitmentAssociations/{association}{suffix}")
+
+    def _plan_not_found(self, exc: ResourceNotFound) -> ResourceNotFound:
+        return ResourceNotFound(f"commitment plan {self.target.describe()} not found [{exc.message}]", exc.info)
+
+    def _send(self, method: str, path: str, action: str, body: Any = None) -> Any:
+        """One call; a 404 names the plan (the service answers 404 for a missing plan on every sub-resource)."""
+        try:
+            return self.client.send(method, path, api_version=API_VERSION, body=body, action=action).body
+        except ResourceNotFound as exc:
+            raise self._plan_not_found(exc) from exc
+
+    def _list(self, path: str) -> list[dict[str, Any]]:
+        try:
+            return self.client.list_all(path, api_version=API_VERSION)
+        except ResourceNotFound as exc:
+            raise self._plan_not_found(exc) from exc
+
+    def get(self) -> dict[str, Any]:
+        return self._send("GET", self.path(), "get commitment plan")
+
+    def find(self) -> dict[str, Any] | None:
+        """The live plan, or None when it does not exist."""
+        try:
+            return self.client.send("GET", self.path(), api_version=API_VERSION, action="get commitment plan").body
+        except ResourceNotFound:
+            return None
+
+    def list(self) -> list[dict[str, Any]]:
+        scope = self.client.subscription_path
+        if self.target.resource_group:
+            scope += f"/resourceGroups/{self.target.resource_group}"
+        return self.client.list_all(f"{scope}/{PROVIDER}", api_version=API_VERSION)
+
+    def put(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self._send("PUT", self.path(), "create commitment plan", body)
+
+    def patch(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self._send("PATCH", self.path(), "update commitment plan", body)
+
+    def delete(self) -> None:
+        self._send("DELETE", self.path(), "remove commitment plan")
+
+    def usage_history(self) -> list[dict[str, Any]]:
+        return self._list(self.path("/usageHistory"))
+
+    def associations(self) -> list[dict[str, Any]]:
+        return self._list(self.path("/commitmentAssociations"))
+
+    def association(self, name: str) -> dict[str, Any]:
+        try:
+            return self.client.send(
+                "GET", self.association_path(name), api_version=API_VERSION, action="get commitment association"
+            ).body
+        except ResourceNotFound as exc:
+            raise ResourceNotFound(
+                f"commitment association '{name}' of plan {self.target.describe()} not found [{exc.message}]", exc.info
+            ) from exc
+
+    def move(self, name: str, destination_plan_id: str) -> dict[str, Any]:
+        try:
+            return self.client.send(
+                "POST",
+                self.association_path(name, "/move"),
+                api_version=API_VERSION,
+                body={"destinationPlanId": destination_plan_id},
+                action="move commitment association",
+            ).body
+        except ResourceNotFound as exc:
+            raise ResourceNotFound(
+                f"cannot move commitment association '{name}' of plan {self.target.describe()} "
+                f"to {destination_plan_id}: not found [{exc.message}]",
+                exc.info,
+            ) from exc
+
+    def preview(self, method: str, body: Any = None, suffix: str = "") -> RequestPreview:
+        return RequestPreview(method, self.client.url(self.path(suffix), API_VERSION), body)
+
+
+def parse_tags(pairs: list[str] | None) -> dict[str, str] | None:
+    """`--tag k=v` pairs as a map; None when no --tag was given."""
+    if not pairs:
+        return None
+    tags: dict[str, str] = {}
+    for pair in pairs:
+        key, separator, value = pair.partition("=")
+        if not separator or not key.strip():
+            raise BadInput(f"--tag {pair!r}: expected KEY=VALUE, e.g. --tag owner=ml-ops")
+        tags[key.strip()] = value
+    return tags
+
+
+def _connect(
+    name: str | None,
+    resource_group: str | None,
+    subscription: str | None,
+    *,
+    debug: bool,
+    location: str | None = None,
+    require: tuple[str, ...] = PLAN_FIELDS,
+) -> CommitmentPlans:
+    target = resolve_target(
+        name=name, resource_group=resource_group, subscription=subscription, location=location, require=require
+    )
+    return CommitmentPlans.connect(target, debug=debug)
+
+
+def _check_took(plan: CommitmentPlans, sent: dict[str, Any], answer: dict[str, Any]) -> None:
+    """The service answers with the plan as it now is: a SKU or tags it does not show did not take."""
+    differing = [key for key in ("sku", "tags") if key in sent and (answer or {}).get(key) != sent[key]]
+    if differing:
+        raise Refused(
+            f"commitment plan {plan.target.describe()}: the service accepted the request but its answer does not "
+            f"show the new {' and '.join(differing)}; check it with `mlws commitment-plan get`"
+        )
+
+
+def show_plan(*, name: str | None, resource_group: str | None, subscription: str | None, debug: bool = False):
+    """Get-AzMlCommitmentPlan with -Name: one plan. A name needs a resource group (the cmdlet ignores it)."""
+    if not name:
+        raise BadInput("no commitment plan name: pass -n/--name (use `mlws commitment-plan list` to list plans)")
+    return _connect(name, resource_group, subscription, debug=debug).get()
+
+
+def list_plans(*, resource_group: str | None, subscription: str | None, debug: bool = False) -> list[dict[str, Any]]:
+    """Get-AzMlCommitmentPlan without -Name: the plans of a group, else of the subscription (every page)."""
+    target = resolve_target(resource_group=resource_group, subscription=subscription, require=("subscription",))
+    return CommitmentPlans.connect(target, debug=debug).list()
+
+
+def new_plan(
+    *,
+    name: str | None,
+    resource_group: str | None,
+    subscription: str | None,
+    location: str | None,
+    sku_name: str,
+    sku_tier: str,
+    sku_capacity: int,
+    tags: list[str] | None,
+    force: bool,
+    confirm: Confirm,
+    what_if: bool,
+    debug: bool = False,
+) -> dict[str, Any] | RequestPreview:
+    """New-AzMlCommitmentPlan: PUT {sku, location[, tags]}. Without --force an existing plan is never replaced."""
+    tag_map = parse_tags(tags)
+    required = (*PLAN_FIELDS, "location")
+    plans = _connect(name, resource_group, subscription, debug=debug, location=location, require=required)
+    body: dict[str, Any] = {
+        "sku": {"capacity": sku_capacity, "name": sku_name, "tier": sku_tier},
+        "location": plans.target.location,
+    }
+    if tag_map is not None:
+        body["tags"] = tag_map
+    if force:
+        # --force is the cmdlet's behaviour: no existence check, PUT creates or replaces.
+        if not what_if:
+            confirm(f"Create or REPLACE commitment plan {plans.target.describe()}? An existing plan is overwritten.")
+    elif plans.find() is not None:
+        raise Refused(
+            f"commitment plan {plans.target.describe()} already exists; `new` would replace it. "
+            "Use `mlws commitment-plan update` to change it, or pass --force to overwrite"
+        )
+    if what_if:
+        return plans.preview("PUT", body)
+    created = plans.put(body)
+    _check_took(plans, body, created)
+    return created
+
+
+def update_plan(
+    *,
+    name: str | None,
+    resource_group: str | None,
+    subscription: str | None,
+    sku_name: str | None,
+    sku_tier: str | None,
+    sku_capacity: int | None,
+    tags: list[str] | None,
+    what_if: bool,
+    debug: bool = False,
+) -> dict[str, Any] | RequestPreview:
+    """Update-AzMlCommitmentPlan: PATCH only what was given; SKU fields not given keep their live values.
+
+    The cmdlet always sends a whole SKU and resets an omitted capacity to 1; here a tags-only change
+    sends only tags, and a partial SKU is completed from the live plan (one GET first).
+    """
+    tag_map = parse_tags(tags)
+    sku_given = {"capacity": sku_capacity, "name": sku_name, "tier": sku_tier}
+    if tag_map is None and all(value is None for value in sku_given.values()):
+        raise BadInput("nothing to update: pass --sku-name, --sku-tier, --sku-capacity and/or --tag KEY=VALUE")
+    plans = _connect(name, resource_group, subscription, debug=debug)
+    body: dict[str, Any] = {}
+    if tag_map is not None:
+        body["tags"] = tag_map
+    if any(value is not None for value in sku_given.values()):
+        live_sku = (plans.get().get("sku") or {}) if None in sku_given.values() else {}
+        body["sku"] = {key: live_sku.get(key) if value is None else value for key, value in sku_given.items()}
+    if what_if:
+        return plans.preview("PATCH", body)
+    updated = plans.patch(body)
+    _check_took(plans, body, updated)
+    return updated
+
+
+def remove_plan(
+    *,
+    name: str | None,
+    resource_group: str | None,
+    subscription: str | None,
+    confirm: Confirm,
+    what_if: bool,
+    debug: bool = False,
+) -> dict[str, Any] | RequestPreview:
+    """Remove-AzMlCommitmentPlan: GET (a missing plan is an error, as with the cmdlet), confirm, DELETE.
+
+    The service refuses to delete a plan that web services are still associated with; its error is shown.
+    """
+    plans = _connect(name, resource_group, subscription, debug=debug)
+    plan = plans.get()
+    if what_if:
+        return plans.preview("DELETE")
+    confirm(f"Remove commitment plan {plans.target.describe()}? This cannot be undone.")
+    plans.delete()
+    return {"removed": plan.get("id"), "name": plan.get("name")}
+
+
+def plan_usage(
+    *, name: str | None, resource_group: str | None, subscription: str | None, debug: bool = False
+) -> list[dict[str, Any]]:
+    """Get-AzMlCommitmentPlanUsageHistory, every page."""
+    return _connect(name, resource_group, subscription, debug=debug).usage_history()
+
+
+def show_association(
+    *, plan: str | None, name: str, resource_group: str | None, subscription: str | None, debug: bool = False
+) -> dict[str, Any]:
+    """Get-AzMlCommitmentAssociation with -Name."""
+    return _connect(plan, resource_group, subscription, debug=debug).association(name)
+
+
+def list_associations(
+    *, plan: str | None, resource_group: str | None, subscription: str | None, debug: bool = False
+) -> list[dict[str, Any]]:
+    """Get-AzMlCommitmentAssociation without -Name, every page."""
+    return _connect(plan, resource_group, subscription, debug=debug).associations()
+
+
+def move_association(
+    *,
+    plan: str | None,
+    name: str,
+    destination_plan_id: str,
+    resource_group: str | None,
+    subscription: str | None,
+    what_if: bool,
+    debug: bool = False,
+) -> dict[str, Any] | RequestPreview:
+    """Move-AzMlCommitmentAssociation: POST .../move {destinationPlanId}; the answer is the moved association."""
+    destination = destination_plan_id.strip().rstrip("/")
+    if not PLAN_ID.match(destination):
+        raise BadInput(
+            f"--destination-plan-id {destination_plan_id!r} is not a commitment plan id: expected "
+            "/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.MachineLearning/commitmentPlans/PLAN "
+            "(the `id` shown by `mlws commitment-plan get -o json`)"
+        )
+    plans = _connect(plan, resource_group, subscription, debug=debug)
+    if what_if:
+        return plans.preview("POST", {"destinationPlanId": destination}, f"/commitmentAssociations/{name}/move")
+    return plans.move(name, destination)

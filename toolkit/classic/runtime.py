@@ -1,0 +1,277 @@
+"""Batch Execution (BES) and Request-Response (RRS) clients of a Studio (classic) web service.
+
+The runtime base URL is the service's swaggerLocation without `/swagger.json`; calls carry a
+web-service key (`Authorization: Bearer <key>`, from listKeys) and `api-version=2.0`. Every call
+goes through one azure-core PipelineClient: bounded retries (only idempotent calls are retried on
+errors, so a submit never creates two jobs), and under --debug one redacted log line per request.
+SAS tokens in job results stay in memory: what this module returns for display is the blob's
+location without its token.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from azure.core import PipelineClient
+from azure.core.credentials import AzureKeyCredential
+from azure.core.exceptions import AzureError
+from azure.core.pipeline.policies import (
+    AzureKeyCredentialPolicy,
+    ContentDecodePolicy,
+    HeadersPolicy,
+    RequestIdPolicy,
+    RetryPolicy,
+    UserAgentPolicy,
+)
+from azure.core.rest import HttpRequest
+
+from toolkit import __version__
+from toolkit.arm.client import RedactedHttpLog, show_http_log
+from toolkit.errors import BadInput, MlwsError, ServiceError, ServiceErrorInfo
+from toolkit.redact import redact
+
+API_VERSION = "2.0"
+ENDED = ("Finished", "Failed", "Cancelled")
+# Numeric codes some clients and service versions use for StatusCode (C# enum order).
+STATUS_NAMES = {"0": "NotStarted", "1": "Running", "2": "Failed", "3": "Cancelled", "4": "Finished"}
+# Runtime error classes that mean "your request is wrong" (exit 2) rather than "the service failed".
+BAD_INPUT_CLASSES = {"BadArgument", "BadUserArgument", "InvalidOperation"}
+
+FIRST_POLL = 0.2
+MAX_POLL = 5.0
+POLL_GROWTH = 0.1  # wait this share of the time already spent: overshoots a job's end by ~10 % at most
+
+Progress = Callable[[str], None]
+
+
+class JobFailed(MlwsError):
+    """A BES job ended Failed or Cancelled; `details` is the service's text."""
+
+    def __init__(self, message: str, job_id: str, status: str, details: str | None) -> None:
+        super().__init__(message)
+        self.job_id, self.status, self.details = job_id, status, details
+
+    def to_json(self) -> dict[str, Any]:
+        return {**super().to_json(), "jobId": self.job_id, "statusCode": self.status, "details": self.details}
+
+
+class RequestRejected(BadInput):
+    """The runtime rejected the request as invalid (a BadArgument-class error): exit 2, nothing ran."""
+
+    def __init__(self, message: str, info: ServiceErrorInfo) -> None:
+        super().__init__(message)
+        self.info = info
+
+    def to_json(self) -> dict[str, Any]:
+        info = self.info
+        return {**super().to_json(), "status": info.status, "code": info.code, "details": info.details}
+
+
+class JobTimedOut(MlwsError):
+    """The wait ran out; the job was cancelled (or kept, when asked to)."""
+
+
+@dataclass
+class BlobResult:
+    """One output of a finished job. `sas_token` is for reading it now; never print or store it."""
+
+    name: str
+    base_location: str
+    relative_location: str
+    sas_token: str | None = field(default=None, repr=False)
+
+    @property
+    def location(self) -> str:
+        """BaseLocation + RelativeLocation: the blob URI without any SAS (what a definition stores)."""
+        return self.base_location.rstrip("/") + "/" + self.relative_location.lstrip("/")
+
+    @property
+    def readable_url(self) -> str:
+        return self.location + (self.sas_token or "")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "location": self.location}
+
+
+@dataclass
+class JobStatus:
+    job_id: str
+    status: str
+    results: list[BlobResult]
+    details: str | None
+    created: str | None = None
+    started: str | None = None
+    ended: str | None = None
+
+    @classmethod
+    def from_body(cls, job_id: str, body: dict[str, Any]) -> JobStatus:
+        status = str(body.get("StatusCode", ""))
+        results = [
+            BlobResult(
+                name,
+                str(ref.get("BaseLocation") or ""),
+                str(ref.get("RelativeLocation") or ""),
+                ref.get("SasBlobToken"),
+            )
+            for name, ref in (body.get("Results") or {}).items()
+            if isinstance(ref, dict)
+        ]
+        return cls(
+            job_id=job_id,
+            status=STATUS_NAMES.get(status, status),
+            results=results,
+            details=body.get("Details"),
+            created=body.get("CreatedAt"),
+            started=body.get("StartTime"),
+            ended=body.get("EndTime"),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "jobId": self.job_id,
+            "statusCode": self.status,
+            "created": self.created,
+            "started": self.started,
+            "ended": self.ended,
+            "details": self.details,
+            "results": {result.name: result.location for result in self.results},
+        }
+
+
+class RuntimeClient:
+    """BES and RRS of one web service, at `base_url` with `key`."""
+
+    def __init__(self, base_url: str, key: str, *, service: str = "web service", debug: bool = False) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.service = service  # how messages name the service
+        if debug:
+            show_http_log()
+        policies = [
+            RequestIdPolicy(),
+            HeadersPolicy({"Accept": "application/json"}),
+            UserAgentPolicy(base_user_agent=f"mlws/{__version__}"),
+            ContentDecodePolicy(),
+            RetryPolicy(retry_total=3, retry_backoff_factor=0.3, retry_backoff_max=5),
+            AzureKeyCredentialPolicy(AzureKeyCredential(key), "Authorization", prefix="Bearer"),
+            RedactedHttpLog(),
+        ]
+        self._pipeline = PipelineClient(base_url=self.base_url, policies=policies)
+
+    def _call(
+        self, method: str, path: str, action: str, *, body: Any = None, params: dict[str, str] | None = None
+    ) -> Any:
+        query = {"api-version": API_VERSION, **(params or {})}
+        url = f"{self.base_url}{path}?{urlencode(query)}"
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        data = json.dumps(body).encode("utf-8") if body is not None else None
+        try:
+            response = self._pipeline.send_request(
+                HttpRequest(method, url, headers=headers, content=data), connection_timeout=10, read_timeout=120
+            )
+            raw = response.text()
+        except AzureError as exc:
+            raise ServiceError(
+                f"{action}: could not reach {self.base_url} after retries: {redact(str(exc).splitlines()[0])}",
+                ServiceErrorInfo(code=type(exc).__name__),
+            ) from exc
+        try:
+            parsed = json.loads(raw) if raw.strip() else None
+        except ValueError:
+            parsed = None
+        if response.status_code >= 400:
+            raise runtime_error(action, response.status_code, parsed, raw, response.headers.get("x-ms-request-id"))
+        return parsed
+
+    # -- BES ------------------------------------------------------------------------------------------
+
+    def submit(self, request: dict[str, Any]) -> str:
+        """Submit a BatchExecutionRequest (not started); the job id."""
+        job_id = self._call("POST", "/jobs", f"submit a BES job to {self.service}", body=request)
+        if not isinstance(job_id, str) or not job_id:
+            raise ServiceError(f"submit a BES job to {self.service}: the service answered no job id")
+        return job_id
+
+    def start(self, job_id: str) -> None:
+        self._call("POST", f"/jobs/{job_id}/start", f"start BES job {job_id}")
+
+    def status(self, job_id: str) -> JobStatus:
+        body = self._call("GET", f"/jobs/{job_id}", f"get BES job {job_id}")
+        return JobStatus.from_body(job_id, body if isinstance(body, dict) else {})
+
+    def list_jobs(self) -> list[JobStatus]:
+        body = self._call("GET", "/jobs", f"list BES jobs of {self.service}")
+        return [JobStatus.from_body(str(item.get("Id")), item) for item in body or [] if isinstance(item, dict)]
+
+    def delete(self, job_id: str) -> None:
+        """Cancel a job that has not ended, or delete an ended one."""
+        self._call("DELETE", f"/jobs/{job_id}", f"delete BES job {job_id}")
+
+    def wait(
+        self,
+        job_id: str,
+        *,
+        timeout: float | None = None,
+        progress: Progress | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> JobStatus:
+        """Poll until the job ends; JobFailed when it failed or was cancelled, JobTimedOut past `timeout`."""
+        started = time.monotonic()
+        delay = FIRST_POLL
+        while True:
+            status = self.status(job_id)
+            elapsed = time.monotonic() - started
+            if progress is not None:
+                progress(f"BES job {job_id}: {status.status} ({elapsed:.0f}s)")
+            if status.status == "Finished":
+                return status
+            if status.status in ENDED:
+                reason = f": {status.details}" if status.details else ""
+                raise JobFailed(
+                    f"BES job {job_id} of {self.service} ended {status.status}{reason}",
+                    job_id,
+                    status.status,
+                    status.details,
+                )
+            if timeout is not None and elapsed >= timeout:
+                raise JobTimedOut(f"BES job {job_id} of {self.service} was still {status.status} after {timeout:g}s")
+            delay = min(MAX_POLL, max(FIRST_POLL, elapsed * POLL_GROWTH))
+            if timeout is not None:
+                delay = min(delay, max(0.0, timeout - elapsed))
+            sleep(delay)
+
+    # -- RRS ------------------------------------------------------------------------------------------
+
+    def execute(self, input_name: str, rows: list[dict[str, Any]], global_parameters: dict[str, Any]) -> Any:
+        """Score rows (swagger format); the `Results` object of the answer."""
+        body = {"Inputs": {input_name: rows}, "GlobalParameters": global_parameters}
+        answer = self._call("POST", "/execute", f"score with {self.service}", body=body, params={"format": "swagger"})
+        if not isinstance(answer, dict) or not isinstance(answer.get("Results"), dict):
+            raise ServiceError(f"score with {self.service}: the answer has no Results")
+        return answer["Results"]
+
+
+def runtime_error(action: str, status: int, body: Any, raw: str, request_id: str | None) -> MlwsError:
+    """The runtime's {"error": {code, message, details}} as an exception with the right exit code."""
+    error = body.get("error") if isinstance(body, dict) else None
+    error = error if isinstance(error, dict) else {}
+    details = [d for d in error.get("details") or [] if isinstance(d, dict)]
+    info = ServiceErrorInfo(
+        status=status, code=error.get("code"), message=error.get("message"), request_id=request_id, details=details
+    )
+    # The specific code and message are in the first detail; the top level only names the class.
+    specific = details[0] if details else error
+    code = specific.get("code") or error.get("code")
+    message = specific.get("message") or error.get("message") or raw[:200] or f"HTTP {status}"
+    text = redact(
+        f"{action}: {code}: {message} (HTTP {status}" + (f", request id {request_id})" if request_id else ")")
+    )
+    if status == 401:
+        text += "; the web service key was refused: check the service's keys with `mlws keys`"
+    if error.get("code") in BAD_INPUT_CLASSES:
+        return RequestRejected(text, info)
+    return ServiceError(text, info)

@@ -1,0 +1,366 @@
+"""Commitment-plan commands (the *-AzMlCommitmentPlan, *-AzMlCommitmentAssociation and
+Get-AzMlCommitmentPlanUsageHistory cmdlets): `mlws commitment-plan get|list|new|update|remove|usage`
+and `mlws commitment-association get|list|move`.
+
+Each command parses options, calls one library function in toolkit.classic.plans, and renders its
+result: the service's objects with -o json, a table for lists.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from toolkit.cli.app import Debug, Output, OutputFormat, app, start
+from toolkit.cli.service import Group, Subscription, WhatIf, Yes, _confirm
+
+plan_app = typer.Typer(help="Commitment plans (billing plans web services run under).", no_args_is_help=True)
+association_app = typer.Typer(
+    help="Commitment associations: which web service is billed to which plan.", no_args_is_help=True
+)
+app.add_typer(plan_app, name="commitment-plan")
+app.add_typer(association_app, name="commitment-association")
+
+PlanName = Annotated[str | None, typer.Option("--name", "-n", help="Commitment plan name.")]
+PlanOf = Annotated[str, typer.Option("--plan", help="Name of the commitment plan the association belongs to.")]
+AssociationName = Annotated[str, typer.Option("--name", "-n", help="Commitment association name (see `list`).")]
+SkuName = Annotated[str | None, typer.Option("--sku-name", help="SKU name, e.g. S1.")]
+SkuTier = Annotated[str | None, typer.Option("--sku-tier", help="SKU tier, e.g. Standard.")]
+SkuCapacity = Annotated[int | None, typer.Option("--sku-capacity", min=1, help="Number of SKU units.")]
+Tags = Annotated[
+    list[str] | None,
+    typer.Option("--tag", help="KEY=VALUE; repeat for more. Sets the plan's tags to exactly these."),
+]
+
+
+def _table(columns: list[str], rows: list[list[str]]) -> str:
+    cells = [columns, *rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in cells)
+
+
+def _group_of(arm_id: str | None) -> str:
+    segments = (arm_id or "").split("/")
+    lowered = [s.lower() for s in segments]
+    return segments[lowered.index("resourcegroups") + 1] if "resourcegroups" in lowered[:-1] else ""
+
+
+def _sku_text(plan: dict) -> str:
+    sku = plan.get("sku") or {}
+    return f"{sku.get('name', '')} {sku.get('tier', '')} x{sku.get('capacity', '')}"
+
+
+def _tags_text(tags: dict | None) -> str:
+    return ", ".join(f"{key}={value}" for key, value in (tags or {}).items())
+
+
+def _plan_text(plan: dict) -> str:
+    properties = plan.get("properties") or {}
+    included = properties.get("includedQuantities") or {}
+    lines = [
+        f"name:           {plan.get('name', '')}",
+        f"resource group: {_group_of(plan.get('id'))}",
+        f"location:       {plan.get('location', '')}",
+        f"sku:            {_sku_text(plan)}",
+        f"tags:           {_tags_text(plan.get('tags'))}",
+        f"created:        {properties.get('creationDate', '')}",
+    ]
+    lines += [f"included:       {name} {quantity.get('allowance')}" for name, quantity in included.items()]
+    lines.append(f"id:             {plan.get('id', '')}")
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _plans_table(plans: list[dict]) -> str:
+    if not plans:
+        return "no commitment plans"
+    rows = [
+        [p.get("name", ""), _group_of(p.get("id")), p.get("location", ""), _sku_text(p), _tags_text(p.get("tags"))]
+        for p in plans
+    ]
+    return _table(["NAME", "RESOURCE GROUP", "LOCATION", "SKU", "TAGS"], rows)
+
+
+def _associations_table(associations: list[dict]) -> str:
+    if not associations:
+        return "no commitment associations"
+    rows = []
+    for association in associations:
+        properties = association.get("properties") or {}
+        plan = (properties.get("commitmentPlanId") or "").rsplit("/", 1)[-1]
+        rows.append([association.get("name", ""), plan, properties.get("associatedResourceId", ""),
+                     properties.get("creationDate", "")])  # fmt: skip
+    return _table(["NAME", "PLAN", "WEB SERVICE", "CREATED"], rows)
+
+
+def _usage_table(records: list[dict]) -> str:
+    if not records:
+        return "no usage history"
+    rows = []
+    for record in records:
+        for quantity, used in (record.get("usage") or {}).items():
+            rows.append([
+                str(record.get("usageDate", "")), quantity, f"{used:g}",
+                f"{(record.get('planQuantitiesBeforeUsage') or {}).get(quantity, 0):g}",
+                f"{(record.get('planQuantitiesAfterUsage') or {}).get(quantity, 0):g}",
+                f"{(record.get('planUsageOverage') or {}).get(quantity, 0):g}",
+            ])  # fmt: skip
+    return _table(["DATE", "QUANTITY", "USED", "INCLUDED BEFORE", "INCLUDED AFTER", "OVERAGE"], rows)
+
+
+def _emit_change(result, text) -> int:
+    """A created/updated/moved object, or the --what-if preview of the request."""
+    from toolkit.cli.render import Outcome, emit
+
+    if isinstance(result, dict):
+        return emit(Outcome(result=result, text=text(result)))
+    return emit(Outcome(result=result.to_json(), text=result.to_text(), exit_code=result.exit_code))
+
+
+@plan_app.command("get")
+def plan_get(
+    name: PlanName = None,
+    resource_group: Group = None,
+    subscription: Subscription = None,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """Show a commitment plan (Get-AzMlCommitmentPlan -Name); -n needs a resource group.
+
+    Example: mlws commitment-plan get -n plan-prod -g ml-prod -o json
+    """
+    start(output, debug)
+    from toolkit.classic.plans import show_plan
+    from toolkit.cli.render import Outcome, emit
+
+    plan = show_plan(name=name, resource_group=resource_group, subscription=subscription, debug=debug)
+    return emit(Outcome(result=plan, text=_plan_text(plan)))
+
+
+@plan_app.command("list")
+def plan_list(
+    resource_group: Group = None,
+    subscription: Subscription = None,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """List the commitment plans of a resource group, or of the subscription (every page, unlike the cmdlet).
+
+    Example: mlws commitment-plan list -g ml-prod
+    """
+    start(output, debug)
+    from toolkit.classic.plans import list_plans
+    from toolkit.cli.render import Outcome, emit
+
+    plans = list_plans(resource_group=resource_group, subscription=subscription, debug=debug)
+    return emit(Outcome(result=plans, text=_plans_table(plans)))
+
+
+@plan_app.command("new")
+def plan_new(
+    sku_name: Annotated[str, typer.Option("--sku-name", help="SKU name, e.g. S1.")],
+    sku_tier: Annotated[str, typer.Option("--sku-tier", help="SKU tier, e.g. Standard.")],
+    name: PlanName = None,
+    resource_group: Group = None,
+    subscription: Subscription = None,
+    location: Annotated[str | None, typer.Option("--location", "-l", help="Azure region (or MLWS_LOCATION).")] = None,
+    sku_capacity: Annotated[int, typer.Option("--sku-capacity", min=1, help="Number of SKU units.")] = 1,
+    tag: Tags = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the plan if it exists (PUT replaces it).")] = False,
+    yes: Yes = False,
+    what_if: WhatIf = False,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """Create a commitment plan (New-AzMlCommitmentPlan); refuses (exit 4) to replace one unless --force.
+
+    --force skips the existence check and asks first (--yes answers for you).
+
+    Example: mlws commitment-plan new -n plan-prod -g ml-prod -l southcentralus --sku-name S1 --sku-tier Standard
+    """
+    start(output, debug)
+    from toolkit.classic.plans import new_plan
+
+    result = new_plan(
+        name=name,
+        resource_group=resource_group,
+        subscription=subscription,
+        location=location,
+        sku_name=sku_name,
+        sku_tier=sku_tier,
+        sku_capacity=sku_capacity,
+        tags=tag,
+        force=force,
+        confirm=_confirm(yes),
+        what_if=what_if,
+        debug=debug,
+    )
+    return _emit_change(result, lambda plan: f"created commitment plan\n{_plan_text(plan)}")
+
+
+@plan_app.command("update")
+def plan_update(
+    name: PlanName = None,
+    resource_group: Group = None,
+    subscription: Subscription = None,
+    sku_name: SkuName = None,
+    sku_tier: SkuTier = None,
+    sku_capacity: SkuCapacity = None,
+    tag: Tags = None,
+    what_if: WhatIf = False,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """Change a commitment plan's SKU and/or tags (Update-AzMlCommitmentPlan); prints the updated plan.
+
+    Only what is given changes: SKU fields not given keep their live values (the cmdlet resets the
+    capacity to 1), and tags can change alone. Nothing given is a usage error (exit 2).
+
+    Example: mlws commitment-plan update -n plan-prod -g ml-prod --sku-capacity 2
+
+    Example: mlws commitment-plan update -n plan-prod -g ml-prod --tag owner=ml-ops --tag cost-center=42
+    """
+    start(output, debug)
+    from toolkit.classic.plans import update_plan
+
+    result = update_plan(
+        name=name,
+        resource_group=resource_group,
+        subscription=subscription,
+        sku_name=sku_name,
+        sku_tier=sku_tier,
+        sku_capacity=sku_capacity,
+        tags=tag,
+        what_if=what_if,
+        debug=debug,
+    )
+    return _emit_change(result, lambda plan: f"updated commitment plan\n{_plan_text(plan)}")
+
+
+@plan_app.command("remove")
+def plan_remove(
+    name: PlanName = None,
+    resource_group: Group = None,
+    subscription: Subscription = None,
+    yes: Yes = False,
+    what_if: WhatIf = False,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """Delete a commitment plan (Remove-AzMlCommitmentPlan); prompts unless --yes.
+
+    A missing plan is an error (exit 1). The service refuses to delete a plan that web services
+    are still associated with: move them (`mlws commitment-association move`) or remove them first.
+
+    Example: mlws commitment-plan remove -n plan-old -g ml-dev --yes
+    """
+    start(output, debug)
+    from toolkit.classic.plans import remove_plan
+
+    result = remove_plan(
+        name=name,
+        resource_group=resource_group,
+        subscription=subscription,
+        confirm=_confirm(yes),
+        what_if=what_if,
+        debug=debug,
+    )
+    return _emit_change(result, lambda removed: f"removed commitment plan {removed['name']} ({removed['removed']})")
+
+
+@plan_app.command("usage")
+def plan_usage(
+    name: PlanName = None,
+    resource_group: Group = None,
+    subscription: Subscription = None,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """Show a commitment plan's usage history (Get-AzMlCommitmentPlanUsageHistory), every page.
+
+    Example: mlws commitment-plan usage -n plan-prod -g ml-prod -o json
+    """
+    start(output, debug)
+    from toolkit.classic.plans import plan_usage as plan_usage_library
+    from toolkit.cli.render import Outcome, emit
+
+    records = plan_usage_library(name=name, resource_group=resource_group, subscription=subscription, debug=debug)
+    return emit(Outcome(result=records, text=_usage_table(records)))
+
+
+@association_app.command("get")
+def association_get(
+    plan: PlanOf,
+    name: AssociationName,
+    resource_group: Group = None,
+    subscription: Subscription = None,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """Show one commitment association of a plan (Get-AzMlCommitmentAssociation -Name).
+
+    Example: mlws commitment-association get -g ml-prod --plan plan-prod -n 0123456789abcdef0123456789abcdef
+    """
+    start(output, debug)
+    from toolkit.classic.plans import show_association
+    from toolkit.cli.render import Outcome, emit
+
+    found = show_association(
+        plan=plan, name=name, resource_group=resource_group, subscription=subscription, debug=debug
+    )
+    return emit(Outcome(result=found, text=_associations_table([found])))
+
+
+@association_app.command("list")
+def association_list(
+    plan: PlanOf,
+    resource_group: Group = None,
+    subscription: Subscription = None,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """List a commitment plan's associations (Get-AzMlCommitmentAssociation), every page.
+
+    Example: mlws commitment-association list -g ml-prod --plan plan-prod
+    """
+    start(output, debug)
+    from toolkit.classic.plans import list_associations
+    from toolkit.cli.render import Outcome, emit
+
+    found = list_associations(plan=plan, resource_group=resource_group, subscription=subscription, debug=debug)
+    return emit(Outcome(result=found, text=_associations_table(found)))
+
+
+@association_app.command("move")
+def association_move(
+    plan: PlanOf,
+    name: AssociationName,
+    destination_plan_id: Annotated[
+        str, typer.Option("--destination-plan-id", help="ARM id of the plan to move to (`commitment-plan get`).")
+    ],
+    resource_group: Group = None,
+    subscription: Subscription = None,
+    what_if: WhatIf = False,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """Move a web service's association to another commitment plan (Move-AzMlCommitmentAssociation).
+
+    The destination is a plan's ARM id, as `mlws commitment-plan get` prints it:
+    /subscriptions/SUB/resourceGroups/RG/providers/Microsoft.MachineLearning/commitmentPlans/PLAN
+
+    Example: mlws commitment-association move -g ml-prod --plan plan-old -n ASSOCIATION --destination-plan-id "$PLAN_ID"
+    """
+    start(output, debug)
+    from toolkit.classic.plans import move_association
+
+    result = move_association(
+        plan=plan,
+        name=name,
+        destination_plan_id=destination_plan_id,
+        resource_group=resource_group,
+        subscription=subscription,
+        what_if=what_if,
+        debug=debug,
+    )
+    return _emit_change(result, lambda moved: f"moved commitment association\n{_associations_table([moved])}")

@@ -1,0 +1,184 @@
+"""Retraining commands: `mlws retrain` (BES job), `mlws job show|list|cancel`, `mlws score` (RRS)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from toolkit.cli.app import Debug, Output, OutputFormat, app, start
+
+Name = Annotated[str | None, typer.Option("--name", "-n", help="Web service name.")]
+Group = Annotated[str | None, typer.Option("--resource-group", "-g", help="Resource group (or MLWS_RESOURCE_GROUP).")]
+Subscription = Annotated[str | None, typer.Option("--subscription", help="Subscription id (or AZURE_SUBSCRIPTION_ID).")]
+JobId = Annotated[str, typer.Option("--job", help="BES job id (from `mlws job list`).")]
+
+job_app = typer.Typer(
+    name="job",
+    help="Batch Execution (BES) jobs of a web service.\n\nExample: mlws job list -n housing-training -g ml-dev",
+    no_args_is_help=True,
+)
+app.add_typer(job_app, name="job")
+
+
+@app.command("retrain")
+def retrain(
+    name: Name = None,
+    resource_group: Group = None,
+    subscription: Subscription = None,
+    inputs: Annotated[
+        list[str] | None,
+        typer.Option("--input", help="NAME=CONTAINER/BLOB.csv: a web service input read from blob storage."),
+    ] = None,
+    uploads: Annotated[
+        list[str] | None,
+        typer.Option("--upload", help="NAME=LOCAL.csv: upload this file first, then use it as the input NAME."),
+    ] = None,
+    output_blobs: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--output-blob", help="NAME=CONTAINER/BLOB.ilearner (models) or .csv (datasets): where output NAME goes."
+        ),
+    ] = None,
+    global_params: Annotated[
+        list[str] | None, typer.Option("--global-param", help="NAME=VALUE: a global parameter of the service.")
+    ] = None,
+    update_definition: Annotated[
+        Path | None,
+        typer.Option("--update-definition", help="Predictive definition file: point its model asset at the new model."),
+    ] = None,
+    asset: Annotated[
+        str | None, typer.Option("--asset", help="With --update-definition: the trained-model asset (name or id).")
+    ] = None,
+    keep_job: Annotated[
+        bool, typer.Option("--keep-job", help="Keep the job in the service (default: delete it).")
+    ] = False,
+    timeout: Annotated[
+        float | None, typer.Option("--timeout", help="Seconds to wait for the job (then it is cancelled).")
+    ] = None,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """Run a training web service's Batch Execution job: submit, start, wait, report its outputs.
+
+    Blobs are read and written with the storage account in AZURE_STORAGE_CONNECTION_STRING (from
+    the environment only). Results show blob locations, never SAS tokens. With --update-definition
+    the new model's URI goes into the predictive definition file (nothing is written on failure);
+    deploy it with `mlws diff` and `mlws update`.
+
+    Example: mlws retrain -n housing-training -g ml-dev --upload trainingData=v2.csv --output-blob model=m/v2.ilearner
+
+    Example: mlws retrain -n housing-training --input trainingData=data/v2.csv --output-blob model=models/v2.ilearner
+    --update-definition definitions/dev/housing-predict.json --asset "Housing Price [trained model]"
+    """
+    start(output, debug)
+    from toolkit.cli.render import Outcome, emit, progress
+    from toolkit.retrain import RetrainOptions
+    from toolkit.retrain import retrain as run_retrain
+
+    options = RetrainOptions(
+        inputs=inputs or [],
+        uploads=uploads or [],
+        outputs=output_blobs or [],
+        global_parameters=global_params or [],
+        update_definition=update_definition,
+        asset=asset,
+        keep_job=keep_job,
+        timeout=timeout,
+    )
+    result = run_retrain(
+        name=name,
+        resource_group=resource_group,
+        subscription=subscription,
+        options=options,
+        progress=progress(),
+        debug=debug,
+    )
+    return emit(Outcome(result=result.to_json(), text=result.to_text()))
+
+
+@job_app.command("show")
+def job_show(
+    job_id: JobId,
+    name: Name = None,
+    resource_group: Group = None,
+    subscription: Subscription = None,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """Show a BES job: status, times, failure details and output locations (no SAS tokens).
+
+    Example: mlws job show -n housing-training -g ml-dev --job 539d0bc2fde945b6ac986b851d0000f0
+    """
+    start(output, debug)
+    from toolkit.cli.render import Outcome, emit
+    from toolkit.retrain import job_text, show_job
+
+    job = show_job(name=name, resource_group=resource_group, subscription=subscription, job_id=job_id, debug=debug)
+    return emit(Outcome(result=job.to_json(), text=job_text(job)))
+
+
+@job_app.command("list")
+def job_list(
+    name: Name = None,
+    resource_group: Group = None,
+    subscription: Subscription = None,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """List the BES jobs a web service keeps, oldest first.
+
+    Example: mlws job list -n housing-training -g ml-dev -o json
+    """
+    start(output, debug)
+    from toolkit.cli.render import Outcome, emit
+    from toolkit.retrain import list_jobs
+
+    listing = list_jobs(name=name, resource_group=resource_group, subscription=subscription, debug=debug)
+    return emit(Outcome(result=listing.to_json(), text=listing.to_text()))
+
+
+@job_app.command("cancel")
+def job_cancel(
+    job_id: JobId,
+    name: Name = None,
+    resource_group: Group = None,
+    subscription: Subscription = None,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """Cancel a BES job that has not ended; an ended job is deleted from the service.
+
+    Example: mlws job cancel -n housing-training -g ml-dev --job 539d0bc2fde945b6ac986b851d0000f0
+    """
+    start(output, debug)
+    from toolkit.cli.render import Outcome, emit
+    from toolkit.retrain import cancel_job
+
+    before = cancel_job(name=name, resource_group=resource_group, subscription=subscription, job_id=job_id, debug=debug)
+    action = "deleted" if before.status in ("Finished", "Failed", "Cancelled") else "cancelled"
+    return emit(
+        Outcome(result={**before.to_json(), "action": action}, text=f"BES job {job_id} ({before.status}): {action}")
+    )
+
+
+@app.command("score")
+def score(
+    rows: Annotated[Path, typer.Option("--input", "-i", help="Rows to score: a .json list of objects or a .csv file.")],
+    name: Name = None,
+    resource_group: Group = None,
+    subscription: Subscription = None,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """Score rows with a web service's Request-Response endpoint (the smoke test after an update).
+
+    Example: mlws score -n housing-predict -g ml-dev --input rows.json -o json
+    """
+    start(output, debug)
+    from toolkit.cli.render import Outcome, emit
+    from toolkit.retrain import score as run_score
+
+    result = run_score(name=name, resource_group=resource_group, subscription=subscription, rows_file=rows, debug=debug)
+    return emit(Outcome(result=result.to_json(), text=result.to_text()))

@@ -1,0 +1,150 @@
+"""Edits of a definition, all or nothing: the trained-model swap, `--set PATH=VALUE`, RFC 6902 patches.
+
+Each edit works on a copy; the result is normalised and must still validate, else BadInput and nothing is
+returned (so nothing is written).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from toolkit.definition.load import normalise
+from toolkit.definition.paths import Segment, format_path, scan_path
+from toolkit.definition.secrets import find_secrets
+from toolkit.definition.validate import validate
+from toolkit.errors import BadInput, Problem
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One `--set PATH=VALUE`: VALUE is JSON when it parses as JSON, else a string."""
+
+    segments: tuple[Segment, ...]
+    value: Any
+
+    @classmethod
+    def parse(cls, text: str) -> Assignment:
+        segments, end = scan_path(text)
+        if not text.startswith("=", end):
+            raise BadInput(f'--set {text!r}: expected PATH=VALUE, e.g. properties.title="Housing v2"')
+        raw = text[end + 1 :]
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        return cls(tuple(segments), value)
+
+
+def apply_edits(
+    document: dict[str, Any],
+    *,
+    asset: str | None = None,
+    uri: str | None = None,
+    assignments: list[Assignment] | None = None,
+    patch: list[Any] | None = None,
+) -> dict[str, Any]:
+    """The edited copy of `document`; BadInput (and `document` untouched) when any edit or the result is invalid."""
+    kinds = [asset is not None or uri is not None, bool(assignments), patch is not None]
+    if sum(kinds) != 1:
+        raise BadInput("give exactly one kind of edit: --asset with --uri, --set PATH=VALUE, or --patch FILE")
+    result = copy.deepcopy(document)
+    if asset is not None or uri is not None:
+        if asset is None or uri is None:
+            raise BadInput("--asset and --uri go together: --asset NAME_OR_ID --uri URI")
+        _swap_asset_uri(result, asset, uri)
+    for assignment in assignments or []:
+        _assign(result, assignment)
+    if patch is not None:
+        result = _apply_patch(result, patch)
+    if not isinstance(result, dict):
+        raise BadInput("the edit replaced the whole definition with something that is not a JSON object")
+    result, _notes = normalise(result)
+    problems = validate(result)
+    if problems:
+        raise BadInput("the edited definition would not be valid; nothing was written", problems=problems)
+    return result
+
+
+def find_asset(document: dict[str, Any], wanted: str) -> str:
+    """The id of the asset named by id, by exact name, or by name ignoring case; BadInput listing the assets."""
+    assets = document.get("properties", {}).get("assets")
+    assets = assets if isinstance(assets, dict) else {}
+    if wanted in assets:
+        return wanted
+    names = {asset_id: item.get("name") for asset_id, item in assets.items() if isinstance(item, dict)}
+    for matches in (
+        [asset_id for asset_id, name in names.items() if name == wanted],
+        [asset_id for asset_id, name in names.items() if isinstance(name, str) and name.lower() == wanted.lower()],
+    ):
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            raise BadInput(
+                f"asset {wanted!r} matches {len(matches)} assets; give its id instead",
+                problems=[Problem("", f"{asset_id}: {names[asset_id]}") for asset_id in matches],
+            )
+    listing = [Problem("", f"{asset_id}: {name}") for asset_id, name in names.items()]
+    raise BadInput(f"no asset has the id or name {wanted!r}; the assets are listed below", problems=listing)
+
+
+def _swap_asset_uri(document: dict[str, Any], wanted: str, uri: str) -> None:
+    if find_secrets(uri, ("uri",)):
+        raise BadInput(
+            "--uri carries a SAS signature, which would be stored in the file",
+            problems=[
+                Problem(
+                    "--uri",
+                    "SAS signature",
+                    "give the blob URI without its query string: the service reads the model with its storage account",
+                )
+            ],
+        )
+    asset_id = find_asset(document, wanted)
+    asset = document["properties"]["assets"][asset_id]
+    location = asset.get("locationInfo")
+    if not isinstance(location, dict):
+        location = asset["locationInfo"] = {}
+    location["uri"] = uri
+
+
+def _assign(document: dict[str, Any], assignment: Assignment) -> None:
+    path = format_path(assignment.segments)
+    parent: Any = document
+    for depth, segment in enumerate(assignment.segments[:-1]):
+        if isinstance(segment, int):
+            if not isinstance(parent, list) or not -len(parent) <= segment < len(parent):
+                raise BadInput(f"--set {path}: {format_path(assignment.segments[: depth + 1])} does not exist")
+            parent = parent[segment]
+        elif isinstance(parent, dict):
+            parent = parent.setdefault(segment, {})
+        else:
+            raise BadInput(f"--set {path}: {format_path(assignment.segments[:depth])} is not an object")
+    last = assignment.segments[-1]
+    if isinstance(last, int):
+        if not isinstance(parent, list) or not -len(parent) <= last < len(parent):
+            raise BadInput(f"--set {path}: no such array element")
+    elif not isinstance(parent, dict):
+        raise BadInput(f"--set {path}: {format_path(assignment.segments[:-1])} is not an object")
+    parent[last] = assignment.value
+
+
+def _apply_patch(document: dict[str, Any], operations: list[Any]) -> Any:
+    import jsonpatch
+    import jsonpointer
+
+    if not isinstance(operations, list):
+        raise BadInput("a JSON patch (RFC 6902) is an array of operations")
+    for index, operation in enumerate(operations):
+        where = operation.get("path") if isinstance(operation, dict) else None
+        try:
+            document = jsonpatch.JsonPatch([operation]).apply(document, in_place=True)
+        except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException, TypeError, KeyError) as exc:
+            raise BadInput(f"patch operation [{index}] ({where}): {exc}") from None
+    return document
+
+
+def parse_assignments(texts: list[str]) -> list[Assignment]:
+    return [Assignment.parse(text) for text in texts]

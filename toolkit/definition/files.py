@@ -1,0 +1,240 @@
+"""What the offline commands do with definition files: validate, import, edit, normalize, diff.
+
+Each function returns a report object with `to_json()`, `to_text()` and `exit_code`; none prints or exits.
+Several files are all read (and checked) before any is written, so a bad file leaves every file as it was.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from toolkit.definition.canonical import canonical, dumps, write, write_text
+from toolkit.definition.diff import Diff, diff
+from toolkit.definition.edit import Assignment, apply_edits
+from toolkit.definition.load import Loaded, Normalisation, load_file, load_text
+from toolkit.definition.secrets import Secret, mask_secrets, placeholders, redact_secrets, resolve_placeholders
+from toolkit.definition.validate import validate
+from toolkit.errors import BadInput, ExitCode, Problem
+
+
+@dataclass
+class FileCheck:
+    path: str
+    problems: list[Problem] = field(default_factory=list)
+    normalisations: list[Normalisation] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "ok": not self.problems,
+            "problems": [problem.to_json() for problem in self.problems],
+            "normalised": [note.to_json() for note in self.normalisations],
+        }
+
+
+@dataclass
+class ValidationReport:
+    files: list[FileCheck]
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.BAD_INPUT if any(f.problems for f in self.files) else ExitCode.OK
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ok": self.exit_code == ExitCode.OK, "files": [f.to_json() for f in self.files]}
+
+    def to_text(self) -> str:
+        lines: list[str] = []
+        for check in self.files:
+            count = len(check.problems)
+            lines.append(f"{check.path}: " + (f"{count} problem{'s' if count != 1 else ''}" if count else "ok"))
+            lines.extend(f"  - {problem}" for problem in check.problems)
+            if check.normalisations:
+                lines.append(f"  normalised {len(check.normalisations)} thing(s) on reading:")
+                lines.extend(f"    {note}" for note in check.normalisations)
+        bad = sum(1 for check in self.files if check.problems)
+        lines.append(f"{len(self.files) - bad} of {len(self.files)} file(s) valid")
+        return "\n".join(lines)
+
+
+def validate_files(paths: list[Path]) -> ValidationReport:
+    """Check each file offline (schema, graph, secrets); unreadable files are problems of that file."""
+    checks: list[FileCheck] = []
+    for path in paths:
+        try:
+            loaded = load_file(path)
+        except BadInput as exc:
+            checks.append(FileCheck(str(path), [Problem("", exc.message.removeprefix(f"{path}: "))]))
+            continue
+        checks.append(FileCheck(str(path), validate(loaded.document, source_text=loaded.text), loaded.normalisations))
+    return ValidationReport(checks)
+
+
+@dataclass
+class Imported:
+    """A definition ready to send: `body` holds resolved secrets (never show it); `masked` is for display."""
+
+    source: str
+    body: dict[str, Any]
+    masked: dict[str, Any]
+    normalisations: list[Normalisation]
+    variables: list[str]
+    exit_code: ExitCode = ExitCode.OK
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "body": self.masked,
+            "variables": self.variables,
+            "normalised": [note.to_json() for note in self.normalisations],
+        }
+
+    def to_text(self) -> str:
+        return dumps(self.masked).rstrip("\n")
+
+
+def import_definition(path: Path | None = None, *, text: str | None = None, env: Mapping[str, str]) -> Imported:
+    """Import-AzMlWebService: parse, validate, resolve `${NAME}` placeholders from `env`; BadInput on any problem."""
+    if (path is None) == (text is None):
+        raise BadInput("give a definition FILE or --json-string, not both")
+    loaded: Loaded = load_file(path) if path is not None else load_text(text or "")
+    problems = validate(loaded.document, source_text=loaded.text)
+    if problems:
+        raise BadInput(f"{loaded.source}: the definition is not valid", problems=problems)
+    body = canonical(loaded.document)
+    resolved = resolve_placeholders(body, env)
+    masked = mask_secrets(resolve_placeholders(body, env, mask=True))
+    return Imported(loaded.source, resolved, masked, loaded.normalisations, placeholders(body))
+
+
+@dataclass
+class EditResult:
+    source: str
+    target: str
+    changes: Diff
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.OK
+
+    def to_json(self) -> dict[str, Any]:
+        return {"source": self.source, "written": self.target, **self.changes.to_json()}
+
+    def to_text(self) -> str:
+        return f"{self.changes.to_text()}\nwritten: {self.target}"
+
+
+def edit_file(
+    path: Path,
+    *,
+    asset: str | None = None,
+    uri: str | None = None,
+    sets: list[str] | None = None,
+    patch_file: Path | None = None,
+    in_place: bool = False,
+    out: Path | None = None,
+) -> EditResult:
+    """Edit a definition file into itself (-i) or into OUT; all or nothing (the target is written atomically)."""
+    if in_place == (out is not None):
+        raise BadInput("say where to write: -i (in place) or -f OUT, one of them")
+    loaded = load_file(path)
+    patch = None
+    if patch_file is not None:
+        try:
+            patch = json.loads(Path(patch_file).read_text(encoding="utf-8-sig"))
+        except FileNotFoundError:
+            raise BadInput(f"{patch_file}: patch file not found") from None
+        except json.JSONDecodeError as exc:
+            raise BadInput(f"{patch_file}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    assignments = [Assignment.parse(text) for text in sets or []]
+    edited = apply_edits(loaded.document, asset=asset, uri=uri, assignments=assignments or None, patch=patch)
+    target = Path(out) if out is not None else Path(path)
+    write(target, edited)
+    return EditResult(str(path), str(target), diff(loaded.document, edited))
+
+
+@dataclass
+class FileNormalisation:
+    path: str
+    changed: bool
+    moved: list[Secret]
+    normalisations: list[Normalisation]
+    variables: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "changed": self.changed,
+            "secretsMoved": [secret.to_json() for secret in self.moved],
+            "normalised": [note.to_json() for note in self.normalisations],
+            "variables": self.variables,
+        }
+
+
+@dataclass
+class NormalizeReport:
+    files: list[FileNormalisation]
+    check: bool
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.CHANGES if self.check and any(f.changed for f in self.files) else ExitCode.OK
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "check": self.check,
+            "changed": [f.path for f in self.files if f.changed],
+            "files": [f.to_json() for f in self.files],
+            "variables": self.variables,
+        }
+
+    @property
+    def variables(self) -> list[str]:
+        return sorted({name for f in self.files for name in f.variables})
+
+    def to_text(self) -> str:
+        lines: list[str] = []
+        for item in self.files:
+            state = "already canonical" if not item.changed else "would be rewritten" if self.check else "rewritten"
+            lines.append(f"{item.path}: {state}")
+            lines.extend(
+                f"  secret {secret.path} {'would move' if self.check else 'moved'} to ${{{secret.variable}}}"
+                for secret in item.moved
+            )
+        if self.variables:
+            lines.append("Set these environment variables for import/new/update: " + ", ".join(self.variables))
+        changed = sum(1 for item in self.files if item.changed)
+        verb = "would change" if self.check else "changed"
+        lines.append(f"{changed} of {len(self.files)} file(s) {verb}")
+        return "\n".join(lines)
+
+
+def normalize_files(paths: list[Path], *, check: bool = False) -> NormalizeReport:
+    """Rewrite files in canonical form with secrets moved to placeholders; with check=True only report."""
+    planned: list[tuple[Path, str, FileNormalisation]] = []
+    for path in paths:
+        loaded = load_file(path)  # every file is read before any is written
+        redacted, moved = redact_secrets(loaded.document)
+        text = dumps(redacted)
+        changed = Path(path).read_bytes() != text.encode("utf-8")
+        planned.append(
+            (
+                Path(path),
+                text,
+                FileNormalisation(str(path), changed, moved, loaded.normalisations, placeholders(redacted)),
+            )
+        )
+    if not check:
+        for path, text, item in planned:
+            if item.changed:
+                write_text(path, text)
+    return NormalizeReport([item for _path, _text, item in planned], check)
+
+
+def diff_files(left: Path, right: Path) -> Diff:
+    """The structural diff of two definition files (read-only fields ignored, secrets masked)."""
+    return diff(load_file(left).document, load_file(right).document, left=str(left), right=str(right))

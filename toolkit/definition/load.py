@@ -1,0 +1,126 @@
+"""Read definitions as tolerantly as Import-AzMlWebService does, and say what was normalised.
+
+Tolerated (each reported with its JSON path): property names in any case (`Assets`, `LocationInfo`, `Uri` ->
+`assets`, `locationInfo`, `uri`), booleans written as strings (`"readOnly": "false"`), and web-service parameters
+written as plain values (older api-versions: `"parameters": {"x": "v"}` -> `{"x": {"value": "v"}}`). Keys that are
+user data (asset ids, node ids, column and parameter names, tags) keep their spelling.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from toolkit.definition import schema
+from toolkit.definition.paths import Chain, chain_path
+from toolkit.errors import BadInput
+
+EMPTY_DEFINITION = "The Azure ML web service definition is not specified."
+
+
+@dataclass(frozen=True)
+class Normalisation:
+    """One thing the loader changed to reach the canonical shape."""
+
+    path: str
+    action: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.action}"
+
+    def to_json(self) -> dict[str, str]:
+        return {"path": self.path, "action": self.action}
+
+
+@dataclass
+class Loaded:
+    document: dict[str, Any]
+    normalisations: list[Normalisation]
+    source: str  # the file name, or <string>
+    text: str  # the JSON it was parsed from
+
+
+def load_text(text: str, *, source: str = "<string>") -> Loaded:
+    """Parse a definition; BadInput for empty text, invalid JSON (with line and column) or a non-object."""
+    if not text.strip():
+        raise BadInput(f"{source}: {EMPTY_DEFINITION}" if source != "<string>" else EMPTY_DEFINITION)
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadInput(f"{source}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    if not isinstance(raw, dict):
+        raise BadInput(f"{source}: a web service definition is a JSON object, got {_json_type(raw)}")
+    document, notes = normalise(raw)
+    return Loaded(document, notes, source, text)
+
+
+def load_file(path: Path | str) -> Loaded:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")  # PowerShell often writes a byte-order mark
+    except FileNotFoundError:
+        raise BadInput(f"{path}: the specified web service definition file path does not exist") from None
+    except IsADirectoryError:
+        raise BadInput(f"{path}: is a directory, not a definition file") from None
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    return load_text(text, source=str(path))
+
+
+def normalise(document: dict[str, Any]) -> tuple[dict[str, Any], list[Normalisation]]:
+    """The canonical shape of an already parsed definition (new containers where the schema reaches; the input
+    is not changed)."""
+    notes: list[Normalisation] = []
+    return _normalise(document, schema.WEB_SERVICE, None, notes), notes
+
+
+def _normalise(value: Any, spec: schema.Spec, chain: Chain, notes: list[Normalisation]) -> Any:
+    kind = type(spec)
+    if kind is schema.Obj:
+        if spec.wrap is not None and value is not None and not isinstance(value, dict):
+            notes.append(
+                Normalisation(chain_path(chain), f'plain value read as {{"{spec.wrap}": ...}} (older api-version)')
+            )
+            return {spec.wrap: value}
+        if not isinstance(value, dict):
+            return value
+        result: dict[str, Any] = {}
+        fields, by_lower = spec.fields, spec.by_lower
+        for key, item in value.items():
+            name = key if key in fields else by_lower.get(key.lower(), key)
+            if name != key:
+                notes.append(Normalisation(chain_path((chain, key)), f"property name {key!r} read as {name!r}"))
+                if name in result or name in value:
+                    raise BadInput(f"{chain_path((chain, name))}: given twice (as {key!r} and in another spelling)")
+            field = fields.get(name)
+            if field is None or (type(field) is schema.Value and field.kind != "boolean"):
+                result[name] = item  # nothing to normalise in an unknown property or a non-boolean leaf
+            else:
+                result[name] = _normalise(item, field, (chain, name), notes)
+        return result
+    if kind is schema.MapOf:
+        if not isinstance(value, dict) or spec.value is schema.ANY:
+            return value
+        return {key: _normalise(item, spec.value, (chain, key), notes) for key, item in value.items()}
+    if kind is schema.ListOf:
+        if not isinstance(value, list) or spec.item is schema.ANY:
+            return value
+        return [_normalise(item, spec.item, (chain, index), notes) for index, item in enumerate(value)]
+    if spec.kind == "boolean" and isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        notes.append(Normalisation(chain_path(chain), f"string {value!r} read as boolean"))
+        return value.strip().lower() == "true"
+    return value
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "null"
+    return "a number"

@@ -1,0 +1,229 @@
+"""Secrets in definitions: find them, move them to `${ENV_NAME}` placeholders, resolve placeholders, mask for display.
+
+What counts as a secret (a `${ENV_NAME}` placeholder in its place is fine, an empty string is no secret):
+- `properties.keys.primary` / `.secondary` (service keys), `properties.storageAccount.key`;
+- blob `credentials`: `properties.assets.<id>.locationInfo.credentials`, `properties.payloadsLocation.credentials`;
+- anywhere: a SAS signature (`sig=`) or an `AccountKey=` in a string.
+Encrypted graph-parameter values (a `value` next to a non-empty `certificateThumbprint`) are ciphertext the
+service made; they round-trip untouched and are not secrets here.
+
+Placeholder names (documented in the README): keys.primary -> MLWS_PRIMARY_KEY, keys.secondary ->
+MLWS_SECONDARY_KEY, storageAccount.key -> MLWS_STORAGE_KEY; any other secret -> MLWS_ + its JSON path below
+`properties`, upper-cased, each run of other characters turned into `_` (e.g.
+assets.asset1.locationInfo.credentials -> MLWS_ASSETS_ASSET1_LOCATIONINFO_CREDENTIALS). A SAS in an http(s) URI
+keeps the URI readable: only the query string moves, `https://acct/c/m.ilearner?${MLWS_ASSETS_ASSET3_LOCATIONINFO_URI_SAS}`,
+and the variable holds the query string without the `?`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from toolkit.definition.paths import Segment, format_path
+from toolkit.errors import BadInput, Problem
+from toolkit.redact import MASK, redact
+
+PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_SAS = re.compile(r"(?i)(?:^|[?&;])sig=(?!\$\{)[^&;\s]")
+_ACCOUNT_KEY = re.compile(r"(?i)AccountKey=(?!\$\{)[^;\s]")
+_FIXED_NAMES = {
+    ("properties", "keys", "primary"): ("MLWS_PRIMARY_KEY", "service key"),
+    ("properties", "keys", "secondary"): ("MLWS_SECONDARY_KEY", "service key"),
+    ("properties", "storageAccount", "key"): ("MLWS_STORAGE_KEY", "storage account key"),
+    ("properties", "payloadsLocation", "credentials"): ("MLWS_PAYLOADS_CREDENTIALS", "blob credentials"),
+}
+FIX = "replace it with a ${%s} placeholder, e.g. run mlws normalize"
+
+
+@dataclass(frozen=True)
+class Secret:
+    segments: tuple[Segment, ...]
+    kind: str  # service key, storage account key, blob credentials, SAS signature, account key
+    variable: str  # the placeholder name redaction uses
+    query_only: bool = False  # a SAS in an http(s) URI: only the query string is secret
+
+    @property
+    def path(self) -> str:
+        return format_path(self.segments)
+
+    def problem(self) -> Problem:
+        return Problem(self.path, f"{self.kind} in the file", FIX % self.variable)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "kind": self.kind, "variable": self.variable}
+
+
+def find_secrets(value: Any, base: tuple[Segment, ...] = (), *, source_text: str | None = None) -> list[Secret]:
+    """Every secret in `value`, which sits at `base` in a definition (the root by default), sorted by path.
+
+    `source_text`, the JSON `value` was parsed from, saves serialising a big document to learn that no string
+    in it can hold a SAS signature or an account key (then only the fixed positions are looked at).
+    """
+    if source_text is None or "\\u" in source_text:  # an escaped "=" would hide a pattern from the text test
+        source_text = json.dumps(value) if isinstance(value, dict | list) else str(value)
+    lowered = source_text.lower()
+    found: list[Secret] = []
+    if base or "sig=" in lowered or "accountkey=" in lowered:
+        _walk(value, base, found)
+    else:
+        _look_at_fixed_positions(value, found)
+    return sorted(found, key=lambda secret: secret.path)
+
+
+def redact_secrets(document: dict[str, Any]) -> tuple[dict[str, Any], list[Secret]]:
+    """A copy with every secret replaced by its placeholder, and the secrets moved (names unique per file)."""
+    secrets = find_secrets(document)
+    if not secrets:
+        return document, []
+    result = json.loads(json.dumps(document))
+    taken = {name for name in placeholders(document)}
+    moved: list[Secret] = []
+    for secret in secrets:
+        variable = _unique(secret.variable, taken)
+        secret = Secret(secret.segments, secret.kind, variable, secret.query_only)
+        old = _get(result, secret.segments)
+        placeholder = f"${{{variable}}}"
+        new = f"{old.split('?', 1)[0]}?{placeholder}" if secret.query_only else placeholder
+        _set(result, secret.segments, new)
+        moved.append(secret)
+    return result, moved
+
+
+def mask_secrets(value: Any, base: tuple[Segment, ...] = ()) -> Any:
+    """A copy for display: whole-value secrets become "***", a SAS signature in a URI becomes sig=***."""
+    secrets = find_secrets(value, base)
+    if not secrets:
+        return value
+    if not isinstance(value, dict | list):
+        return redact(value) if secrets[0].query_only else MASK
+    result = json.loads(json.dumps(value))
+    for secret in secrets:
+        relative = secret.segments[len(base) :]
+        _set(result, relative, redact(_get(result, relative)) if secret.query_only else MASK)
+    return result
+
+
+def placeholders(value: Any) -> list[str]:
+    """The placeholder variable names used in `value`, sorted, each once."""
+    text = json.dumps(value, ensure_ascii=False)
+    return sorted(set(PLACEHOLDER.findall(text)))
+
+
+def resolve_placeholders(document: dict[str, Any], env: Any, *, mask: bool = False) -> dict[str, Any]:
+    """Replace every `${NAME}` from `env` (a mapping). One BadInput names every unset variable and its paths.
+
+    With mask=True the values are checked but "***" is put in their place, for showing what would be sent.
+    """
+    if "${" not in json.dumps(document):
+        return document
+    missing: dict[str, list[str]] = {}
+    resolved = _resolve(document, (), env, mask, missing)
+    if missing:
+        problems = [
+            Problem(path, f"environment variable {name} is not set", f"export {name}=...")
+            for name, paths in sorted(missing.items())
+            for path in paths
+        ]
+        names = ", ".join(sorted(missing))
+        raise BadInput(f"unset environment variable(s) for placeholders: {names}", problems=problems)
+    return resolved
+
+
+def _resolve(value: Any, segments: tuple[Segment, ...], env: Any, mask: bool, missing: dict[str, list[str]]) -> Any:
+    if isinstance(value, dict):
+        return {key: _resolve(item, (*segments, key), env, mask, missing) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_resolve(item, (*segments, index), env, mask, missing) for index, item in enumerate(value)]
+    if not isinstance(value, str) or "${" not in value:
+        return value
+
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in env:
+            missing.setdefault(name, []).append(format_path(segments))
+            return match.group(0)
+        return MASK if mask else env[name]
+
+    return PLACEHOLDER.sub(substitute, value)
+
+
+def _walk(value: Any, segments: tuple[Segment, ...], found: list[Secret]) -> None:
+    if isinstance(value, dict):
+        encrypted = bool(value.get("certificateThumbprint"))
+        for key, item in value.items():
+            if not (encrypted and key == "value"):
+                _walk(item, (*segments, key), found)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _walk(item, (*segments, index), found)
+    elif isinstance(value, str) and value:
+        secret = _classify(segments, value)
+        if secret is not None:
+            found.append(secret)
+
+
+def _look_at_fixed_positions(document: Any, found: list[Secret]) -> None:
+    """The secrets of a document none of whose strings holds a SAS or an account key."""
+    properties = document.get("properties") if isinstance(document, dict) else None
+    if not isinstance(properties, dict):
+        return
+    candidates = list(_FIXED_NAMES)
+    assets = properties.get("assets")
+    if isinstance(assets, dict):
+        candidates.extend(("properties", "assets", asset_id, "locationInfo", "credentials") for asset_id in assets)
+    for segments in candidates:
+        value: Any = document
+        for segment in segments:
+            value = value.get(segment) if isinstance(value, dict) else None
+        if isinstance(value, str) and value:
+            secret = _classify(segments, value)
+            if secret is not None:
+                found.append(secret)
+
+
+def _classify(segments: tuple[Segment, ...], value: str) -> Secret | None:
+    fixed = _FIXED_NAMES.get(segments)
+    is_asset_credentials = (
+        len(segments) == 5
+        and segments[:2] == ("properties", "assets")
+        and segments[3:] == ("locationInfo", "credentials")
+    )
+    if (fixed or is_asset_credentials) and not PLACEHOLDER.search(value):
+        name, kind = fixed or (_derived_name(segments), "blob credentials")
+        return Secret(segments, kind, name)
+    if "=" not in value:
+        return None
+    if _ACCOUNT_KEY.search(value):
+        return Secret(segments, "account key", _derived_name(segments))
+    if _SAS.search(value):
+        if value.lower().startswith(("http://", "https://")) and "?" in value:
+            return Secret(segments, "SAS signature", _derived_name(segments) + "_SAS", query_only=True)
+        return Secret(segments, "SAS signature", _derived_name(segments))
+    return None
+
+
+def _derived_name(segments: tuple[Segment, ...]) -> str:
+    below = segments[1:] if segments[:1] == ("properties",) else segments
+    words = re.sub(r"[^A-Za-z0-9]+", "_", "_".join(str(s) for s in below)).strip("_").upper()
+    return f"MLWS_{words}" if words else "MLWS_SECRET"
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    candidate, counter = name, 2
+    while candidate in taken:
+        candidate, counter = f"{name}_{counter}", counter + 1
+    taken.add(candidate)
+    return candidate
+
+
+def _get(document: Any, segments: tuple[Segment, ...]) -> Any:
+    for segment in segments:
+        document = document[segment]
+    return document
+
+
+def _set(document: Any, segments: tuple[Segment, ...], value: Any) -> None:
+    _get(document, segments[:-1])[segments[-1]] = value

@@ -1,0 +1,373 @@
+"""The retraining loop's runtime side: run a training service's BES job, read its results, swap the
+new model into a predictive definition, manage jobs, and score rows through RRS.
+
+What `mlws retrain`, `mlws job ...` and `mlws score` call. Storage credentials come from the
+environment only (AZURE_STORAGE_CONNECTION_STRING); nothing here prints, exits or writes a
+secret: results carry blob locations without SAS tokens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import io
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from toolkit.errors import BadInput, MlwsError
+
+Progress = Callable[[str], None]
+MODEL_EXTENSION = ".ilearner"
+UPLOAD_CONTAINER = "mlws-uploads"
+
+
+def parse_pairs(texts: list[str], flag: str, example: str) -> dict[str, str]:
+    """`NAME=VALUE` options as a dict; BadInput naming the flag for a malformed or repeated one."""
+    pairs: dict[str, str] = {}
+    for text in texts:
+        name, sep, value = text.partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep or not name or not value:
+            raise BadInput(f"{flag} {text!r}: expected NAME=VALUE, e.g. {flag} {example}")
+        if name in pairs:
+            raise BadInput(f"{flag}: {name!r} is given twice")
+        pairs[name] = value
+    return pairs
+
+
+# -- connecting to a service's runtime -----------------------------------------------------------------
+
+
+@dataclass
+class Service:
+    """A live web service as the runtime commands need it: its definition (GET) and a runtime client."""
+
+    target: Any  # toolkit.config.Target
+    definition: dict[str, Any]
+    client: Any  # toolkit.classic.runtime.RuntimeClient
+
+    @property
+    def input_names(self) -> list[str]:
+        return list(((self.definition.get("properties") or {}).get("input") or {}).get("properties") or {})
+
+
+def connect(name: str | None, resource_group: str | None, subscription: str | None, *, debug: bool) -> Service:
+    """GET the service (its swaggerLocation gives the runtime base) and its primary key (listKeys)."""
+    from toolkit.classic.runtime import RuntimeClient
+    from toolkit.classic.webservices import WebServices
+    from toolkit.config import resolve_target
+
+    target = resolve_target(
+        name=name, resource_group=resource_group, subscription=subscription,
+        require=("subscription", "resource_group", "name"),
+    )  # fmt: skip
+    services = WebServices.connect(target, debug=debug)
+    definition = services.get()
+    swagger = str((definition.get("properties") or {}).get("swaggerLocation") or "")
+    if not swagger:
+        raise MlwsError(f"web service {target.describe()} has no swaggerLocation, so its runtime URL is unknown")
+    keys = services.list_keys()
+    key = keys.get("primary") or keys.get("secondary")
+    if not key:
+        raise MlwsError(f"web service {target.describe()} returned no keys from listKeys")
+    base = swagger.removesuffix("/swagger.json")
+    return Service(target, definition, RuntimeClient(base, key, service=f"'{target.name}'", debug=debug))
+
+
+# -- retrain ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RetrainOptions:
+    inputs: list[str] = field(default_factory=list)  # NAME=CONTAINER/BLOB.csv
+    uploads: list[str] = field(default_factory=list)  # NAME=LOCAL.csv
+    outputs: list[str] = field(default_factory=list)  # NAME=CONTAINER/BLOB.ilearner
+    global_parameters: list[str] = field(default_factory=list)  # NAME=VALUE
+    update_definition: Path | None = None
+    asset: str | None = None
+    keep_job: bool = False
+    timeout: float | None = None
+
+
+@dataclass
+class DefinitionUpdate:
+    file: Path
+    asset: str
+    previous_uri: str | None
+    uri: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": str(self.file), "asset": self.asset, "previousUri": self.previous_uri, "uri": self.uri}
+
+
+@dataclass
+class RetrainResult:
+    service: str
+    job: Any  # toolkit.classic.runtime.JobStatus
+    seconds: float
+    uploaded: dict[str, str]
+    evaluation: dict[str, list[dict[str, str]]]
+    definition: DefinitionUpdate | None
+    job_kept: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "service": self.service,
+            "jobId": self.job.job_id,
+            "statusCode": self.job.status,
+            "seconds": round(self.seconds, 3),
+            "uploaded": self.uploaded,
+            "outputs": {result.name: result.location for result in self.job.results},
+            "evaluation": self.evaluation,
+            "definition": self.definition.to_json() if self.definition else None,
+            "jobKept": self.job_kept,
+        }
+
+    def to_text(self) -> str:
+        lines = [f"BES job {self.job.job_id} of {self.service}: {self.job.status} in {self.seconds:.1f}s"]
+        lines += [f"  uploaded {name}: {location}" for name, location in self.uploaded.items()]
+        width = max((len(result.name) for result in self.job.results), default=0)
+        for result in self.job.results:
+            lines.append(f"  {result.name:<{width}}  {result.location}")
+            for row in self.evaluation.get(result.name, []):
+                lines.append("      " + ", ".join(f"{column}: {value}" for column, value in row.items()))
+        if self.definition:
+            update = self.definition
+            lines.append(f"{update.file}: asset {update.asset!r} now points to {update.uri}")
+            lines.append(
+                f"  (was {update.previous_uri}); next: mlws diff {update.file} && mlws update -f {update.file}"
+            )
+        lines.append(f"job {self.job.job_id} kept (mlws job show/cancel)" if self.job_kept else "job deleted")
+        return "\n".join(lines)
+
+
+def retrain(
+    *,
+    name: str | None,
+    resource_group: str | None,
+    subscription: str | None,
+    options: RetrainOptions,
+    environ: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
+    debug: bool = False,
+) -> RetrainResult:
+    """Run the training service's BES job to the end; optionally swap the model into a definition file.
+
+    Every input is checked before anything is uploaded or submitted; the definition file is
+    written (atomically) only after the job finished with exactly one .ilearner output.
+    """
+    from toolkit.classic import storage
+    from toolkit.definition import find_asset, load_file
+
+    inputs = parse_pairs(options.inputs, "--input", "trainingData=data/train.csv")
+    uploads = {
+        name: Path(path) for name, path in parse_pairs(options.uploads, "--upload", "trainingData=train.csv").items()
+    }
+    outputs = parse_pairs(options.outputs, "--output-blob", "model=models/housing-v2.ilearner")
+    parameters = parse_pairs(options.global_parameters, "--global-param", "'Label column=price'")
+    both = sorted(set(inputs) & set(uploads))
+    if both:
+        raise BadInput(f"input {both[0]!r} is given by both --input and --upload; give one")
+    contents = {}
+    for input_name, path in uploads.items():
+        try:
+            contents[input_name] = path.read_bytes()
+        except OSError as exc:
+            raise BadInput(f"--upload {input_name}={path}: cannot read the file: {exc.strerror}") from None
+    document = None
+    if options.update_definition is not None or options.asset is not None:
+        if options.update_definition is None or not options.asset:
+            raise BadInput("--update-definition FILE and --asset NAME go together")
+        document = load_file(options.update_definition).document
+        find_asset(document, options.asset)  # an unknown asset fails now, before any training
+    connection = storage.connection_string_from_env(environ)
+    account = storage.parse_connection_string(connection)
+
+    service = connect(name, resource_group, subscription, debug=debug)
+    client = service.client
+    uploaded = {}
+    for input_name, data in contents.items():
+        location = f"{UPLOAD_CONTAINER}/{hashlib.sha256(data).hexdigest()[:16]}/{uploads[input_name].name}"
+        storage.upload(account, location, data)
+        inputs[input_name] = location
+        uploaded[input_name] = account.url(location)
+    body = {
+        "Inputs": {n: {"ConnectionString": connection, "RelativeLocation": loc} for n, loc in inputs.items()},
+        "Outputs": {n: {"ConnectionString": connection, "RelativeLocation": loc} for n, loc in outputs.items()},
+        "GlobalParameters": parameters,
+    }
+    began = time.monotonic()
+    job_id = client.submit(body)
+    try:
+        client.start(job_id)
+        job = client.wait(job_id, timeout=options.timeout, progress=progress)
+    except BaseException:
+        if not options.keep_job:
+            _delete_quietly(client, job_id)
+        raise
+    seconds = time.monotonic() - began
+    evaluation = {result.name: _read_evaluation(result) for result in job.results if not _is_model(result.location)}
+    update = None
+    try:
+        if document is not None:
+            update = _swap_model(options.update_definition, document, options.asset, job)
+    finally:
+        if not options.keep_job:
+            _delete_quietly(client, job_id)
+    return RetrainResult(f"'{service.target.name}'", job, seconds, uploaded, evaluation, update, options.keep_job)
+
+
+def _is_model(location: str) -> bool:
+    return location.lower().endswith(MODEL_EXTENSION)
+
+
+def _delete_quietly(client, job_id: str) -> None:
+    # Cleanup after the job's outcome is known: a failure here must not hide that outcome.
+    with contextlib.suppress(MlwsError):
+        client.delete(job_id)
+
+
+def _read_evaluation(result) -> list[dict[str, str]]:
+    """A small dataset output (e.g. the evaluation metrics) as rows, read through its SAS."""
+    from toolkit.classic import storage
+
+    text = storage.download_url(result.readable_url).decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text)))[:20]
+
+
+def _swap_model(path: Path, document: dict[str, Any], asset: str, job) -> DefinitionUpdate:
+    from toolkit.definition import apply_edits, find_asset, write
+
+    models = [result for result in job.results if _is_model(result.location)]
+    if len(models) != 1:
+        raise MlwsError(
+            f"job {job.job_id} wrote {len(models)} {MODEL_EXTENSION} outputs, so which model goes into {path} is "
+            f"unclear; {path} was not changed"
+        )
+    asset_id = find_asset(document, asset)
+    previous = ((document["properties"]["assets"][asset_id].get("locationInfo") or {}).get("uri")) or None
+    edited = apply_edits(document, asset=asset_id, uri=models[0].location)
+    write(path, edited)
+    return DefinitionUpdate(
+        path, document["properties"]["assets"][asset_id].get("name", asset_id), previous, models[0].location
+    )
+
+
+# -- jobs --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class JobListing:
+    service: str
+    jobs: list[Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"service": self.service, "jobs": [job.to_json() for job in self.jobs]}
+
+    def to_text(self) -> str:
+        if not self.jobs:
+            return f"no BES jobs on {self.service}"
+        return "\n".join(f"{job.job_id}  {job.status:<10}  created {job.created or '?'}" for job in self.jobs)
+
+
+def job_text(job) -> str:
+    lines = [f"BES job {job.job_id}: {job.status}"]
+    fields = (("created", job.created), ("started", job.started), ("ended", job.ended), ("details", job.details))
+    lines += [f"  {label}: {value}" for label, value in fields if value]
+    lines += [f"  {result.name}: {result.location}" for result in job.results]
+    return "\n".join(lines)
+
+
+def show_job(*, name, resource_group, subscription, job_id: str, debug: bool = False):
+    return connect(name, resource_group, subscription, debug=debug).client.status(job_id)
+
+
+def list_jobs(*, name, resource_group, subscription, debug: bool = False) -> JobListing:
+    service = connect(name, resource_group, subscription, debug=debug)
+    return JobListing(f"'{service.target.name}'", service.client.list_jobs())
+
+
+def cancel_job(*, name, resource_group, subscription, job_id: str, debug: bool = False):
+    """Cancel a job that has not ended (or delete an ended one); its status just before."""
+    client = connect(name, resource_group, subscription, debug=debug).client
+    before = client.status(job_id)
+    client.delete(job_id)
+    return before
+
+
+# -- score ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ScoreResult:
+    service: str
+    output: str
+    rows: list[dict[str, Any]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"service": self.service, "output": self.output, "rows": self.rows}
+
+    def to_text(self) -> str:
+        if not self.rows:
+            return f"{self.service} scored no rows"
+        columns = list(dict.fromkeys(column for row in self.rows for column in row))
+        cells = [[_cell(row.get(column)) for column in columns] for row in self.rows]
+        widths = [max(len(column), *(len(row[i]) for row in cells)) for i, column in enumerate(columns)]
+        lines = ["  ".join(column.ljust(width) for column, width in zip(columns, widths, strict=True))]
+        lines += ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in cells]
+        return "\n".join(line.rstrip() for line in lines)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return "" if value is None else str(value)
+
+
+def read_rows(path: Path) -> tuple[str | None, list[dict[str, Any]]]:
+    """Rows to score from a CSV (header row) or JSON file: a list of objects, {"input1": [...]}, or a
+    table {"ColumnNames": [...], "Values": [[...]]}. Returns (input name if the file names one, rows)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read the rows to score: {exc.strerror}") from None
+    if path.suffix.lower() == ".csv":
+        rows = [dict(row) for row in csv.DictReader(io.StringIO(text))]
+        if not rows:
+            raise BadInput(f"{path}: no rows under the header")
+        return None, rows
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadInput(f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    input_name = None
+    if isinstance(data, dict) and len(data) == 1 and not {"ColumnNames", "Values"} & set(data):
+        input_name, data = next(iter(data.items()))
+    if isinstance(data, dict) and isinstance(data.get("ColumnNames"), list) and isinstance(data.get("Values"), list):
+        columns = data["ColumnNames"]
+        if not all(isinstance(row, list) and len(row) == len(columns) for row in data["Values"]):
+            raise BadInput(f"{path}: every row of Values needs {len(columns)} values (one per ColumnNames entry)")
+        data = [dict(zip(columns, row, strict=True)) for row in data["Values"]]
+    if not isinstance(data, list) or not data or not all(isinstance(row, dict) for row in data):
+        raise BadInput(
+            f"{path}: expected a non-empty list of row objects, e.g. "
+            '[{"rooms": 3, "area_sqm": 70, "age_years": 12}], or a CSV file with a header row'
+        )
+    return input_name, data
+
+
+def score(*, name, resource_group, subscription, rows_file: Path, debug: bool = False) -> ScoreResult:
+    """Send the file's rows to the service's RRS endpoint; the scored rows of its first output."""
+    input_name, rows = read_rows(rows_file)
+    service = connect(name, resource_group, subscription, debug=debug)
+    input_name = input_name or (service.input_names[0] if service.input_names else "input1")
+    results = service.client.execute(input_name, rows, {})
+    output, scored = next(iter(results.items()), (None, None))
+    if output is None or not isinstance(scored, list):
+        raise MlwsError(f"score with '{service.target.name}': the answer carries no rows")
+    return ScoreResult(f"'{service.target.name}'", output, scored)
