@@ -1,0 +1,70 @@
+"""Saved plans: apply only what was reviewed; refuse (exit 4, nothing sent) when the service changed since."""
+
+from __future__ import annotations
+
+import json
+
+from tests.service.conftest import SECRETS
+
+NEW_MODEL = "http://127.0.0.1:10000/devstoreaccount1/models/housing-v2.ilearner"
+
+
+def swap_model(mlws, workspace) -> None:
+    edited = mlws("edit", workspace.definition, "--asset", "Housing Price [trained model]", "--uri", NEW_MODEL, "-i")
+    assert edited.exit_code == 0, edited.stderr
+
+
+def test_reviewed_plan_is_applied(mlws, workspace):
+    workspace.deploy()
+    swap_model(mlws, workspace)
+    plan = workspace.root / "plan.json"
+
+    planned = mlws("diff", workspace.definition, "--out", plan)
+    applied = mlws("update", "--plan", plan, "-o", "json")
+
+    assert planned.exit_code == 0, planned.stderr
+    saved = json.loads(plan.read_text())
+    assert saved["patch"] == ["properties.assets"] and saved["liveHash"].startswith("sha256:")
+    assert not any(secret in plan.read_text() for secret in SECRETS)
+    assert applied.exit_code == 0, applied.stdout
+    assert mlws("diff", workspace.definition, "--exit-code").exit_code == 0
+
+
+def test_stale_plan_is_refused_and_nothing_is_sent(mlws, workspace):
+    workspace.deploy()
+    swap_model(mlws, workspace)
+    plan = workspace.root / "plan.json"
+    assert mlws("diff", workspace.definition, "--out", plan).exit_code == 0
+    behind_our_back = {"properties": {"packageType": "Graph", "title": "changed in the portal"}}
+    assert workspace.emulator.call("PATCH", workspace.service_path, behind_our_back).status == 200
+    modified_before = workspace.live()["properties"]["modifiedOn"]
+
+    result = mlws("update", "--plan", plan)
+
+    assert result.exit_code == 4
+    assert "changed since the plan" in result.stderr
+    live = workspace.live()["properties"]
+    assert live["modifiedOn"] == modified_before and live["title"] == "changed in the portal"
+    assert all(a["locationInfo"]["uri"] != NEW_MODEL for a in live["assets"].values())
+
+
+def test_plan_of_an_edited_file_is_refused(mlws, workspace):
+    workspace.deploy()
+    plan = workspace.root / "plan.json"
+    assert mlws("diff", workspace.definition, "--out", plan).exit_code == 0
+    swap_model(mlws, workspace)
+
+    result = mlws("update", "--plan", plan)
+
+    assert result.exit_code == 4 and "changed since the plan" in result.stderr
+
+
+def test_update_with_no_changes_sends_nothing(mlws, workspace):
+    workspace.deploy()
+    modified_before = workspace.live()["properties"]["modifiedOn"]
+
+    result = mlws("update", "-f", workspace.definition, "-o", "json")
+
+    assert result.exit_code == 0
+    assert result.json()["result"]["operationUrl"] is None
+    assert workspace.live()["properties"]["modifiedOn"] == modified_before

@@ -1,0 +1,84 @@
+"""ARM errors as the cmdlets show them: request id, code, message, target, details.
+
+The one-line message keeps what a user acts on (code, message, the detail codes such as
+`WebServiceNotFound`, HTTP status, request id); the JSON error (`-o json`) carries every detail.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from toolkit.errors import MlwsError, ServiceError, ServiceErrorInfo
+from toolkit.redact import redact
+
+
+class ResourceNotFound(ServiceError):
+    """404 for a resource: the message names what was looked for and where."""
+
+
+class OperationFailed(ServiceError):
+    """A long-running operation ended Failed or Canceled."""
+
+
+class OperationTimedOut(MlwsError):
+    """The wait ran out; the operation goes on in the service and can be resumed by its URL."""
+
+    def __init__(self, message: str, operation_url: str) -> None:
+        super().__init__(message)
+        self.operation_url = operation_url
+
+    def to_json(self) -> dict[str, Any]:
+        return {**super().to_json(), "operationUrl": self.operation_url}
+
+
+def parse_error_body(body: Any) -> dict[str, Any]:
+    """The ARM envelope {"error": {...}} (or an operation's `error`/`errorInfo`) as a dict; {} if none."""
+    if isinstance(body, (str, bytes)):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return {}
+    if not isinstance(body, dict):
+        return {}
+    for key in ("error", "errorInfo", "Error"):
+        if isinstance(body.get(key), dict):
+            return body[key]
+    return body if "code" in body and "message" in body else {}
+
+
+def info_from(error: dict[str, Any], *, status: int | None, request_id: str | None) -> ServiceErrorInfo:
+    details = [d for d in error.get("details") or [] if isinstance(d, dict)]
+    return ServiceErrorInfo(
+        status=status,
+        code=error.get("code"),
+        message=error.get("message"),
+        target=error.get("target"),
+        request_id=request_id,
+        details=details,
+    )
+
+
+def one_line(info: ServiceErrorInfo, action: str, raw: str = "") -> str:
+    text = f"{action}: "
+    if info.code or info.message:
+        text += ": ".join(str(p) for p in (info.code, info.message) if p)
+    else:
+        text += f"HTTP {info.status}" + (f" {raw[:200]}" if raw else "")
+    if info.target:
+        text += f" (target {info.target})"
+    detail_text = "; ".join(": ".join(str(d[k]) for k in ("code", "message") if d.get(k)) for d in info.details)
+    if detail_text:
+        text += f" [{detail_text}]"
+    trailer = [f"HTTP {info.status}"] if info.status and (info.code or info.message) else []
+    if info.request_id:
+        trailer.append(f"request id {info.request_id}")
+    if trailer:
+        text += f" ({', '.join(trailer)})"
+    return redact(text)
+
+
+def error_from_response(status: int, body: Any, raw: str, request_id: str | None, action: str) -> ServiceError:
+    info = info_from(parse_error_body(body), status=status, request_id=request_id)
+    kind = ResourceNotFound if status == 404 else ServiceError
+    return kind(one_line(info, action, raw), info)

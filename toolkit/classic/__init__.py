@@ -1,0 +1,1 @@
+"""Microsoft.MachineLearning (Studio classic "New" web services): web services, deploys, commitment plans, BES, RRS."""

@@ -1,0 +1,410 @@
+"""Web-service commands (the *-AzMlWebService cmdlets): get, list, export, new, update, remove, keys,
+add-region, operation wait.
+
+Each command parses options, calls one library function in toolkit.classic, and renders its result.
+Destructive or irreversible actions prompt on a terminal; --yes skips the prompt; without a terminal
+and without --yes they refuse (exit 2).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from toolkit.cli.app import Debug, Output, OutputFormat, app, start
+
+Name = Annotated[str | None, typer.Option("--name", "-n", help="Web service name.")]
+Group = Annotated[str | None, typer.Option("--resource-group", "-g", help="Resource group (or MLWS_RESOURCE_GROUP).")]
+Subscription = Annotated[str | None, typer.Option("--subscription", help="Subscription id (or AZURE_SUBSCRIPTION_ID).")]
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not prompt; required without a terminal.")]
+WhatIf = Annotated[bool, typer.Option("--what-if", help="Print the request (secrets masked) without sending it.")]
+Timeout = Annotated[
+    float | None, typer.Option("--timeout", help="Seconds to wait for the operation (default: until it ends).")
+]
+NoWait = Annotated[
+    bool, typer.Option("--no-wait", help="Start the operation, print its URL, and return (see `mlws operation wait`).")
+]
+
+
+def _confirm(yes: bool):
+    """The confirmation callback handed to the library: prompt on a terminal, else refuse unless --yes."""
+    import sys
+
+    def confirm(question: str) -> None:
+        if yes:
+            return
+        if not sys.stdin.isatty():
+            from toolkit.errors import BadInput
+
+            raise BadInput(f"{question} -- refusing without a terminal: pass --yes to confirm")
+        typer.confirm(question, abort=True, err=True)
+
+    return confirm
+
+
+def _wait(timeout: float | None, no_wait: bool):
+    from toolkit.classic.webservices import WaitOptions
+    from toolkit.cli.render import progress
+
+    return WaitOptions(timeout=timeout, no_wait=no_wait, progress=progress())
+
+
+def _emit_result(result) -> int:
+    from toolkit.cli.render import Outcome, emit
+
+    return emit(Outcome(result=result.to_json(), text=result.to_text(), exit_code=result.exit_code))
+
+
+SERVICE_COLUMNS = (
+    ("NAME", "name"),
+    ("LOCATION", "location"),
+    ("STATE", "provisioningState"),
+    ("MODIFIED", "modifiedOn"),
+)
+
+
+def _service_row(service: dict) -> list[str]:
+    properties = service.get("properties") or {}
+    values = {**properties, "name": service.get("name", ""), "location": service.get("location", "")}
+    return [str(values.get(key) or "") for _, key in SERVICE_COLUMNS]
+
+
+def _services_table(services: list[dict]) -> str:
+    rows = [[title for title, _ in SERVICE_COLUMNS]] + [_service_row(s) for s in services]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(SERVICE_COLUMNS))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)
+
+
+def _services_text(services: list[dict]) -> str:
+    if not services:
+        return "no web services"
+    return "\n".join(" ".join(_service_row(s)[:3]) for s in services)
+
+
+@app.command("get")
+def get(
+    name: Name = None,
+    resource_group: Group = None,
+    subscription: Subscription = None,
+    region: Annotated[str | None, typer.Option("--region", help="Read the copy for this region.")] = None,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """Show a web service (Get-AzMlWebService); without -n, list the group's or subscription's services.
+
+    Example: mlws get -n scoring -g ml-prod -o json
+    """
+    start(output, debug)
+    from toolkit.classic.webservices import show_service
+    from toolkit.cli.render import Outcome, emit
+
+    found = show_service(
+        name=name, resource_group=resource_group, subscription=subscription, region=region, debug=debug
+    )
+    rows = found if isinstance(found, list) else [found]
+    if output == OutputFormat.table:
+        text = _services_table(rows)
+    else:
+        text = _services_text(rows) if isinstance(found, list) else None
+    return emit(Outcome(result=found, text=text))
+
+
+@app.command("list")
+def list_(
+    resource_group: Group = None,
+    subscription: Subscription = None,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """List web services of a resource group, or of the subscription (all pages).
+
+    Example: mlws list -g ml-prod -o table
+    """
+    start(output, debug)
+    from toolkit.classic.webservices import list_services
+    from toolkit.cli.render import Outcome, emit
+
+    found = list_services(resource_group=resource_group, subscription=subscription, debug=debug)
+    text = _services_table(found) if output == OutputFormat.table else _services_text(found)
+    return emit(Outcome(result=found, text=text))
+
+
+@app.command("export")
+def export(
+    name: Name = None,
+    resource_group: Group = None,
+    subscription: Subscription = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", "-f", help="Write here (canonical, secret-free); default: stdout.")
+    ] = None,
+    yes: Yes = False,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """Write a live service's definition: canonical, secrets replaced by ${ENV} placeholders (Export-AzMlWebService).
+
+    Unchanged services export byte for byte the same file. An existing, different file is only
+    replaced after a prompt (or --yes).
+
+    Example: mlws export -n scoring -g ml-prod -f definitions/prod/scoring.json
+    """
+    start(output, debug)
+    from toolkit.classic.deploy import export_service
+
+    result = export_service(
+        name=name,
+        resource_group=resource_group,
+        subscription=subscription,
+        file=file,
+        confirm=_confirm(yes),
+        debug=debug,
+    )
+    return _emit_result(result)
+
+
+@app.command("new")
+def new(
+    file: Annotated[Path, typer.Option("--file", "-f", help="Definition file to create the service from.")],
+    name: Name = None,
+    resource_group: Group = None,
+    subscription: Subscription = None,
+    location: Annotated[str | None, typer.Option("--location", "-l", help="Azure region (or mlws.yaml).")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite the service if it exists (PUT replaces it whole).")
+    ] = False,
+    yes: Yes = False,
+    what_if: WhatIf = False,
+    timeout: Timeout = None,
+    no_wait: NoWait = False,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """Create a web service from a definition (New-AzMlWebService); refuses to overwrite one unless --force.
+
+    ${ENV} placeholders are resolved from the environment; then PUT, wait, read back.
+
+    Example: mlws new -f definitions/dev/scoring.json -g ml-dev -l southcentralus
+    """
+    start(output, debug)
+    from toolkit.classic.deploy import new_service
+
+    result = new_service(
+        file=file,
+        name=name,
+        resource_group=resource_group,
+        subscription=subscription,
+        location=location,
+        force=force,
+        confirm=_confirm(yes),
+        what_if=what_if,
+        wait=_wait(timeout, no_wait),
+        debug=debug,
+    )
+    return _emit_result(result)
+
+
+@app.command("update")
+def update(
+    file: Annotated[
+        Path | None, typer.Option("--file", "-f", help="Definition to deploy (sends what differs).")
+    ] = None,
+    whole: Annotated[
+        bool, typer.Option("--whole", help="With -f: PATCH the whole definition (as -ServiceUpdates does).")
+    ] = False,
+    plan: Annotated[Path | None, typer.Option("--plan", help="Apply a plan saved by `mlws diff --out`.")] = None,
+    name: Name = None,
+    resource_group: Group = None,
+    subscription: Subscription = None,
+    title: Annotated[str | None, typer.Option("--title")] = None,
+    description: Annotated[str | None, typer.Option("--description")] = None,
+    read_only: Annotated[
+        bool, typer.Option("--read-only", help="Make the service read-only: IRREVERSIBLE, it can then only be removed.")
+    ] = False,
+    primary_key: Annotated[
+        str | None, typer.Option("--primary-key", help="Discouraged: use --primary-key-env.")
+    ] = None,
+    primary_key_env: Annotated[
+        str | None, typer.Option("--primary-key-env", help="Environment variable holding the new primary key.")
+    ] = None,
+    secondary_key: Annotated[
+        str | None, typer.Option("--secondary-key", help="Discouraged: use --secondary-key-env.")
+    ] = None,
+    secondary_key_env: Annotated[
+        str | None, typer.Option("--secondary-key-env", help="Environment variable holding the new secondary key.")
+    ] = None,
+    storage_account_key: Annotated[
+        str | None, typer.Option("--storage-account-key", help="Discouraged: use --storage-account-key-env.")
+    ] = None,
+    storage_account_key_env: Annotated[
+        str | None, typer.Option("--storage-account-key-env", help="Environment variable holding the storage key.")
+    ] = None,
+    diagnostics_level: Annotated[str | None, typer.Option("--diagnostics-level", help="None, Error or All.")] = None,
+    max_concurrent_calls: Annotated[int | None, typer.Option("--max-concurrent-calls", help="4 to 200.")] = None,
+    assets: Annotated[Path | None, typer.Option("--assets", help="JSON file: the assets map.")] = None,
+    input_spec: Annotated[Path | None, typer.Option("--input-spec", help="JSON file: the input schema.")] = None,
+    output_spec: Annotated[Path | None, typer.Option("--output-spec", help="JSON file: the output schema.")] = None,
+    parameters: Annotated[Path | None, typer.Option("--parameters", help="JSON file: the parameters map.")] = None,
+    package: Annotated[Path | None, typer.Option("--package", help="JSON file: the graph package.")] = None,
+    yes: Yes = False,
+    what_if: WhatIf = False,
+    timeout: Timeout = None,
+    no_wait: NoWait = False,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """Update a web service (Update-AzMlWebService) from a file, a saved plan, or individual properties.
+
+    -f FILE sends only what differs from the live service (keys and the storage key, which the service
+    never shows, are sent only with --whole or the key options); --whole sends the whole definition.
+    --plan applies a saved plan and refuses (exit 4) if the service changed since. Every update is
+    read back: a change that did not take is exit 4. Unlike the cmdlet, individual properties never
+    add "readOnly": false, and an update that asks for no change is a usage error (exit 2).
+
+    Example: mlws update -f definitions/prod/scoring.json
+
+    Example: mlws update -n scoring -g ml-prod --max-concurrent-calls 30 --primary-key-env NEW_KEY
+    """
+    start(output, debug)
+    from toolkit.classic.deploy import PropertyUpdates, update_service
+
+    changes = PropertyUpdates(
+        title=title,
+        description=description,
+        read_only=read_only,
+        primary_key=primary_key,
+        primary_key_env=primary_key_env,
+        secondary_key=secondary_key,
+        secondary_key_env=secondary_key_env,
+        storage_account_key=storage_account_key,
+        storage_account_key_env=storage_account_key_env,
+        diagnostics_level=diagnostics_level,
+        max_concurrent_calls=max_concurrent_calls,
+        assets=assets,
+        input_spec=input_spec,
+        output_spec=output_spec,
+        parameters=parameters,
+        package=package,
+    )
+    result = update_service(
+        file=file,
+        whole=whole,
+        plan=plan,
+        changes=changes,
+        name=name,
+        resource_group=resource_group,
+        subscription=subscription,
+        confirm=_confirm(yes),
+        what_if=what_if,
+        wait=_wait(timeout, no_wait),
+        debug=debug,
+    )
+    return _emit_result(result)
+
+
+@app.command("remove")
+def remove(
+    name: Name = None,
+    resource_group: Group = None,
+    subscription: Subscription = None,
+    yes: Yes = False,
+    what_if: WhatIf = False,
+    timeout: Timeout = None,
+    no_wait: NoWait = False,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """Delete a web service (Remove-AzMlWebService); prompts unless --yes.
+
+    Example: mlws remove -n scoring-old -g ml-dev --yes
+    """
+    start(output, debug)
+    from toolkit.classic.deploy import remove_service
+
+    result = remove_service(
+        name=name,
+        resource_group=resource_group,
+        subscription=subscription,
+        confirm=_confirm(yes),
+        what_if=what_if,
+        wait=_wait(timeout, no_wait),
+        debug=debug,
+    )
+    return _emit_result(result)
+
+
+@app.command("keys")
+def keys(
+    name: Name = None,
+    resource_group: Group = None,
+    subscription: Subscription = None,
+    show: Annotated[bool, typer.Option("--show", help="Print the keys in clear (default: masked).")] = False,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """Show a web service's access keys (Get-AzMlWebServiceKey), masked unless --show.
+
+    Example: mlws keys -n scoring -g ml-prod --show -o json
+    """
+    start(output, debug)
+    from toolkit.classic.webservices import service_keys
+    from toolkit.cli.render import Outcome, emit
+
+    found = service_keys(name=name, resource_group=resource_group, subscription=subscription, show=show, debug=debug)
+    text = "\n".join(f"{kind}: {value}" for kind, value in found.items())
+    return emit(Outcome(result=found, text=text))
+
+
+@app.command("add-region")
+def add_region(
+    region: Annotated[str, typer.Option("--region", help="Region to create the encrypted-credential copy in.")],
+    name: Name = None,
+    resource_group: Group = None,
+    subscription: Subscription = None,
+    what_if: WhatIf = False,
+    timeout: Timeout = None,
+    no_wait: NoWait = False,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """Make a service readable from another region (Add-AzMlWebServiceRegionalProperty).
+
+    Example: mlws add-region -n scoring -g ml-prod --region westcentralus
+    """
+    start(output, debug)
+    from toolkit.classic.deploy import add_region as add_region_library
+
+    result = add_region_library(
+        name=name,
+        resource_group=resource_group,
+        subscription=subscription,
+        region=region,
+        what_if=what_if,
+        wait=_wait(timeout, no_wait),
+        debug=debug,
+    )
+    return _emit_result(result)
+
+
+operation_app = typer.Typer(help="Long-running operations started with --no-wait or that timed out.")
+app.add_typer(operation_app, name="operation")
+
+
+@operation_app.command("wait")
+def operation_wait(
+    url: Annotated[str, typer.Argument(help="The operation URL printed by --no-wait or a timeout.")],
+    timeout: Timeout = None,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """Wait for a long-running operation to end; exit 1 if it failed.
+
+    Example: mlws operation wait 'https://management.azure.com/subscriptions/.../operationsStatus/ID?api-version=2017-01-01'
+    """
+    start(output, debug)
+    from toolkit.classic.webservices import wait_operation
+    from toolkit.cli.render import Outcome, emit, progress
+
+    status = wait_operation(url=url, timeout=timeout, progress=progress(), debug=debug)
+    return emit(Outcome(result=status, text=f"operation {status.get('name', '')}: {status.get('status', 'Succeeded')}"))
