@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import typer
@@ -76,7 +77,7 @@ def test_envelope_on_error(mlws, tmp_path):
 
 def test_changes_present_is_ok_with_exit_3(mlws, tmp_path):
     edited = tmp_path / "predict.json"
-    edited.write_text(open(SAMPLE).read().replace("housing-v0.ilearner", "housing-v9.ilearner"))
+    edited.write_text(Path(SAMPLE).read_text().replace("housing-v0.ilearner", "housing-v9.ilearner"))
     run = mlws("diff", SAMPLE, str(edited), "--exit-code", "-o", "json")
     body = run.json()
     assert run.exit_code == 3 and body["exitCode"] == 3 and body["ok"] is True
