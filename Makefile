@@ -8,10 +8,10 @@ SERVICE ?=
 
 .DEFAULT_GOAL := help
 
-.PHONY: help setup test lint bench demo clean
+.PHONY: help setup test lint bench demo walkthrough services-start services-stop emulator export plan deploy drift clean
 
 help: ## List the targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-15s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,32 @@ bench: setup ## Print benchmark figures (ratios measured in one run)
 
 demo: setup ## Run the demo end to end on the local emulator
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
+
+walkthrough: setup ## Run the offline walkthrough (validate, edit, diff, normalize) on the sample definitions
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/walkthrough-offline.sh
+
+services-start: setup ## Start Azurite and the emulator in the background; then: source .mlws/services.env
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/services.sh start
+
+services-stop: ## Stop what services-start started
+	bash scripts/services.sh stop
+
+emulator: setup ## Run the emulator in the foreground on 127.0.0.1:8123 (state in .mlws/emulator.db)
+	@mkdir -p .mlws
+	$(BIN)/mlws emulator serve --port 8123 --db .mlws/emulator.db
+
+export: setup ## Export a live service: make export SERVICE=housing-predict ENV=dev
+	@test -n "$(SERVICE)" || { echo "make export: give SERVICE=<name> (and ENV=, default dev)" >&2; exit 2; }
+	$(BIN)/mlws export -n $(SERVICE) -f definitions/$(ENV)/$(SERVICE).json --yes
+
+plan: setup ## Plan every definition of ENV against live into .mlws/plans/ENV/ (exit 3: changes to review)
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/environment.sh plan $(ENV)
+
+deploy: setup ## Apply the reviewed plans of ENV (a stale plan is refused with exit 4)
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/environment.sh deploy $(ENV)
+
+drift: setup ## Compare every definition of ENV with its live service (exit 3 on drift; for CI schedules)
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/environment.sh drift $(ENV)
 
 clean: ## Remove the virtualenv, node_modules and caches
 	rm -rf $(VENV) node_modules .pytest_cache .mlws

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Plan, deploy or check drift for every definition of one environment (definitions/<env>/*.json).
+#
+#   bash scripts/environment.sh plan   ENV   # one plan per service in .mlws/plans/ENV/; exit 3 when any has changes
+#   bash scripts/environment.sh deploy ENV   # apply those plans; a stale plan is refused (exit 4), nothing sent
+#   bash scripts/environment.sh drift  ENV   # compare each file with its live service; exit 3 on drift
+#
+# Targets come from mlws.yaml (environment -> subscription, resource group) and the file names
+# (service names); AZURE_SUBSCRIPTION_ID / MLWS_RESOURCE_GROUP / MLWS_ARM_ENDPOINT override them.
+# The worst exit code wins (4 > 3 > 0; any error 1 or 2 stops at once).
+set -uo pipefail
+
+action=${1:?usage: environment.sh plan|deploy|drift ENV}
+env=${2:?usage: environment.sh plan|deploy|drift ENV}
+REPO="${MLWS_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"  # MLWS_REPO: another checkout (tests)
+MLWS="${MLWS:-mlws}"
+PLANS="$REPO/.mlws/plans/$env"
+
+shopt -s nullglob
+files=("$REPO"/definitions/"$env"/*.json)
+if [ ${#files[@]} -eq 0 ]; then
+    echo "environment.sh: no definitions in definitions/$env/" >&2
+    exit 2
+fi
+
+worst=0
+record() {  # record EXIT_CODE: stop on errors, else keep the worst of 0/3/4
+    case $1 in
+        0) ;;
+        3 | 4) [ "$1" -gt "$worst" ] && worst=$1 ;;
+        *) exit "$1" ;;
+    esac
+}
+
+case $action in
+    plan)
+        mkdir -p "$PLANS"
+        for file in "${files[@]}"; do
+            echo "== $(basename "$file" .json)"
+            "$MLWS" diff "$file" --exit-code --out "$PLANS/$(basename "$file")"
+            record $?
+        done
+        echo "plans written to ${PLANS#"$REPO"/}/ (exit $worst: $([ $worst -eq 3 ] && echo 'changes to review' || echo 'no changes'))"
+        ;;
+    deploy)
+        plans=("$PLANS"/*.json)
+        if [ ${#plans[@]} -eq 0 ]; then
+            echo "environment.sh: no plans in ${PLANS#"$REPO"/}/: run 'make plan ENV=$env' and review it first" >&2
+            exit 2
+        fi
+        for plan in "${plans[@]}"; do
+            echo "== $(basename "$plan" .json)"
+            "$MLWS" update --plan "$plan" --yes
+            record $?
+        done
+        ;;
+    drift)
+        for file in "${files[@]}"; do
+            echo "== $(basename "$file" .json)"
+            "$MLWS" diff "$file" --exit-code
+            record $?
+        done
+        ;;
+    *)
+        echo "usage: environment.sh plan|deploy|drift ENV" >&2
+        exit 2
+        ;;
+esac
+exit $worst

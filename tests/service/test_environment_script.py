@@ -1,0 +1,73 @@
+"""`make plan/deploy/drift` (scripts/environment.sh) over a throwaway repository and the emulator."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO
+
+SCRIPT = REPO / "scripts" / "environment.sh"
+NEW_MODEL = "http://127.0.0.1:10000/devstoreaccount1/models/housing-v7.ilearner"
+
+
+def environment(workspace, action: str) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        **workspace.env,
+        "MLWS_REPO": str(workspace.root),
+        "MLWS": str(Path(sys.executable).parent / "mlws"),
+    }
+    return subprocess.run(["bash", str(SCRIPT), action, "dev"], capture_output=True, text=True, env=env, timeout=120)
+
+
+def asset_uri(document: dict) -> str:
+    (asset,) = [a for a in document["properties"]["assets"].values() if a["name"].endswith("[trained model]")]
+    return asset["locationInfo"]["uri"]
+
+
+def swap_model(workspace, mlws) -> None:
+    edit = mlws("edit", workspace.definition, "-i", "--asset", "Housing Price [trained model]", "--uri", NEW_MODEL)
+    assert edit.exit_code == 0, edit.stderr
+
+
+def test_drift_plan_deploy_round_trip(workspace, mlws):
+    workspace.deploy()
+    assert environment(workspace, "drift").returncode == 0
+
+    swap_model(workspace, mlws)
+    drift = environment(workspace, "drift")
+    assert drift.returncode == 3, drift.stdout + drift.stderr
+    assert "locationInfo.uri" in drift.stdout
+
+    plan = environment(workspace, "plan")
+    assert plan.returncode == 3, plan.stdout + plan.stderr
+    assert (workspace.root / ".mlws" / "plans" / "dev" / workspace.definition.name).is_file()
+    assert asset_uri(workspace.live()) != NEW_MODEL  # planning changes nothing
+
+    deploy = environment(workspace, "deploy")
+    assert deploy.returncode == 0, deploy.stdout + deploy.stderr
+    assert asset_uri(workspace.live()) == NEW_MODEL
+    assert environment(workspace, "drift").returncode == 0
+
+
+def test_deploy_refuses_a_plan_gone_stale(workspace, mlws):
+    workspace.deploy()
+    swap_model(workspace, mlws)
+    assert environment(workspace, "plan").returncode == 3
+
+    behind_our_back = workspace.emulator.call(
+        "PATCH", workspace.service_path, {"properties": {"packageType": "Graph", "title": "changed by hand"}}
+    )
+    assert behind_our_back.status == 200
+    deploy = environment(workspace, "deploy")
+    assert deploy.returncode == 4, deploy.stdout + deploy.stderr
+    assert asset_uri(workspace.live()) != NEW_MODEL
+
+
+def test_deploy_without_plans_is_bad_input(workspace):
+    deploy = environment(workspace, "deploy")
+    assert deploy.returncode == 2
+    assert "make plan" in deploy.stderr
