@@ -315,12 +315,10 @@ class ScoreResult:
     def to_text(self) -> str:
         if not self.rows:
             return f"{self.service} scored no rows"
+        from toolkit.text import table
+
         columns = list(dict.fromkeys(column for row in self.rows for column in row))
-        cells = [[_cell(row.get(column)) for column in columns] for row in self.rows]
-        widths = [max(len(column), *(len(row[i]) for row in cells)) for i, column in enumerate(columns)]
-        lines = ["  ".join(column.ljust(width) for column, width in zip(columns, widths, strict=True))]
-        lines += ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in cells]
-        return "\n".join(line.rstrip() for line in lines)
+        return table(columns, [[_cell(row.get(column)) for column in columns] for row in self.rows])
 
 
 def _cell(value: Any) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -33,9 +32,8 @@ def plan_replay(reference, monkeypatch, tmp_path):
     started: list[ReplayServer] = []
 
     def start(recording_name: str) -> ReplayServer:
-        path = reference / "powershell" / f"{recording_name}.json"
-        entries = json.loads(path.read_text(encoding="utf-8"))["Entries"]
-        server = ReplayServer(Recording(path, [e for e in entries if is_plan_traffic(e["RequestUri"])]))
+        recording = Recording.load(reference / "powershell" / f"{recording_name}.json", replayed=is_plan_traffic)
+        server = ReplayServer(recording)
         server.__enter__()
         started.append(server)
         subscription, _, _ = plan_parts(server.recording.first("PUT"))

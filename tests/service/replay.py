@@ -2,9 +2,10 @@
 
 Recordings group requests by URL, not by time, so answers are queued per method + URL and dequeued
 in order. The recorded host is rewritten to this server in headers and bodies. Only the
-Microsoft.MachineLearning web-service traffic is replayed (not the test harness's resource groups,
-storage accounts or commitment plans). Long-running-operation answers carry `Retry-After: 0` so the
-client under test polls at once instead of sleeping through the recorded durations.
+Microsoft.MachineLearning web-service traffic is replayed by default (not the test harness's resource
+groups, storage accounts or commitment plans); `Recording.load(path, replayed=...)` picks other traffic.
+Long-running-operation answers carry `Retry-After: 0` so the client under test polls at once instead
+of sleeping through the recorded durations.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -27,7 +29,8 @@ def request_key(method: str, uri: str) -> tuple[str, str, tuple]:
     return method.upper(), parts.path, tuple(sorted(parse_qsl(parts.query, keep_blank_values=True)))
 
 
-def is_replayed(uri: str) -> bool:
+def is_web_service_traffic(uri: str) -> bool:
+    """The cmdlets' web-service requests and operation polls (not the harness's resource groups or storage)."""
     path = urlsplit(uri).path.lower()
     return "/providers/microsoft.machinelearning/webservices" in path or "/operationsstatus/" in path
 
@@ -55,9 +58,10 @@ class Recording:
     entries: list[dict[str, Any]]
 
     @classmethod
-    def load(cls, path: Path) -> Recording:
+    def load(cls, path: Path, replayed: Callable[[str], bool] = is_web_service_traffic) -> Recording:
+        """The recorded entries whose request URI `replayed` accepts."""
         entries = json.loads(path.read_text(encoding="utf-8"))["Entries"]
-        return cls(path, [e for e in entries if is_replayed(e["RequestUri"])])
+        return cls(path, [e for e in entries if replayed(e["RequestUri"])])
 
     def first(self, method: str, suffix: str = "") -> dict[str, Any]:
         return next(

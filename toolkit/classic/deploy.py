@@ -26,8 +26,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from toolkit.classic.webservices import API_VERSION, OperationResult, Progress, WaitOptions, WebServices
-from toolkit.config import Target, resolve_target
+from toolkit.classic.preview import RequestPreview
+from toolkit.classic.webservices import (
+    API_VERSION,
+    OperationResult,
+    Progress,
+    WaitOptions,
+    WebServices,
+    service_target,
+)
+from toolkit.config import Target
 from toolkit.definition import canonical, diff, dumps, load_file, mask_secrets, normalise, redact_secrets, validate
 from toolkit.definition.canonical import write_text
 from toolkit.definition.schema import WRITE_ONLY_PATHS
@@ -140,34 +148,12 @@ def _check_took(services: WebServices, intent: dict[str, Any], live: dict[str, A
         )
 
 
-# --- results -------------------------------------------------------------------------------------------------
+# --- what-if -------------------------------------------------------------------------------------------------
 
 
-@dataclass
-class RequestPreview:
-    """--what-if: the request that would be sent, secrets masked."""
-
-    method: str
-    url: str
-    body: Any
-    note: str = ""
-    exit_code: int = ExitCode.OK
-
-    def to_json(self) -> dict[str, Any]:
-        return {"whatIf": True, "method": self.method, "url": self.url, "body": self.body, "note": self.note or None}
-
-    def to_text(self) -> str:
-        lines = [f"what if: {self.method} {self.url}"]
-        if self.note:
-            lines.append(self.note)
-        if self.body is not None:
-            lines.append(json.dumps(self.body, indent=2, ensure_ascii=False))
-        return "\n".join(lines)
-
-
-def _preview(services: WebServices, method: str, body: Any, note: str = "", suffix: str = "", params=None):
+def _preview(services: WebServices, method: str, body: Any, suffix: str = "", params=None) -> RequestPreview:
     url = services.client.url(services.path(suffix=suffix), API_VERSION, params)
-    return RequestPreview(method, url, None if body is None else mask_secrets(body), note)
+    return RequestPreview(method, url, None if body is None else mask_secrets(body))
 
 
 # --- export --------------------------------------------------------------------------------------------------
@@ -209,13 +195,7 @@ def export_service(
     debug: bool = False,
 ) -> ExportResult:
     """Export-AzMlWebService: the live service as a canonical, secret-free file (or text for stdout)."""
-    target = resolve_target(
-        file=file,
-        name=name,
-        resource_group=resource_group,
-        subscription=subscription,
-        require=("subscription", "resource_group", "name"),
-    )
+    target = service_target(name, resource_group, subscription, file=file)
     live = WebServices.connect(target, debug=debug).get()
     document, moved = redact_secrets(canonical(normalise(live)[0]))
     text = dumps(document)
@@ -339,13 +319,7 @@ def plan_against_live(
     """The changes `update -f path` would make to the live service (used by `mlws diff FILE`)."""
     path = Path(path)
     desired = _load_desired(path)
-    target = resolve_target(
-        file=path,
-        name=name,
-        resource_group=resource_group,
-        subscription=subscription,
-        require=("subscription", "resource_group", "name"),
-    )
+    target = service_target(name, resource_group, subscription, file=path)
     services = WebServices.connect(target, debug=debug)
     if progress is not None:
         progress(f"reading web service {target.describe()}")
@@ -370,14 +344,7 @@ def new_service(
 ) -> OperationResult | RequestPreview:
     """New-AzMlWebService: PUT the definition. Without --force an existing service is never replaced."""
     desired = _load_desired(file)
-    target = resolve_target(
-        file=file,
-        name=name,
-        resource_group=resource_group,
-        subscription=subscription,
-        location=location,
-        require=("subscription", "resource_group", "name"),
-    )
+    target = service_target(name, resource_group, subscription, file=file, location=location)
     if not target.location and desired.get("location"):
         target = replace(target, location=desired["location"])  # the file's location comes last
     target.require("location")
@@ -529,30 +496,16 @@ def update_service(
         raise BadInput("update: --whole goes with -f FILE")
     if plan is not None:
         return _update_from_plan(plan, confirm=confirm, what_if=what_if, wait=wait, debug=debug)
-    if file is not None:
-        target = resolve_target(
-            file=file,
-            name=name,
-            resource_group=resource_group,
-            subscription=subscription,
-            require=("subscription", "resource_group", "name"),
-        )
-        services = WebServices.connect(target, debug=debug)
-        desired = _load_desired(file)
-        if whole:
-            body = canonical(_resolve(desired))
-            return _patch(services, body, desired, confirm, what_if, wait, exact=True, action="update")
-        current = _plan(services, file, desired, services.get())
-        return _apply_plan(services, current, desired, confirm, what_if, wait)
-    target = resolve_target(
-        name=name,
-        resource_group=resource_group,
-        subscription=subscription,
-        require=("subscription", "resource_group", "name"),
-    )
-    services = WebServices.connect(target, debug=debug)
-    body = changes.body()
-    return _patch(services, body, body, confirm, what_if, wait, exact=False, action="update")
+    services = WebServices.connect(service_target(name, resource_group, subscription, file=file), debug=debug)
+    if file is None:
+        body = changes.body()
+        return _patch(services, body, body, confirm, what_if, wait, exact=False, action="update")
+    desired = _load_desired(file)
+    if whole:
+        body = canonical(_resolve(desired))
+        return _patch(services, body, desired, confirm, what_if, wait, exact=True, action="update")
+    current = _plan(services, file, desired, services.get())
+    return _apply_plan(services, current, desired, confirm, what_if, wait)
 
 
 def _apply_plan(services, current: Plan, desired, confirm, what_if, wait) -> OperationResult | RequestPreview:
@@ -566,12 +519,8 @@ def _update_from_plan(path: Path, *, confirm, what_if, wait, debug) -> Operation
     saved = _read_plan(path)
     file = Path(saved["file"])
     recorded = saved["target"]
-    target = resolve_target(
-        file=file,
-        name=recorded.get("name"),
-        resource_group=recorded.get("resource_group"),
-        subscription=recorded.get("subscription"),
-        require=("subscription", "resource_group", "name"),
+    target = service_target(
+        recorded.get("name"), recorded.get("resource_group"), recorded.get("subscription"), file=file
     )
     if saved.get("endpoint") != target.endpoint:
         raise Refused(f"the plan {path} was made against {saved.get('endpoint')}, not {target.endpoint}")
@@ -616,12 +565,7 @@ def remove_service(
     debug: bool = False,
 ) -> OperationResult | RequestPreview:
     """Remove-AzMlWebService: DELETE and wait (deleting a missing service succeeds, as in Azure)."""
-    target = resolve_target(
-        name=name,
-        resource_group=resource_group,
-        subscription=subscription,
-        require=("subscription", "resource_group", "name"),
-    )
+    target = service_target(name, resource_group, subscription)
     services = WebServices.connect(target, debug=debug)
     if what_if:
         return _preview(services, "DELETE", None)
@@ -646,12 +590,7 @@ def add_region(
     """Add-AzMlWebServiceRegionalProperty: POST CreateRegionalBlob, wait, then GET ?region= (the result)."""
     if not region:
         raise BadInput("no region: pass --region")
-    target = resolve_target(
-        name=name,
-        resource_group=resource_group,
-        subscription=subscription,
-        require=("subscription", "resource_group", "name"),
-    )
+    target = service_target(name, resource_group, subscription)
     services = WebServices.connect(target, debug=debug)
     if what_if:
         return _preview(services, "POST", None, suffix="/CreateRegionalBlob", params={"region": region})

@@ -16,7 +16,7 @@ from typing import Any
 
 from toolkit.arm.client import ArmClient
 from toolkit.arm.errors import ResourceNotFound
-from toolkit.classic.deploy import RequestPreview
+from toolkit.classic.preview import RequestPreview
 from toolkit.config import Target, resolve_target
 from toolkit.errors import BadInput, Refused
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,6 +22,8 @@ from toolkit.redact import MASK
 
 API_VERSION = "2017-01-01"
 PROVIDER = "providers/Microsoft.MachineLearning/webServices"
+
+SERVICE_FIELDS = ("subscription", "resource_group", "name")  # what every single-service command needs
 
 Progress = Callable[[str], None]
 
@@ -154,8 +157,24 @@ class OperationResult:
         return f"{self.action}: done for {self.target.describe()}"
 
 
-def _target(name, resource_group, subscription, *, require=("subscription", "resource_group", "name")) -> Target:
-    return resolve_target(name=name, resource_group=resource_group, subscription=subscription, require=require)
+def service_target(
+    name: str | None,
+    resource_group: str | None,
+    subscription: str | None,
+    *,
+    file: Path | None = None,
+    location: str | None = None,
+    require: tuple[str, ...] = SERVICE_FIELDS,
+) -> Target:
+    """The web service a command acts on, from its flags (then environment, mlws.yaml, the file's path)."""
+    return resolve_target(
+        file=file,
+        name=name,
+        resource_group=resource_group,
+        subscription=subscription,
+        location=location,
+        require=require,
+    )
 
 
 def show_service(
@@ -167,12 +186,12 @@ def show_service(
     """
     if name is None:
         return list_services(resource_group=resource_group, subscription=subscription, debug=debug)
-    target = _target(name, resource_group, subscription)
+    target = service_target(name, resource_group, subscription)
     return mask_secrets(WebServices.connect(target, debug=debug).get(region=region))
 
 
 def list_services(*, resource_group: str | None, subscription: str | None, debug: bool = False) -> list[dict[str, Any]]:
-    target = _target(None, resource_group, subscription, require=("subscription",))
+    target = service_target(None, resource_group, subscription, require=("subscription",))
     return [mask_secrets(service) for service in WebServices.connect(target, debug=debug).list()]
 
 
@@ -180,7 +199,7 @@ def service_keys(
     *, name: str | None, resource_group: str | None, subscription: str | None, show: bool, debug: bool = False
 ) -> dict[str, Any]:
     """Get-AzMlWebServiceKey: the access keys, masked unless `show`."""
-    target = _target(name, resource_group, subscription)
+    target = service_target(name, resource_group, subscription)
     found = WebServices.connect(target, debug=debug).list_keys() or {}
     return found if show else {kind: (MASK if value else value) for kind, value in found.items()}
 

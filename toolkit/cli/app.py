@@ -1,4 +1,4 @@
-"""The typer application and the options every command shares.
+"""The typer application, the options commands share, and the helpers that turn them into library arguments.
 
 Start-up matters (`mlws --help` is benchmarked): command modules import only typer and this
 module at import time; each command imports the library it calls inside its body.
@@ -6,10 +6,15 @@ module at import time; each command imports the library it calls inside its body
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from toolkit.classic.webservices import WaitOptions
 
 app = typer.Typer(
     name="mlws",
@@ -39,6 +44,22 @@ Output = Annotated[
 ]
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks and HTTP logging (secrets redacted).")]
 
+# Where an online command acts, and how it asks, previews and waits.
+Name = Annotated[str | None, typer.Option("--name", "-n", help="Web service name.")]
+Group = Annotated[str | None, typer.Option("--resource-group", "-g", help="Resource group (or MLWS_RESOURCE_GROUP).")]
+Subscription = Annotated[str | None, typer.Option("--subscription", help="Subscription id (or AZURE_SUBSCRIPTION_ID).")]
+Location = Annotated[
+    str | None, typer.Option("--location", "-l", help="Azure region (or MLWS_LOCATION, or mlws.yaml).")
+]
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not prompt; required without a terminal.")]
+WhatIf = Annotated[bool, typer.Option("--what-if", help="Print the request (secrets masked) without sending it.")]
+Timeout = Annotated[
+    float | None, typer.Option("--timeout", help="Seconds to wait for the operation (default: until it ends).")
+]
+NoWait = Annotated[
+    bool, typer.Option("--no-wait", help="Start the operation, print its URL, and return (see `mlws operation wait`).")
+]
+
 
 def start(output: OutputFormat, debug: bool) -> None:
     """Record how the running command renders, so results and errors use the same format."""
@@ -47,6 +68,29 @@ def start(output: OutputFormat, debug: bool) -> None:
     from toolkit.cli.render import begin
 
     begin(get_current_context().command_path, output.value, debug)
+
+
+def confirmation(yes: bool) -> Callable[[str], None]:
+    """The confirmation callback handed to the library: prompt on a terminal, else refuse (exit 2) unless --yes."""
+
+    def confirm(question: str) -> None:
+        if yes:
+            return
+        if not sys.stdin.isatty():
+            from toolkit.errors import BadInput
+
+            raise BadInput(f"{question} -- refusing without a terminal: pass --yes to confirm")
+        typer.confirm(question, abort=True, err=True)
+
+    return confirm
+
+
+def wait_options(timeout: float | None, no_wait: bool) -> WaitOptions:
+    """How a long-running operation is waited for: --timeout, --no-wait, and a progress line on a terminal."""
+    from toolkit.classic.webservices import WaitOptions
+    from toolkit.cli.render import progress
+
+    return WaitOptions(timeout=timeout, no_wait=no_wait, progress=progress())
 
 
 def _show_version(value: bool) -> None:

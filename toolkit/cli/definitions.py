@@ -27,7 +27,7 @@ def validate(files: Files, output: Output = OutputFormat.text, debug: Debug = Fa
     from toolkit.definition.files import validate_files
 
     report = validate_files(files)
-    return emit(Outcome(result=report.to_json(), text=report.to_text(), exit_code=report.exit_code))
+    return emit(Outcome.of(report))
 
 
 @app.command("import")
@@ -55,7 +55,7 @@ def import_(
     from toolkit.definition.files import import_definition
 
     imported = import_definition(file, text=json_string, env=os.environ)
-    return emit(Outcome(result=imported.to_json(), text=imported.to_text(), exit_code=imported.exit_code))
+    return emit(Outcome.of(imported))
 
 
 @app.command("edit")
@@ -86,7 +86,7 @@ def edit(
     from toolkit.definition.files import edit_file
 
     result = edit_file(file, asset=asset, uri=uri, sets=set_, patch_file=patch, in_place=in_place, out=out)
-    return emit(Outcome(result=result.to_json(), text=result.to_text(), exit_code=result.exit_code))
+    return emit(Outcome.of(result))
 
 
 @app.command("normalize")
@@ -110,7 +110,7 @@ def normalize(
     from toolkit.definition.files import normalize_files
 
     report = normalize_files(files, check=check)
-    return emit(Outcome(result=report.to_json(), text=report.to_text(), exit_code=report.exit_code))
+    return emit(Outcome.of(report))
 
 
 @app.command("diff")

@@ -12,8 +12,19 @@ from typing import Annotated
 
 import typer
 
-from toolkit.cli.app import Debug, Output, OutputFormat, app, start
-from toolkit.cli.service import Group, Subscription, WhatIf, Yes, _confirm
+from toolkit.cli.app import (
+    Debug,
+    Group,
+    Location,
+    Output,
+    OutputFormat,
+    Subscription,
+    WhatIf,
+    Yes,
+    app,
+    confirmation,
+    start,
+)
 
 plan_app = typer.Typer(help="Commitment plans (billing plans web services run under).", no_args_is_help=True)
 association_app = typer.Typer(
@@ -32,12 +43,6 @@ Tags = Annotated[
     list[str] | None,
     typer.Option("--tag", help="KEY=VALUE; repeat for more. Sets the plan's tags to exactly these."),
 ]
-
-
-def _table(columns: list[str], rows: list[list[str]]) -> str:
-    cells = [columns, *rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
-    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in cells)
 
 
 def _group_of(arm_id: str | None) -> str:
@@ -72,16 +77,20 @@ def _plan_text(plan: dict) -> str:
 
 
 def _plans_table(plans: list[dict]) -> str:
+    from toolkit.text import table
+
     if not plans:
         return "no commitment plans"
     rows = [
         [p.get("name", ""), _group_of(p.get("id")), p.get("location", ""), _sku_text(p), _tags_text(p.get("tags"))]
         for p in plans
     ]
-    return _table(["NAME", "RESOURCE GROUP", "LOCATION", "SKU", "TAGS"], rows)
+    return table(["NAME", "RESOURCE GROUP", "LOCATION", "SKU", "TAGS"], rows)
 
 
 def _associations_table(associations: list[dict]) -> str:
+    from toolkit.text import table
+
     if not associations:
         return "no commitment associations"
     rows = []
@@ -90,10 +99,12 @@ def _associations_table(associations: list[dict]) -> str:
         plan = (properties.get("commitmentPlanId") or "").rsplit("/", 1)[-1]
         rows.append([association.get("name", ""), plan, properties.get("associatedResourceId", ""),
                      properties.get("creationDate", "")])  # fmt: skip
-    return _table(["NAME", "PLAN", "WEB SERVICE", "CREATED"], rows)
+    return table(["NAME", "PLAN", "WEB SERVICE", "CREATED"], rows)
 
 
 def _usage_table(records: list[dict]) -> str:
+    from toolkit.text import table
+
     if not records:
         return "no usage history"
     rows = []
@@ -105,7 +116,7 @@ def _usage_table(records: list[dict]) -> str:
                 f"{(record.get('planQuantitiesAfterUsage') or {}).get(quantity, 0):g}",
                 f"{(record.get('planUsageOverage') or {}).get(quantity, 0):g}",
             ])  # fmt: skip
-    return _table(["DATE", "QUANTITY", "USED", "INCLUDED BEFORE", "INCLUDED AFTER", "OVERAGE"], rows)
+    return table(["DATE", "QUANTITY", "USED", "INCLUDED BEFORE", "INCLUDED AFTER", "OVERAGE"], rows)
 
 
 def _emit_change(result, text) -> int:
@@ -114,7 +125,7 @@ def _emit_change(result, text) -> int:
 
     if isinstance(result, dict):
         return emit(Outcome(result=result, text=text(result)))
-    return emit(Outcome(result=result.to_json(), text=result.to_text(), exit_code=result.exit_code))
+    return emit(Outcome.of(result))
 
 
 @plan_app.command("get")
@@ -163,7 +174,7 @@ def plan_new(
     name: PlanName = None,
     resource_group: Group = None,
     subscription: Subscription = None,
-    location: Annotated[str | None, typer.Option("--location", "-l", help="Azure region (or MLWS_LOCATION).")] = None,
+    location: Location = None,
     sku_capacity: Annotated[int, typer.Option("--sku-capacity", min=1, help="Number of SKU units.")] = 1,
     tag: Tags = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite the plan if it exists (PUT replaces it).")] = False,
@@ -191,7 +202,7 @@ def plan_new(
         sku_capacity=sku_capacity,
         tags=tag,
         force=force,
-        confirm=_confirm(yes),
+        confirm=confirmation(yes),
         what_if=what_if,
         debug=debug,
     )
@@ -261,7 +272,7 @@ def plan_remove(
         name=name,
         resource_group=resource_group,
         subscription=subscription,
-        confirm=_confirm(yes),
+        confirm=confirmation(yes),
         what_if=what_if,
         debug=debug,
     )

@@ -33,6 +33,11 @@ class Outcome:
     text: str | None = None
     exit_code: int = ExitCode.OK
 
+    @classmethod
+    def of(cls, report: Any) -> Outcome:
+        """The outcome of a library report object: its `to_json()`, `to_text()` and `exit_code`."""
+        return cls(result=report.to_json(), text=report.to_text(), exit_code=report.exit_code)
+
 
 @dataclass
 class Session:

@@ -7,11 +7,8 @@ from typing import Annotated
 
 import typer
 
-from toolkit.cli.app import Debug, Output, OutputFormat, app, start
+from toolkit.cli.app import Debug, Group, Name, Output, OutputFormat, Subscription, app, start
 
-Name = Annotated[str | None, typer.Option("--name", "-n", help="Web service name.")]
-Group = Annotated[str | None, typer.Option("--resource-group", "-g", help="Resource group (or MLWS_RESOURCE_GROUP).")]
-Subscription = Annotated[str | None, typer.Option("--subscription", help="Subscription id (or AZURE_SUBSCRIPTION_ID).")]
 JobId = Annotated[str, typer.Option("--job", help="BES job id (from `mlws job list`).")]
 
 job_app = typer.Typer(

@@ -13,49 +13,23 @@ from typing import Annotated
 
 import typer
 
-from toolkit.cli.app import Debug, Output, OutputFormat, app, start
-
-Name = Annotated[str | None, typer.Option("--name", "-n", help="Web service name.")]
-Group = Annotated[str | None, typer.Option("--resource-group", "-g", help="Resource group (or MLWS_RESOURCE_GROUP).")]
-Subscription = Annotated[str | None, typer.Option("--subscription", help="Subscription id (or AZURE_SUBSCRIPTION_ID).")]
-Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not prompt; required without a terminal.")]
-WhatIf = Annotated[bool, typer.Option("--what-if", help="Print the request (secrets masked) without sending it.")]
-Timeout = Annotated[
-    float | None, typer.Option("--timeout", help="Seconds to wait for the operation (default: until it ends).")
-]
-NoWait = Annotated[
-    bool, typer.Option("--no-wait", help="Start the operation, print its URL, and return (see `mlws operation wait`).")
-]
-
-
-def _confirm(yes: bool):
-    """The confirmation callback handed to the library: prompt on a terminal, else refuse unless --yes."""
-    import sys
-
-    def confirm(question: str) -> None:
-        if yes:
-            return
-        if not sys.stdin.isatty():
-            from toolkit.errors import BadInput
-
-            raise BadInput(f"{question} -- refusing without a terminal: pass --yes to confirm")
-        typer.confirm(question, abort=True, err=True)
-
-    return confirm
-
-
-def _wait(timeout: float | None, no_wait: bool):
-    from toolkit.classic.webservices import WaitOptions
-    from toolkit.cli.render import progress
-
-    return WaitOptions(timeout=timeout, no_wait=no_wait, progress=progress())
-
-
-def _emit_result(result) -> int:
-    from toolkit.cli.render import Outcome, emit
-
-    return emit(Outcome(result=result.to_json(), text=result.to_text(), exit_code=result.exit_code))
-
+from toolkit.cli.app import (
+    Debug,
+    Group,
+    Location,
+    Name,
+    NoWait,
+    Output,
+    OutputFormat,
+    Subscription,
+    Timeout,
+    WhatIf,
+    Yes,
+    app,
+    confirmation,
+    start,
+    wait_options,
+)
 
 SERVICE_COLUMNS = (
     ("NAME", "name"),
@@ -72,9 +46,9 @@ def _service_row(service: dict) -> list[str]:
 
 
 def _services_table(services: list[dict]) -> str:
-    rows = [[title for title, _ in SERVICE_COLUMNS]] + [_service_row(s) for s in services]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(SERVICE_COLUMNS))]
-    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)
+    from toolkit.text import table
+
+    return table([title for title, _ in SERVICE_COLUMNS], [_service_row(s) for s in services])
 
 
 def _services_text(services: list[dict]) -> str:
@@ -152,16 +126,17 @@ def export(
     """
     start(output, debug)
     from toolkit.classic.deploy import export_service
+    from toolkit.cli.render import Outcome, emit
 
     result = export_service(
         name=name,
         resource_group=resource_group,
         subscription=subscription,
         file=file,
-        confirm=_confirm(yes),
+        confirm=confirmation(yes),
         debug=debug,
     )
-    return _emit_result(result)
+    return emit(Outcome.of(result))
 
 
 @app.command("new")
@@ -170,7 +145,7 @@ def new(
     name: Name = None,
     resource_group: Group = None,
     subscription: Subscription = None,
-    location: Annotated[str | None, typer.Option("--location", "-l", help="Azure region (or mlws.yaml).")] = None,
+    location: Location = None,
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite the service if it exists (PUT replaces it whole).")
     ] = False,
@@ -189,6 +164,7 @@ def new(
     """
     start(output, debug)
     from toolkit.classic.deploy import new_service
+    from toolkit.cli.render import Outcome, emit
 
     result = new_service(
         file=file,
@@ -197,12 +173,12 @@ def new(
         subscription=subscription,
         location=location,
         force=force,
-        confirm=_confirm(yes),
+        confirm=confirmation(yes),
         what_if=what_if,
-        wait=_wait(timeout, no_wait),
+        wait=wait_options(timeout, no_wait),
         debug=debug,
     )
-    return _emit_result(result)
+    return emit(Outcome.of(result))
 
 
 @app.command("update")
@@ -268,6 +244,7 @@ def update(
     """
     start(output, debug)
     from toolkit.classic.deploy import PropertyUpdates, update_service
+    from toolkit.cli.render import Outcome, emit
 
     changes = PropertyUpdates(
         title=title,
@@ -295,12 +272,12 @@ def update(
         name=name,
         resource_group=resource_group,
         subscription=subscription,
-        confirm=_confirm(yes),
+        confirm=confirmation(yes),
         what_if=what_if,
-        wait=_wait(timeout, no_wait),
+        wait=wait_options(timeout, no_wait),
         debug=debug,
     )
-    return _emit_result(result)
+    return emit(Outcome.of(result))
 
 
 @app.command("remove")
@@ -321,17 +298,18 @@ def remove(
     """
     start(output, debug)
     from toolkit.classic.deploy import remove_service
+    from toolkit.cli.render import Outcome, emit
 
     result = remove_service(
         name=name,
         resource_group=resource_group,
         subscription=subscription,
-        confirm=_confirm(yes),
+        confirm=confirmation(yes),
         what_if=what_if,
-        wait=_wait(timeout, no_wait),
+        wait=wait_options(timeout, no_wait),
         debug=debug,
     )
-    return _emit_result(result)
+    return emit(Outcome.of(result))
 
 
 @app.command("keys")
@@ -374,6 +352,7 @@ def add_region(
     """
     start(output, debug)
     from toolkit.classic.deploy import add_region as add_region_library
+    from toolkit.cli.render import Outcome, emit
 
     result = add_region_library(
         name=name,
@@ -381,10 +360,10 @@ def add_region(
         subscription=subscription,
         region=region,
         what_if=what_if,
-        wait=_wait(timeout, no_wait),
+        wait=wait_options(timeout, no_wait),
         debug=debug,
     )
-    return _emit_result(result)
+    return emit(Outcome.of(result))
 
 
 operation_app = typer.Typer(help="Long-running operations started with --no-wait or that timed out.")

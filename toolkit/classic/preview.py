@@ -1,0 +1,31 @@
+"""--what-if for every writing command: the request that would be sent, instead of sending it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from toolkit.errors import ExitCode
+
+
+@dataclass
+class RequestPreview:
+    """--what-if: the request that would be sent, secrets masked."""
+
+    method: str
+    url: str
+    body: Any
+    note: str = ""
+    exit_code: int = ExitCode.OK
+
+    def to_json(self) -> dict[str, Any]:
+        return {"whatIf": True, "method": self.method, "url": self.url, "body": self.body, "note": self.note or None}
+
+    def to_text(self) -> str:
+        lines = [f"what if: {self.method} {self.url}"]
+        if self.note:
+            lines.append(self.note)
+        if self.body is not None:
+            lines.append(json.dumps(self.body, indent=2, ensure_ascii=False))
+        return "\n".join(lines)
