@@ -25,7 +25,16 @@ def _command_paths(group, prefix=()):
             yield path
 
 
-COMMANDS = list(_command_paths(typer.main.get_command(build_app())))
+def _group_paths(group, prefix=()):
+    yield prefix
+    for name, command in sorted(group.commands.items()):
+        if hasattr(command, "commands"):
+            yield from _group_paths(command, (*prefix, name))
+
+
+ROOT = typer.main.get_command(build_app())
+COMMANDS = list(_command_paths(ROOT))
+GROUPS = list(_group_paths(ROOT))
 
 
 def test_the_command_set_is_not_empty():
@@ -37,6 +46,24 @@ def test_every_command_has_help_with_an_example(mlws, path):
     run = mlws(*path, "--help")
     assert run.exit_code == 0, run.stderr
     assert "Example" in run.stdout, f"`mlws {' '.join(path)} --help` shows no example"
+
+
+@pytest.mark.parametrize("path", GROUPS, ids=lambda path: " ".join(("mlws", *path)))
+def test_every_group_has_help_with_an_example(mlws, path):
+    run = mlws(*path, "--help")
+    assert run.exit_code == 0, run.stderr
+    assert "Example" in run.stdout, f"`mlws {' '.join(path)} --help` shows no example"
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
+def test_examples_are_shown_as_written_not_rewrapped(mlws, path):
+    command = ROOT
+    for name in path:
+        command = command.commands[name]
+    examples = [line.strip() for line in (command.help or "").splitlines() if line.strip().startswith("Example")]
+    shown = mlws(*path, "--help").stdout
+    for example in examples:
+        assert example in shown, f"`mlws {' '.join(path)} --help` rewraps: {example}"
 
 
 @pytest.mark.parametrize("path", COMMANDS, ids=" ".join)

@@ -18,10 +18,6 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     name="mlws",
-    help=(
-        "Azure ML web-service definitions as versioned JSON: validate, diff, deploy, retrain.\n\n"
-        "Example: mlws validate definitions/dev/*.json"
-    ),
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,  # plain click help: rich's formatter costs ~90 ms of start-up
@@ -109,5 +105,6 @@ def root(
 ) -> None:
     """Azure ML web-service definitions as versioned JSON: validate, diff, deploy, retrain.
 
+    \b
     Example: mlws validate definitions/dev/*.json
     """

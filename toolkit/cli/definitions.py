@@ -46,6 +46,7 @@ def import_(
 
     \b
     Example: MLWS_STORAGE_KEY=... mlws import definitions/dev/housing-predict.json
+    \b
     Example: mlws import --json-string "$(cat service.json)" -o json
     """
     start(output, debug)
@@ -79,6 +80,7 @@ def edit(
 
     \b
     Example: mlws edit definitions/dev/housing-predict.json --asset "Housing Price [trained model]" --uri "$URI" -i
+    \b
     Example: mlws edit definitions/dev/housing-predict.json --set properties.title="Housing v2" -f p.json
     """
     start(output, debug)
@@ -103,6 +105,7 @@ def normalize(
 
     \b
     Example: mlws normalize definitions/dev/*.json
+    \b
     Example: mlws normalize --check definitions/dev/*.json
     """
     start(output, debug)
@@ -138,6 +141,7 @@ def diff(
 
     \b
     Example: mlws diff definitions/dev/housing-predict.json /tmp/housing-predict.json --exit-code
+    \b
     Example: mlws diff definitions/dev/housing-predict.json -n housing-predict -g mlws-dev --out plan.json
     """
     start(output, debug)

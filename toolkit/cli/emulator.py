@@ -49,6 +49,7 @@ def serve(
 
     Faults and throttling can be changed while it runs: PUT /_emulator/faults, PUT /_emulator/throttle.
 
+    \b
     Example: mlws emulator serve --port 8123 --db .mlws/emulator.db --op-seconds 1
     """
     start(output, debug)

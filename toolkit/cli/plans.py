@@ -26,9 +26,14 @@ from toolkit.cli.app import (
     start,
 )
 
-plan_app = typer.Typer(help="Commitment plans (billing plans web services run under).", no_args_is_help=True)
+plan_app = typer.Typer(
+    help="Commitment plans (billing plans web services run under).\n\nExample: mlws commitment-plan list -g ml-prod",
+    no_args_is_help=True,
+)
 association_app = typer.Typer(
-    help="Commitment associations: which web service is billed to which plan.", no_args_is_help=True
+    help="Commitment associations: which web service is billed to which plan.\n\n"
+    "Example: mlws commitment-association list -g ml-prod --plan plan-prod",
+    no_args_is_help=True,
 )
 app.add_typer(plan_app, name="commitment-plan")
 app.add_typer(association_app, name="commitment-association")
@@ -138,6 +143,7 @@ def plan_get(
 ) -> int:
     """Show a commitment plan (Get-AzMlCommitmentPlan -Name); -n needs a resource group.
 
+    \b
     Example: mlws commitment-plan get -n plan-prod -g ml-prod -o json
     """
     start(output, debug)
@@ -157,6 +163,7 @@ def plan_list(
 ) -> int:
     """List the commitment plans of a resource group, or of the subscription (every page, unlike the cmdlet).
 
+    \b
     Example: mlws commitment-plan list -g ml-prod
     """
     start(output, debug)
@@ -187,6 +194,7 @@ def plan_new(
 
     --force skips the existence check and asks first (--yes answers for you).
 
+    \b
     Example: mlws commitment-plan new -n plan-prod -g ml-prod -l southcentralus --sku-name S1 --sku-tier Standard
     """
     start(output, debug)
@@ -227,8 +235,8 @@ def plan_update(
     Only what is given changes: SKU fields not given keep their live values (the cmdlet resets the
     capacity to 1), and tags can change alone. Nothing given is a usage error (exit 2).
 
+    \b
     Example: mlws commitment-plan update -n plan-prod -g ml-prod --sku-capacity 2
-
     Example: mlws commitment-plan update -n plan-prod -g ml-prod --tag owner=ml-ops --tag cost-center=42
     """
     start(output, debug)
@@ -263,6 +271,7 @@ def plan_remove(
     A missing plan is an error (exit 1). The service refuses to delete a plan that web services
     are still associated with: move them (`mlws commitment-association move`) or remove them first.
 
+    \b
     Example: mlws commitment-plan remove -n plan-old -g ml-dev --yes
     """
     start(output, debug)
@@ -289,6 +298,7 @@ def plan_usage(
 ) -> int:
     """Show a commitment plan's usage history (Get-AzMlCommitmentPlanUsageHistory), every page.
 
+    \b
     Example: mlws commitment-plan usage -n plan-prod -g ml-prod -o json
     """
     start(output, debug)
@@ -310,6 +320,7 @@ def association_get(
 ) -> int:
     """Show one commitment association of a plan (Get-AzMlCommitmentAssociation -Name).
 
+    \b
     Example: mlws commitment-association get -g ml-prod --plan plan-prod -n 0123456789abcdef0123456789abcdef
     """
     start(output, debug)
@@ -332,6 +343,7 @@ def association_list(
 ) -> int:
     """List a commitment plan's associations (Get-AzMlCommitmentAssociation), every page.
 
+    \b
     Example: mlws commitment-association list -g ml-prod --plan plan-prod
     """
     start(output, debug)
@@ -360,6 +372,7 @@ def association_move(
     The destination is a plan's ARM id, as `mlws commitment-plan get` prints it:
     /subscriptions/SUB/resourceGroups/RG/providers/Microsoft.MachineLearning/commitmentPlans/PLAN
 
+    \b
     Example: mlws commitment-association move -g ml-prod --plan plan-old -n ASSOCIATION --destination-plan-id "$PLAN_ID"
     """
     start(output, debug)

@@ -64,8 +64,8 @@ def retrain(
     the new model's URI goes into the predictive definition file (nothing is written on failure);
     deploy it with `mlws diff` and `mlws update`.
 
+    \b
     Example: mlws retrain -n housing-training -g ml-dev --upload trainingData=v2.csv --output-blob model=m/v2.ilearner
-
     Example: mlws retrain -n housing-training --input trainingData=data/v2.csv --output-blob model=models/v2.ilearner
     --update-definition definitions/dev/housing-predict.json --asset "Housing Price [trained model]"
     """
@@ -106,6 +106,7 @@ def job_show(
 ) -> int:
     """Show a BES job: status, times, failure details and output locations (no SAS tokens).
 
+    \b
     Example: mlws job show -n housing-training -g ml-dev --job 539d0bc2fde945b6ac986b851d0000f0
     """
     start(output, debug)
@@ -126,6 +127,7 @@ def job_list(
 ) -> int:
     """List the BES jobs a web service keeps, oldest first.
 
+    \b
     Example: mlws job list -n housing-training -g ml-dev -o json
     """
     start(output, debug)
@@ -147,6 +149,7 @@ def job_cancel(
 ) -> int:
     """Cancel a BES job that has not ended; an ended job is deleted from the service.
 
+    \b
     Example: mlws job cancel -n housing-training -g ml-dev --job 539d0bc2fde945b6ac986b851d0000f0
     """
     start(output, debug)
@@ -171,6 +174,7 @@ def score(
 ) -> int:
     """Score rows with a web service's Request-Response endpoint (the smoke test after an update).
 
+    \b
     Example: mlws score -n housing-predict -g ml-dev --input rows.json -o json
     """
     start(output, debug)

@@ -68,6 +68,7 @@ def get(
 ) -> int:
     """Show a web service (Get-AzMlWebService); without -n, list the group's or subscription's services.
 
+    \b
     Example: mlws get -n scoring -g ml-prod -o json
     """
     start(output, debug)
@@ -94,6 +95,7 @@ def list_(
 ) -> int:
     """List web services of a resource group, or of the subscription (all pages).
 
+    \b
     Example: mlws list -g ml-prod -o table
     """
     start(output, debug)
@@ -122,6 +124,7 @@ def export(
     Unchanged services export byte for byte the same file. An existing, different file is only
     replaced after a prompt (or --yes).
 
+    \b
     Example: mlws export -n scoring -g ml-prod -f definitions/prod/scoring.json
     """
     start(output, debug)
@@ -160,6 +163,7 @@ def new(
 
     ${ENV} placeholders are resolved from the environment; then PUT, wait, read back.
 
+    \b
     Example: mlws new -f definitions/dev/scoring.json -g ml-dev -l southcentralus
     """
     start(output, debug)
@@ -238,8 +242,8 @@ def update(
     read back: a change that did not take is exit 4. Unlike the cmdlet, individual properties never
     add "readOnly": false, and an update that asks for no change is a usage error (exit 2).
 
+    \b
     Example: mlws update -f definitions/prod/scoring.json
-
     Example: mlws update -n scoring -g ml-prod --max-concurrent-calls 30 --primary-key-env NEW_KEY
     """
     start(output, debug)
@@ -294,6 +298,7 @@ def remove(
 ) -> int:
     """Delete a web service (Remove-AzMlWebService); prompts unless --yes.
 
+    \b
     Example: mlws remove -n scoring-old -g ml-dev --yes
     """
     start(output, debug)
@@ -323,6 +328,7 @@ def keys(
 ) -> int:
     """Show a web service's access keys (Get-AzMlWebServiceKey), masked unless --show.
 
+    \b
     Example: mlws keys -n scoring -g ml-prod --show -o json
     """
     start(output, debug)
@@ -348,6 +354,7 @@ def add_region(
 ) -> int:
     """Make a service readable from another region (Add-AzMlWebServiceRegionalProperty).
 
+    \b
     Example: mlws add-region -n scoring -g ml-prod --region westcentralus
     """
     start(output, debug)
@@ -366,7 +373,11 @@ def add_region(
     return emit(Outcome.of(result))
 
 
-operation_app = typer.Typer(help="Long-running operations started with --no-wait or that timed out.")
+operation_app = typer.Typer(
+    help="Long-running operations started with --no-wait or that timed out.\n\n"
+    'Example: mlws operation wait "$OPERATION_URL" --timeout 600',
+    no_args_is_help=True,
+)
 app.add_typer(operation_app, name="operation")
 
 
@@ -379,6 +390,7 @@ def operation_wait(
 ) -> int:
     """Wait for a long-running operation to end; exit 1 if it failed.
 
+    \b
     Example: mlws operation wait 'https://management.azure.com/subscriptions/.../operationsStatus/ID?api-version=2017-01-01'
     """
     start(output, debug)
