@@ -116,6 +116,15 @@ def test_usage_error_exits_2(mlws):
     assert "no-such-flag" in run.stderr
 
 
+def test_usage_error_with_output_json_is_an_envelope(mlws):
+    run = mlws("get", "-n", "x", "--no-such-flag", "-o", "json")
+    assert run.exit_code == 2
+    body = run.json()
+    assert set(body) == ENVELOPE_KEYS
+    assert body["ok"] is False and body["exitCode"] == 2 and body["command"] == "mlws get"
+    assert "no-such-flag" in body["error"]["message"]
+
+
 def _imported_modules(*args: str) -> set[str]:
     code = (
         "import sys, json\n"

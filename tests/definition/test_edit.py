@@ -166,3 +166,18 @@ def test_edited_file_is_canonical(mlws, predict_copy, tmp_path):
 
     assert mlws("normalize", "--check", out).exit_code == 0
     assert json.loads(out.read_text(encoding="utf-8")) == read_json(out)
+
+
+def test_output_that_is_a_directory_is_bad_input(mlws, predict_copy, tmp_path):
+    before = predict_copy.read_bytes()
+    run = mlws("edit", predict_copy, "--set", "properties.title=X", "-f", tmp_path)
+    assert run.exit_code == 2
+    assert "is a directory" in run.stderr
+    assert predict_copy.read_bytes() == before
+
+
+def test_output_where_nothing_can_be_written_is_bad_input(mlws, predict_copy):
+    # /proc refuses new files even to root, so this holds whoever runs the tests
+    run = mlws("edit", predict_copy, "--set", "properties.title=X", "-f", "/proc/mlws-edit.json")
+    assert run.exit_code == 2
+    assert "cannot write" in run.stderr and "/proc/mlws-edit.json" in run.stderr

@@ -131,3 +131,14 @@ def test_read_only_fields_of_a_get_body_are_dropped_by_the_writer(reference):
     for field in ("createdOn", "modifiedOn", "provisioningState", "swaggerLocation"):
         assert field in body["properties"] and field not in written["properties"]
     assert next(iter(written["properties"])) == "packageType"
+
+
+def test_validate_summarises_normalisations_by_kind_and_lists_them_all_in_json(mlws, reference):
+    prod = reference / "powershell" / "GraphWebServiceDefinition_Prod.json"
+    listed = mlws("validate", prod, "-o", "json").json()["result"]["files"][0]["normalised"]
+    kinds = {note["kind"] for note in listed}
+    assert len(listed) > 100 and "property name case" in kinds
+
+    text = mlws("validate", prod).stdout
+    assert f"{len(listed)} x property name case" in text
+    assert len(text.splitlines()) < 20  # a summary, not one line per renamed property

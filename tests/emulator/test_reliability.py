@@ -142,3 +142,15 @@ def test_serve_prints_its_url_and_stops_on_sigterm(tmp_path):
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_a_state_file_that_is_not_sqlite_is_bad_input(mlws, tmp_path):
+    state = tmp_path / "notes.db"
+    state.write_text("meeting notes, not a database\n" * 100)
+    before = state.read_bytes()
+
+    run = mlws("emulator", "serve", "--db", state, "--port", "0")
+
+    assert run.exit_code == 2
+    assert "notes.db" in run.stderr and "not an emulator state file" in run.stderr
+    assert state.read_bytes() == before

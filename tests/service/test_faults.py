@@ -137,3 +137,13 @@ def test_operation_wait_refuses_a_foreign_url(mlws, workspace):
 
     assert result.exit_code == 2
     assert "MLWS_ARM_ENDPOINT" in result.stderr
+
+
+def test_a_429_asking_for_minutes_is_reported_at_once_not_waited_out(mlws, faulty_workspace):
+    workspace = faulty_workspace(read_budget=0, throttle_window=600.0)
+
+    result = mlws("get", "-n", workspace.name)  # would sleep 5 x 600 s if every Retry-After were honoured
+
+    assert result.exit_code == 1
+    assert "SubscriptionRequestsThrottled" in result.stderr
+    assert "asks to wait" in result.stderr

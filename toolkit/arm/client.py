@@ -54,6 +54,7 @@ HTTP_LOG = logging.getLogger("mlws.http")
 RETRY_TOTAL = 5
 RETRY_BACKOFF = 0.5  # seconds, doubled per consecutive failure (azure-core exponential mode)
 RETRY_BACKOFF_MAX = 20
+RETRY_AFTER_MAX = 60  # seconds: a 429 asking for a longer wait fails at once instead of hanging silently
 CONNECTION_TIMEOUT = 10
 READ_TIMEOUT = 120
 
@@ -103,12 +104,27 @@ def retry_after(headers: dict[str, str]) -> float | None:
 
 
 def _percent(status_body: dict[str, Any], headers: dict[str, str]) -> float | None:
-    value = status_body.get("percentComplete", headers.get("azure-asyncoperationpercentcomplete"))
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number / 100 if number > 1 else number
+    """Progress as a fraction: the status body says 0..1 (0.6, 1.0 recorded), the header 0..100."""
+    for value, scale in (
+        (status_body.get("percentComplete"), 1),
+        (headers.get("azure-asyncoperationpercentcomplete"), 100),
+    ):
+        try:
+            return min(1.0, float(value) / scale)
+        except (TypeError, ValueError):
+            continue
+    return None
+
+
+class BoundedRetryPolicy(RetryPolicy):
+    """azure-core honours any Retry-After, so a throttled subscription asking for 10 minutes would hang
+    a command with no output; past RETRY_AFTER_MAX the 429 is reported at once (exit 1, with the wait)."""
+
+    def is_retry(self, settings, response) -> bool:
+        wait = self.get_retry_after(response)
+        if wait is not None and wait > RETRY_AFTER_MAX:
+            return False
+        return super().is_retry(settings, response)
 
 
 class RedactedHttpLog(SansIOHTTPPolicy):
@@ -167,7 +183,7 @@ class ArmClient:
             ProxyPolicy(),
             ContentDecodePolicy(),
             ARMAutoResourceProviderRegistrationPolicy(),
-            RetryPolicy(
+            BoundedRetryPolicy(
                 retry_total=RETRY_TOTAL,
                 retry_backoff_factor=RETRY_BACKOFF,
                 retry_backoff_max=RETRY_BACKOFF_MAX,
@@ -245,7 +261,11 @@ class ArmClient:
         except ValueError:
             parsed = None
         if response.status_code >= 400:
-            raise error_from_response(response.status_code, parsed, raw, request_id, action)
+            error = error_from_response(response.status_code, parsed, raw, request_id, action)
+            wait = retry_after(response_headers)
+            if response.status_code == 429 and wait is not None:
+                error.message += f" (throttled: the service asks to wait {wait:g} s before retrying)"
+            raise error
         return ArmResponse(response.status_code, response_headers, parsed, request_id, url)
 
     def list_all(self, path: str, *, api_version: str, params: dict[str, str] | None = None) -> list[dict]:

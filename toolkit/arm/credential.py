@@ -1,12 +1,14 @@
 """Which credential signs ARM calls: azure-identity for Azure, a static development token for loopback only.
 
 The development token is never sent anywhere but a loopback address: `ArmClient` also lifts
-azure-core's https enforcement per request, and only for loopback URLs.
+azure-core's https enforcement per request, and only for loopback URLs. It is "mlws-development-token",
+or MLWS_ARM_TOKEN when set (for an emulator started with `--token`).
 """
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,7 +32,7 @@ class DevelopmentCredential:
     def get_token(self, *scopes: str, **kwargs: Any):
         from azure.core.credentials import AccessToken
 
-        return AccessToken(DEVELOPMENT_TOKEN, int(time.time()) + 3600)
+        return AccessToken(os.environ.get("MLWS_ARM_TOKEN") or DEVELOPMENT_TOKEN, int(time.time()) + 3600)
 
 
 def credential_for(endpoint: str):

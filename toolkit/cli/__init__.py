@@ -34,15 +34,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     import typer
     from typer._click.exceptions import ClickException
 
-    from toolkit.cli.render import emit_error, session
-    from toolkit.errors import ExitCode, MlwsError
+    from toolkit.cli.render import begin, emit_error, session
+    from toolkit.errors import BadInput, ExitCode, MlwsError
 
     command = typer.main.get_command(build_app())
     try:
         result = command.main(args=list(argv) if argv is not None else None, prog_name="mlws", standalone_mode=False)
-    except ClickException as exc:  # usage errors: click's own message, exit 2
-        exc.show()
-        return ExitCode.BAD_INPUT if exc.exit_code == 2 else int(exc.exit_code)
+    except ClickException as exc:  # usage errors: click's own message (or the envelope with -o json), exit 2
+        code = ExitCode.BAD_INPUT if exc.exit_code == 2 else int(exc.exit_code)
+        if _asks_for_json(argv if argv is not None else sys.argv[1:]):
+            context = getattr(exc, "ctx", None)
+            begin(context.command_path if context else "mlws", "json", False)
+            emit_error(BadInput(exc.format_message()), exc.format_message(), code)
+        else:
+            exc.show()
+        return code
     except (typer.Abort, KeyboardInterrupt):
         print("\nmlws: aborted", file=sys.stderr)
         return 130
@@ -61,6 +67,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         emit_error(None, f"unexpected {type(exc).__name__}: {exc} (run again with --debug for the trace)", 1)
         return ExitCode.ERROR
     return int(result or 0)
+
+
+def _asks_for_json(argv: Sequence[str]) -> bool:
+    """Whether the command line asked for -o json, read without click (which has just refused it)."""
+    args = list(argv)
+    for index, arg in enumerate(args):
+        if arg in ("-o", "--output") and index + 1 < len(args) and args[index + 1] == "json":
+            return True
+        if arg in ("-ojson", "--output=json"):
+            return True
+    return False
 
 
 def console_main() -> None:

@@ -33,10 +33,16 @@ def write(path: Path | str, document: dict[str, Any]) -> None:
 
 
 def write_text(path: Path, text: str) -> None:
+    """Write atomically (temp file + rename): never half-written; an unwritable path is bad input (exit 2)."""
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise BadInput(f"{path}: directory {directory} does not exist")
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    if path.is_dir():
+        raise BadInput(f"{path}: is a directory, not a file")
+    try:
+        handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot write in {directory}: {exc.strerror}") from exc
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
@@ -45,8 +51,10 @@ def write_text(path: Path, text: str) -> None:
         # mkstemp creates 0600; keep the old file's mode, else the usual mode of a file in a repository
         os.chmod(temp_name, path.stat().st_mode & 0o777 if path.exists() else 0o644)
         os.replace(temp_name, path)
-    except BaseException:
+    except BaseException as exc:
         Path(temp_name).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise BadInput(f"{path}: cannot write: {exc.strerror or exc}") from exc
         raise
 
 

@@ -144,7 +144,3 @@ def _apply_patch(document: dict[str, Any], operations: list[Any]) -> Any:
         except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException, TypeError, KeyError) as exc:
             raise BadInput(f"patch operation [{index}] ({where}): {exc}") from None
     return document
-
-
-def parse_assignments(texts: list[str]) -> list[Assignment]:
-    return [Assignment.parse(text) for text in texts]

@@ -53,12 +53,27 @@ class ValidationReport:
             count = len(check.problems)
             lines.append(f"{check.path}: " + (f"{count} problem{'s' if count != 1 else ''}" if count else "ok"))
             lines.extend(f"  - {problem}" for problem in check.problems)
-            if check.normalisations:
-                lines.append(f"  normalised {len(check.normalisations)} thing(s) on reading:")
-                lines.extend(f"    {note}" for note in check.normalisations)
+            lines.extend(_summarise(check.normalisations))
         bad = sum(1 for check in self.files if check.problems)
         lines.append(f"{len(self.files) - bad} of {len(self.files)} file(s) valid")
         return "\n".join(lines)
+
+
+EXAMPLES_PER_KIND = 3
+
+
+def _summarise(notes: list[Normalisation]) -> list[str]:
+    """One line per kind of normalisation with a few examples; -o json lists every one."""
+    by_kind: dict[str, list[Normalisation]] = {}
+    for note in notes:
+        by_kind.setdefault(note.kind, []).append(note)
+    lines = []
+    for kind, kind_notes in by_kind.items():
+        lines.append(f"  normalised on reading: {len(kind_notes)} x {kind}, e.g.")
+        lines.extend(f"    {note}" for note in kind_notes[:EXAMPLES_PER_KIND])
+        if len(kind_notes) > EXAMPLES_PER_KIND:
+            lines.append(f"    ... {len(kind_notes) - EXAMPLES_PER_KIND} more (all with -o json)")
+    return lines
 
 
 def validate_files(paths: list[Path]) -> ValidationReport:
@@ -99,7 +114,9 @@ class Imported:
 
 def import_definition(path: Path | None = None, *, text: str | None = None, env: Mapping[str, str]) -> Imported:
     """Import-AzMlWebService: parse, validate, resolve `${NAME}` placeholders from `env`; BadInput on any problem."""
-    if (path is None) == (text is None):
+    if path is None and text is None:
+        raise BadInput("give a definition FILE or --json-string")
+    if path is not None and text is not None:
         raise BadInput("give a definition FILE or --json-string, not both")
     loaded: Loaded = load_file(path) if path is not None else load_text(text or "")
     problems = validate(loaded.document, source_text=loaded.text)

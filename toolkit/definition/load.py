@@ -26,12 +26,16 @@ class Normalisation:
 
     path: str
     action: str
+    kind: str  # one of KINDS: lets a report summarise hundreds of renames in one line
 
     def __str__(self) -> str:
         return f"{self.path}: {self.action}"
 
     def to_json(self) -> dict[str, str]:
-        return {"path": self.path, "action": self.action}
+        return {"path": self.path, "action": self.action, "kind": self.kind}
+
+
+PROPERTY_CASE, STRING_BOOLEAN, PLAIN_VALUE = "property name case", "boolean given as a string", "plain parameter value"
 
 
 @dataclass
@@ -81,7 +85,9 @@ def _normalise(value: Any, spec: schema.Spec, chain: Chain, notes: list[Normalis
     if kind is schema.Obj:
         if spec.wrap is not None and value is not None and not isinstance(value, dict):
             notes.append(
-                Normalisation(chain_path(chain), f'plain value read as {{"{spec.wrap}": ...}} (older api-version)')
+                Normalisation(
+                    chain_path(chain), f'plain value read as {{"{spec.wrap}": ...}} (older api-version)', PLAIN_VALUE
+                )
             )
             return {spec.wrap: value}
         if not isinstance(value, dict):
@@ -91,7 +97,9 @@ def _normalise(value: Any, spec: schema.Spec, chain: Chain, notes: list[Normalis
         for key, item in value.items():
             name = key if key in fields else by_lower.get(key.lower(), key)
             if name != key:
-                notes.append(Normalisation(chain_path((chain, key)), f"property name {key!r} read as {name!r}"))
+                notes.append(
+                    Normalisation(chain_path((chain, key)), f"property name {key!r} read as {name!r}", PROPERTY_CASE)
+                )
                 if name in result or name in value:
                     raise BadInput(f"{chain_path((chain, name))}: given twice (as {key!r} and in another spelling)")
             field = fields.get(name)
@@ -109,7 +117,7 @@ def _normalise(value: Any, spec: schema.Spec, chain: Chain, notes: list[Normalis
             return value
         return [_normalise(item, spec.item, (chain, index), notes) for index, item in enumerate(value)]
     if spec.kind == "boolean" and isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        notes.append(Normalisation(chain_path(chain), f"string {value!r} read as boolean"))
+        notes.append(Normalisation(chain_path(chain), f"string {value!r} read as boolean", STRING_BOOLEAN))
         return value.strip().lower() == "true"
     return value
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from toolkit.errors import BadInput
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS webservices (
     sub_key TEXT NOT NULL, rg_key TEXT NOT NULL, name_key TEXT NOT NULL,
@@ -109,9 +111,13 @@ class Store:
         self._lock = threading.RLock()
         self._depth = 0
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise BadInput(f"{self.path}: not an emulator state file ({exc}); give another --db") from exc
 
     def close(self) -> None:
         with self._lock:
