@@ -34,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import typer
     from typer._click.exceptions import ClickException
 
-    from toolkit.cli.render import begin, emit_error, session
+    from toolkit.cli.render import begin, emit_error, session, stop_progress
     from toolkit.errors import BadInput, ExitCode, MlwsError
 
     command = typer.main.get_command(build_app())
@@ -50,6 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             exc.show()
         return code
     except (typer.Abort, KeyboardInterrupt):
+        stop_progress()
         print("\nmlws: aborted", file=sys.stderr)
         return 130
     except MlwsError as exc:

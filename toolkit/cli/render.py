@@ -77,6 +77,7 @@ def _dump(value: Any) -> str:
 
 def emit(outcome: Outcome) -> int:
     """Print the outcome in the session's format and return its exit code."""
+    stop_progress()
     if session.json:
         print(_dump(envelope(outcome.result, outcome.exit_code)), file=sys.stdout)
     elif session.output == "yaml":
@@ -92,6 +93,7 @@ def emit(outcome: Outcome) -> int:
 
 def emit_error(error: MlwsError | None, message: str, exit_code: int) -> None:
     """Report a failure: the envelope on stdout with -o json, else one line (plus problems) on stderr."""
+    stop_progress()
     if session.json:
         body = error.to_json() if error is not None else {"type": "Error", "message": message}
         print(redact(_dump(envelope(None, exit_code, body))), file=sys.stdout)
@@ -102,12 +104,37 @@ def emit_error(error: MlwsError | None, message: str, exit_code: int) -> None:
             print(f"  - {redact(str(problem))}", file=sys.stderr)
 
 
+class _Status:
+    """A rich status line (spinner + message) on stderr during long waits; rich is imported only then."""
+
+    def __init__(self) -> None:
+        self._status = None
+
+    def __call__(self, message: str) -> None:
+        if self._status is None:
+            from rich.console import Console
+
+            self._status = Console(stderr=True).status(message)
+            self._status.start()
+        else:
+            self._status.update(message)
+
+    def stop(self) -> None:
+        if self._status is not None:
+            self._status.stop()
+            self._status = None
+
+
+_status = _Status()
+
+
 def progress() -> Callable[[str], None]:
-    """A progress callback for long waits: a status line on a terminal, silent otherwise."""
+    """A progress callback for long waits: a status line on a terminal, silent with -o json or no terminal."""
     if session.json or not sys.stderr.isatty():
         return lambda _message: None
+    return _status
 
-    def show(message: str) -> None:
-        print(f"\r\x1b[2K{message}", end="", file=sys.stderr, flush=True)
 
-    return show
+def stop_progress() -> None:
+    """Clear the status line before anything else is printed (results, errors, prompts)."""
+    _status.stop()

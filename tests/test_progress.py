@@ -1,0 +1,75 @@
+"""Progress on a terminal: a status line while an operation runs, gone before the result is printed."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO
+
+MLWS = str(Path(sys.executable).parent / "mlws")
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def run_on_a_terminal(args: list[str], env: dict[str, str]) -> tuple[int, str]:
+    """Run mlws with stdin/stdout/stderr on a pseudo-terminal, as a person would; returns (exit code, screen text)."""
+    master, slave = pty.openpty()
+    process = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    return process.wait(timeout=60), b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_a_slow_operation_shows_progress_on_a_terminal_and_clears_it(start_emulator, tmp_path):
+    emulator = start_emulator(op_seconds=2.5)
+    env = {
+        **os.environ,
+        "MLWS_ARM_ENDPOINT": emulator.url,
+        "AZURE_SUBSCRIPTION_ID": emulator.subscription,
+        "MLWS_STORAGE_KEY": "progress-test-storage-key",
+        "COLUMNS": "120",
+    }
+    definition = REPO / "definitions" / "dev" / "housing-predict.json"
+
+    code, screen = run_on_a_terminal(
+        [MLWS, "new", "-f", str(definition), "-n", "progress-demo", "-g", "rg-progress", "-l", "South Central US"], env
+    )
+
+    assert code == 0, screen
+    assert "Provisioning" in screen  # the status line named the operation's state while it ran
+    last_line = ANSI.sub("", screen.replace("\r", "\n")).strip().splitlines()[-1]
+    assert "progress-demo" in last_line and "Provisioning" not in last_line  # the result stands on its own
+
+
+def test_no_progress_without_a_terminal(start_emulator):
+    emulator = start_emulator(op_seconds=1.0)
+    env = {
+        **os.environ,
+        "MLWS_ARM_ENDPOINT": emulator.url,
+        "AZURE_SUBSCRIPTION_ID": emulator.subscription,
+        "MLWS_STORAGE_KEY": "progress-test-storage-key",
+    }
+    definition = REPO / "definitions" / "dev" / "housing-predict.json"
+    done = subprocess.run(
+        [MLWS, "new", "-f", str(definition), "-n", "quiet-demo", "-g", "rg-progress", "-l", "South Central US"],
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Provisioning" not in done.stderr + done.stdout
