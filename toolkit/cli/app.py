@@ -105,6 +105,15 @@ def root(
 ) -> None:
     """Azure ML web-service definitions as versioned JSON: validate, diff, deploy, retrain.
 
+    The retraining loop, one command per step (targets come from definitions/<env>/ and mlws.yaml):
+
     \b
-    Example: mlws validate definitions/dev/*.json
+    Example: mlws retrain -n housing-training -g mlws-dev --upload trainingData=v2.csv \\
+                 --output-blob model=models/v2.ilearner \\
+                 --update-definition definitions/dev/housing-predict.json --asset "Housing Price [trained model]"
+    Example: mlws diff definitions/dev/housing-predict.json --exit-code --out plan.json
+    Example: mlws update --plan plan.json
+    Example: mlws score -n housing-predict -g mlws-dev --input rows.json
+
+    Exit codes: 0 ok, 1 error, 2 bad input, 3 changes present, 4 refused (stale plan, drift, update did not take).
     """
