@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Plan, deploy or check drift for every definition of one environment (definitions/<env>/*.json).
 #
-#   bash scripts/environment.sh plan   ENV   # one plan per service in .mlws/plans/ENV/; exit 3 when any has changes
-#   bash scripts/environment.sh deploy ENV   # apply those plans; a stale plan is refused (exit 4), nothing sent
+#   bash scripts/environment.sh plan   ENV   # one plan per service in .mlws/plans/ENV/ (the old ones removed first);
+#                                            # exit 3 when any has changes, a service to create included
+#   bash scripts/environment.sh deploy ENV   # apply those plans, deleting each once applied; a stale plan is
+#                                            # refused (exit 4, nothing sent) and kept
 #   bash scripts/environment.sh drift  ENV   # compare each file with its live service; exit 3 on drift
 #
 # Targets come from mlws.yaml (environment -> subscription, resource group) and the file names
@@ -35,6 +37,7 @@ record() {  # record EXIT_CODE: stop on errors, else keep the worst of 0/3/4
 case $action in
     plan)
         mkdir -p "$PLANS"
+        rm -f "$PLANS"/*.json # a plan of a definition deleted since must not be applied by the next deploy
         for file in "${files[@]}"; do
             echo "== $(basename "$file" .json)"
             "$MLWS" diff "$file" --exit-code --out "$PLANS/$(basename "$file")"
@@ -51,7 +54,9 @@ case $action in
         for plan in "${plans[@]}"; do
             echo "== $(basename "$plan" .json)"
             "$MLWS" update --plan "$plan" --yes
-            record $?
+            code=$?
+            [ $code -eq 0 ] && rm -f "$plan" # applied: a second deploy needs a new, reviewed plan
+            record $code
         done
         ;;
     drift)

@@ -50,7 +50,42 @@ def test_drift_plan_deploy_round_trip(workspace, mlws):
     deploy = environment(workspace, "deploy")
     assert deploy.returncode == 0, deploy.stdout + deploy.stderr
     assert asset_uri(workspace.live()) == NEW_MODEL
+    assert "verified: the live service now matches" in deploy.stdout
     assert environment(workspace, "drift").returncode == 0
+
+    again = environment(workspace, "deploy")  # applied plans are gone: a new deploy needs a new plan
+    assert again.returncode == 2 and "no plans" in again.stderr and "make plan" in again.stderr
+
+
+def test_plan_drops_the_plans_of_definitions_deleted_since(workspace):
+    workspace.deploy()
+    plans = workspace.root / ".mlws" / "plans" / "dev"
+    plans.mkdir(parents=True)
+    leftover = plans / "deleted-service.json"
+    leftover.write_text("{}", encoding="utf-8")
+
+    plan = environment(workspace, "plan")
+
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    assert sorted(p.name for p in plans.iterdir()) == [workspace.definition.name]
+
+
+def test_a_new_service_is_planned_created_and_then_in_sync(workspace):
+    workspace.deploy()
+    brand_new = workspace.definition.with_name(f"{workspace.name}-new.json")
+    brand_new.write_bytes(workspace.definition.read_bytes())
+
+    plan = environment(workspace, "plan")
+    deploy = environment(workspace, "deploy")
+    drift = environment(workspace, "drift")
+
+    assert plan.returncode == 3, plan.stdout + plan.stderr
+    assert "service does not exist" in plan.stdout
+    assert deploy.returncode == 0, deploy.stdout + deploy.stderr
+    assert f"create: done for '{brand_new.stem}'" in deploy.stdout
+    created = workspace.emulator.call("GET", workspace.service_path.replace(workspace.name, brand_new.stem))
+    assert created.status == 200 and asset_uri(created.body) == asset_uri(workspace.document())
+    assert drift.returncode == 0, drift.stdout + drift.stderr
 
 
 def test_deploy_refuses_a_plan_gone_stale(workspace, mlws):

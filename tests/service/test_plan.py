@@ -68,3 +68,36 @@ def test_update_with_no_changes_sends_nothing(mlws, workspace):
     assert result.exit_code == 0
     assert result.json()["result"]["operationUrl"] is None
     assert workspace.live()["properties"]["modifiedOn"] == modified_before
+
+
+def test_plan_against_a_missing_service_creates_it(mlws, workspace):
+    plan = workspace.root / "plan.json"
+
+    shown = mlws("diff", workspace.definition)
+    planned = mlws("diff", workspace.definition, "--exit-code", "--out", plan, "-o", "json")
+    applied = mlws("update", "--plan", plan)
+
+    assert shown.exit_code == 0, shown.stderr
+    assert "service does not exist: `mlws update --plan` creates it" in shown.stdout
+    assert planned.exit_code == 3, planned.stdout
+    saved = json.loads(plan.read_text())
+    assert saved["action"] == "create" and saved["liveHash"] is None
+    assert [c["path"] for c in saved["changes"]] == list(workspace.document())  # the whole definition, added
+    assert not any(secret in plan.read_text() for secret in SECRETS)
+    assert applied.exit_code == 0, applied.stderr
+    assert "verified: the live service now matches" in applied.stdout
+    assert workspace.live()["properties"]["title"] == workspace.document()["properties"]["title"]
+    assert mlws("diff", workspace.definition, "--exit-code").exit_code == 0
+
+
+def test_create_plan_is_refused_once_the_service_exists(mlws, workspace):
+    plan = workspace.root / "plan.json"
+    assert mlws("diff", workspace.definition, "--exit-code", "--out", plan).exit_code == 3
+    workspace.deploy()  # someone created it since
+    modified_before = workspace.live()["properties"]["modifiedOn"]
+
+    result = mlws("update", "--plan", plan)
+
+    assert result.exit_code == 4
+    assert "exists now but did not when the plan" in result.stderr and "nothing was sent" in result.stderr
+    assert workspace.live()["properties"]["modifiedOn"] == modified_before

@@ -38,11 +38,13 @@ from toolkit.classic.webservices import (
 from toolkit.config import Target
 from toolkit.definition import canonical, diff, dumps, load_file, mask_secrets, normalise, redact_secrets, validate
 from toolkit.definition.canonical import write_text
+from toolkit.definition.diff import compact
 from toolkit.definition.schema import WRITE_ONLY_PATHS
-from toolkit.definition.secrets import placeholders, resolve_placeholders
+from toolkit.definition.secrets import placeholder_for, placeholders, resolve_placeholders
 from toolkit.errors import BadInput, ExitCode, Refused
 
 PLAN_VERSION = 1
+CREATE, UPDATE = "create", "update"  # what applying a plan does
 SERVICE_DEFAULTS = {("properties", "readOnly"): False, ("properties", "payloadsInBlobStorage"): False}
 ENCRYPTED = "<encrypted by the service>"
 READ_ONLY_WARNING = (
@@ -159,19 +161,53 @@ def _preview(services: WebServices, method: str, body: Any, suffix: str = "", pa
 # --- export --------------------------------------------------------------------------------------------------
 
 
+STORAGE_KEY = ("properties", "storageAccount", "key")
+
+
+def _existing_definition(file: Path) -> dict[str, Any] | None:
+    """The file export is about to replace, read as definitions are; None when it is missing or not one."""
+    if not file.is_file():
+        return None
+    try:
+        document = load_file(file).document
+    except BadInput:  # not a definition (it is replaced only after the overwrite prompt)
+        return None
+    return document if isinstance(document, dict) else None
+
+
+def with_write_only(document: dict[str, Any], existing: dict[str, Any] | None) -> dict[str, Any]:
+    """The exported document plus the write-only fields GET never returns (keys, storageAccount.key, commitmentPlan).
+
+    They are carried over from the file being replaced, as written there, so exporting an unchanged service gives
+    the same file; a storage account still without a key gets the storage-key placeholder, so the file creates a
+    service that can read its model. Literal secrets carried over are turned into placeholders by the redaction
+    that follows (export_service), like every other secret.
+    """
+    result = copy.deepcopy(document)
+    for path in WRITE_ONLY_PATHS:
+        value = _get(existing, path) if existing is not None else None
+        parent = _get(result, path[:-1])
+        if value is not None and isinstance(parent, dict) and path[-1] not in parent:
+            parent[path[-1]] = copy.deepcopy(value)
+    storage = _get(result, ("properties", "storageAccount"))
+    if isinstance(storage, dict) and storage.get("name") and not storage.get("key"):
+        storage["key"] = placeholder_for(STORAGE_KEY)
+    return result
+
+
 @dataclass
 class ExportResult:
     text: str
     file: Path | None
     written: bool
-    moved: list[str] = field(default_factory=list)  # placeholders that replaced secrets
+    placeholders: list[str] = field(default_factory=list)  # variables the file needs to deploy
     exit_code: int = ExitCode.OK
 
     def to_json(self) -> dict[str, Any]:
         return {
             "file": str(self.file) if self.file else None,
             "written": self.written,
-            "placeholders": self.moved,
+            "placeholders": self.placeholders,
             "definition": json.loads(self.text),
         }
 
@@ -180,8 +216,8 @@ class ExportResult:
             return self.text.rstrip("\n")
         state = "written" if self.written else "unchanged"
         lines = [f"{self.file}: {state}"]
-        if self.moved:
-            lines.append("secrets replaced by placeholders: " + ", ".join(f"${{{n}}}" for n in self.moved))
+        if self.placeholders:
+            lines.append("set before deploying: " + ", ".join(self.placeholders))
         return "\n".join(lines)
 
 
@@ -196,20 +232,21 @@ def export_service(
 ) -> ExportResult:
     """Export-AzMlWebService: the live service as a canonical, secret-free file (or text for stdout)."""
     target = service_target(name, resource_group, subscription, file=file)
-    live = WebServices.connect(target, debug=debug).get()
-    document, moved = redact_secrets(canonical(normalise(live)[0]))
-    text = dumps(document)
-    names = [secret.variable for secret in moved]
-    if file is None:
-        return ExportResult(text, None, written=False, moved=names)
-    if file.is_dir():
+    if file is not None and file.is_dir():
         raise BadInput(f"{file}: is a directory; give a file path with -f")
+    live = WebServices.connect(target, debug=debug).get()
+    existing = _existing_definition(file) if file is not None else None
+    document, _ = redact_secrets(canonical(with_write_only(normalise(live)[0], existing)))
+    text = dumps(document)
+    needed = placeholders(document)
+    if file is None:
+        return ExportResult(text, None, written=False, placeholders=needed)
     if file.exists():
         if file.read_bytes() == text.encode("utf-8"):
-            return ExportResult(text, file, written=False, moved=names)
+            return ExportResult(text, file, written=False, placeholders=needed)
         confirm(f"{file} exists and differs from the live service. Overwrite it?")
     write_text(file, text)
-    return ExportResult(text, file, written=True, moved=names)
+    return ExportResult(text, file, written=True, placeholders=needed)
 
 
 # --- plan ----------------------------------------------------------------------------------------------------
@@ -252,13 +289,18 @@ def minimal_patch(desired: dict[str, Any], keys: list[tuple[str, ...]]) -> dict[
 
 @dataclass
 class Plan:
-    """What `update -f FILE` would send: the changes file -> live, and the hashes that make it safe to apply later."""
+    """What `update -f FILE` would send: the changes file -> live, and the hashes that make it safe to apply later.
+
+    action "create": the service does not exist; the changes are the whole definition, applying the plan creates
+    it as `mlws new` does, and the plan is stale as soon as the service exists.
+    """
 
     target: Target
     file: Path
     changes: list[Any]  # toolkit.definition.Change, secrets masked
-    live_hash: str
+    live_hash: str | None  # None: the service did not exist
     desired_hash: str
+    action: str = UPDATE
     exit_code: int = ExitCode.OK
 
     @property
@@ -267,11 +309,12 @@ class Plan:
 
     @property
     def patch_keys(self) -> list[tuple[str, ...]]:
-        return _changed_keys(self.changes)
+        return _changed_keys(self.changes) if self.action == UPDATE else []
 
     def to_json(self) -> dict[str, Any]:
         return {
             "version": PLAN_VERSION,
+            "action": self.action,
             "target": {k: v for k, v in self.target.to_json().items() if k not in ("endpoint", "config_file")},
             "endpoint": self.target.endpoint,
             "file": str(self.file),
@@ -283,11 +326,16 @@ class Plan:
         }
 
     def to_text(self) -> str:
+        body = "\n".join(f"  {change.to_text()}" for change in self.changes)
+        if self.action == CREATE:
+            return (
+                f"--- live {self.target.describe()}: does not exist\n+++ {self.file}\n"
+                f"service does not exist: `mlws update --plan` creates it (PUT of the whole definition)\n{body}"
+            )
         header = f"--- live {self.target.describe()}\n+++ {self.file}\n"
         if not self.changes:
             return header + "No changes."
         noun = "change" if len(self.changes) == 1 else "changes"
-        body = "\n".join(f"  {change.to_text()}" for change in self.changes)
         return f"{header}{len(self.changes)} {noun}; update would send: {', '.join(self.to_json()['patch'])}\n{body}"
 
     def save(self, path: Path) -> None:
@@ -323,10 +371,54 @@ def plan_against_live(
     services = WebServices.connect(target, debug=debug)
     if progress is not None:
         progress(f"reading web service {target.describe()}")
-    return _plan(services, path, desired, services.get())
+    live = services.find()
+    if live is None:
+        return _creation_plan(_creation_target(target, desired), path, desired)
+    return _plan(services, path, desired, live)
+
+
+def _creation_plan(target: Target, path: Path, desired: dict[str, Any]) -> Plan:
+    changes = creation_changes(desired, target)
+    return Plan(target, path, changes, None, state_hash(comparable(desired)), action=CREATE)
 
 
 # --- new -----------------------------------------------------------------------------------------------------
+
+
+def _creation_target(target: Target, desired: dict[str, Any]) -> Target:
+    """Where a new service goes: the location from flags, environment or mlws.yaml, else the file's."""
+    if not target.location and desired.get("location"):
+        target = replace(target, location=desired["location"])
+    return target.require("location")
+
+
+def creation_changes(desired: dict[str, Any], target: Target) -> list[Any]:
+    """Creating shows as the whole definition added (placeholders unresolved, secrets masked)."""
+    return diff({}, canonical({**desired, "location": target.location})).changes
+
+
+def _create(services: WebServices, desired: dict[str, Any], *, what_if: bool, wait: WaitOptions, action: str):
+    """PUT the definition with its placeholders resolved, wait, read back and compare: `new` and create plans."""
+    body = canonical({**_resolve(desired), "location": services.target.location})
+    if what_if:
+        return _preview(services, "PUT", body)
+    shown = [change.to_text() for change in creation_changes(desired, services.target)]
+    operation = services.begin_put(body)
+    if wait.no_wait:
+        return OperationResult(action, services.target, operation.status_url, waited=False, changes=shown)
+    status = services.finish(operation, wait, action)
+    live = services.get()
+    _check_took(services, body, live, exact=True)
+    return OperationResult(
+        action,
+        services.target,
+        operation.status_url,
+        waited=True,
+        status=status,
+        resource=live,
+        changes=shown,
+        verified=True,
+    )
 
 
 def new_service(
@@ -344,11 +436,8 @@ def new_service(
 ) -> OperationResult | RequestPreview:
     """New-AzMlWebService: PUT the definition. Without --force an existing service is never replaced."""
     desired = _load_desired(file)
-    target = service_target(name, resource_group, subscription, file=file, location=location)
-    if not target.location and desired.get("location"):
-        target = replace(target, location=desired["location"])  # the file's location comes last
-    target.require("location")
-    body = canonical({**_resolve(desired), "location": target.location})
+    target = _creation_target(service_target(name, resource_group, subscription, file=file, location=location), desired)
+    _resolve(desired)  # an unset placeholder variable is bad input before anything is sent
     services = WebServices.connect(target, debug=debug)
     if force:
         # --force is the cmdlet's behaviour: no existence check, PUT creates or replaces.
@@ -359,15 +448,7 @@ def new_service(
             f"web service {target.describe()} already exists; `mlws new` would replace it whole. "
             "Use `mlws update -f` to change it, or pass --force to overwrite"
         )
-    if what_if:
-        return _preview(services, "PUT", body)
-    operation = services.begin_put(body)
-    if wait.no_wait:
-        return OperationResult("new", target, operation.status_url, waited=False)
-    status = services.finish(operation, wait, "new")
-    live = services.get()
-    _check_took(services, body, live, exact=True)
-    return OperationResult("new", target, operation.status_url, waited=True, status=status, resource=live)
+    return _create(services, desired, what_if=what_if, wait=wait, action="new")
 
 
 # --- update --------------------------------------------------------------------------------------------------
@@ -463,7 +544,12 @@ def _read_plan(path: Path) -> dict[str, Any]:
         raise BadInput(f"--plan {path}: cannot read: {exc.strerror}") from None
     except json.JSONDecodeError as exc:
         raise BadInput(f"--plan {path}: not a plan file (invalid JSON at line {exc.lineno})") from None
-    if not isinstance(plan, dict) or plan.get("version") != PLAN_VERSION or "liveHash" not in plan:
+    if (
+        not isinstance(plan, dict)
+        or plan.get("version") != PLAN_VERSION
+        or "liveHash" not in plan
+        or plan.setdefault("action", UPDATE) not in (CREATE, UPDATE)
+    ):
         raise BadInput(f"--plan {path}: not a plan written by `mlws diff --out` (version {PLAN_VERSION})")
     return plan
 
@@ -499,11 +585,12 @@ def update_service(
     services = WebServices.connect(service_target(name, resource_group, subscription, file=file), debug=debug)
     if file is None:
         body = changes.body()
-        return _patch(services, body, body, confirm, what_if, wait, exact=False, action="update")
+        shown = _sent_parts(body, skip=("packageType",))  # packageType goes with every PATCH, asked for or not
+        return _patch(services, body, body, shown, confirm, what_if, wait, exact=False)
     desired = _load_desired(file)
     if whole:
         body = canonical(_resolve(desired))
-        return _patch(services, body, desired, confirm, what_if, wait, exact=True, action="update")
+        return _patch(services, body, desired, _sent_parts(body), confirm, what_if, wait, exact=True)
     current = _plan(services, file, desired, services.get())
     return _apply_plan(services, current, desired, confirm, what_if, wait)
 
@@ -512,7 +599,8 @@ def _apply_plan(services, current: Plan, desired, confirm, what_if, wait) -> Ope
     if not current.has_changes:
         return OperationResult("update: no changes", services.target, None, waited=True)
     body = minimal_patch(_resolve(desired), current.patch_keys)
-    return _patch(services, body, desired, confirm, what_if, wait, exact=True, action="update")
+    shown = [change.to_text() for change in current.changes]
+    return _patch(services, body, desired, shown, confirm, what_if, wait, exact=True)
 
 
 def _update_from_plan(path: Path, *, confirm, what_if, wait, debug) -> OperationResult | RequestPreview:
@@ -520,14 +608,27 @@ def _update_from_plan(path: Path, *, confirm, what_if, wait, debug) -> Operation
     file = Path(saved["file"])
     recorded = saved["target"]
     target = service_target(
-        recorded.get("name"), recorded.get("resource_group"), recorded.get("subscription"), file=file
+        recorded.get("name"),
+        recorded.get("resource_group"),
+        recorded.get("subscription"),
+        file=file,
+        location=recorded.get("location"),
     )
     if saved.get("endpoint") != target.endpoint:
         raise Refused(f"the plan {path} was made against {saved.get('endpoint')}, not {target.endpoint}")
     desired = _load_desired(file)
     if state_hash(comparable(desired)) != saved["desiredHash"]:
         raise Refused(f"{file} changed since the plan {path} was made; run `mlws diff {file} --out {path}` again")
+    if saved["action"] == CREATE:
+        target = _creation_target(target, desired)
     services = WebServices.connect(target, debug=debug)
+    if saved["action"] == CREATE:
+        if services.find() is not None:
+            raise Refused(
+                f"web service {target.describe()} exists now but did not when the plan {path} was made; "
+                f"nothing was sent. Review with `mlws diff {file}` and plan again"
+            )
+        return _create(services, desired, what_if=what_if, wait=wait, action="create")
     current = _plan(services, file, desired, services.get())
     if current.live_hash != saved["liveHash"]:
         raise Refused(
@@ -537,18 +638,36 @@ def _update_from_plan(path: Path, *, confirm, what_if, wait, debug) -> Operation
     return _apply_plan(services, current, desired, confirm, what_if, wait)
 
 
-def _patch(services, body, intent, confirm, what_if, wait, *, exact: bool, action: str):
+def _sent_parts(body: dict[str, Any], skip: tuple[str, ...] = ()) -> list[str]:
+    """One line per top-level part of a PATCH body that is not a plan's (--whole, property flags), secrets masked."""
+    masked = mask_secrets(body)
+    parts = [(f"properties.{key}", value) for key, value in masked.get("properties", {}).items() if key not in skip]
+    parts += [(key, value) for key, value in masked.items() if key != "properties"]
+    return [f"sent {path}: {compact(value)}" for path, value in parts]
+
+
+def _patch(services, body, intent, shown: list[str], confirm, what_if, wait, *, exact: bool):
+    """PATCH, wait, read back: `intent` must show in the live service (all of it when exact, else what was sent)."""
     if _get(body, ("properties", "readOnly")) is True and not what_if:
         confirm(READ_ONLY_WARNING.format(name=services.target.describe()))
     if what_if:
         return _preview(services, "PATCH", body)
     operation = services.begin_patch(body)
     if wait.no_wait:
-        return OperationResult(action, services.target, operation.status_url, waited=False)
-    status = services.finish(operation, wait, action)
+        return OperationResult("update", services.target, operation.status_url, waited=False, changes=shown)
+    status = services.finish(operation, wait, "update")
     live = services.get()
     _check_took(services, intent if exact else body, live, exact=exact)
-    return OperationResult(action, services.target, operation.status_url, waited=True, status=status, resource=live)
+    return OperationResult(
+        "update",
+        services.target,
+        operation.status_url,
+        waited=True,
+        status=status,
+        resource=live,
+        changes=shown,
+        verified=True,
+    )
 
 
 # --- remove, add-region --------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ operation wait` commands call: each resolves the target, runs the calls, and ret
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -134,6 +134,8 @@ class OperationResult:
     waited: bool
     resource: dict[str, Any] | None = None
     status: dict[str, Any] | None = None
+    changes: list[str] = field(default_factory=list)  # what was sent, one masked line per JSON path
+    verified: bool = False  # the service was read back and matches what was sent
     exit_code: int = ExitCode.OK
 
     def to_json(self) -> dict[str, Any]:
@@ -143,18 +145,23 @@ class OperationResult:
             "operationUrl": self.operation_url,
             "done": self.waited or self.operation_url is None,
             "status": self.status,
+            "changes": self.changes,
+            "verified": self.verified,
             "resource": None if self.resource is None else mask_secrets(self.resource),
         }
 
     def to_text(self) -> str:
+        where = self.target.describe()
         if not self.waited and self.operation_url:
-            return (
-                f"{self.action}: started for {self.target.describe()}\n"
-                f"resume with: mlws operation wait '{self.operation_url}'"
-            )
-        if self.operation_url is None:
-            return f"{self.action} for {self.target.describe()}"
-        return f"{self.action}: done for {self.target.describe()}"
+            lines = [f"{self.action}: started for {where}", f"resume with: mlws operation wait '{self.operation_url}'"]
+        elif self.operation_url is None:
+            lines = [f"{self.action} for {where}"]
+        else:
+            lines = [f"{self.action}: done for {where}"]
+        lines += [f"  {change}" for change in self.changes]
+        if self.verified:
+            lines.append(f"verified: the live service now matches (read back from '{self.target.name}')")
+        return "\n".join(lines)
 
 
 def service_target(
@@ -188,6 +195,32 @@ def show_service(
         return list_services(resource_group=resource_group, subscription=subscription, debug=debug)
     target = service_target(name, resource_group, subscription)
     return mask_secrets(WebServices.connect(target, debug=debug).get(region=region))
+
+
+def service_summary(service: dict[str, Any]) -> str:
+    """A few readable lines about one web service (`mlws get` text); -o json/yaml give the whole object."""
+    properties = service.get("properties") or {}
+    assets = properties.get("assets") or {}
+    nodes = (properties.get("package") or {}).get("nodes") or {}
+    swagger = properties.get("swaggerLocation") or ""
+    models = [
+        (asset.get("locationInfo") or {}).get("uri") or "(no uri)"
+        for asset in assets.values()
+        if isinstance(asset, dict) and str(asset.get("name", "")).lower().endswith("[trained model]")
+    ]
+    rows = [
+        ("name", service.get("name")),
+        ("title", properties.get("title")),
+        ("state", properties.get("provisioningState")),
+        ("modified", properties.get("modifiedOn")),
+        ("location", service.get("location")),
+        ("swagger", swagger),
+        ("runtime", swagger.removesuffix("/swagger.json")),
+        *(("trained model", uri) for uri in models),
+        ("assets", len(assets)),
+        ("graph nodes", len(nodes)),
+    ]
+    return "\n".join(f"{label + ':':<15}{value}" for label, value in rows if value not in (None, ""))
 
 
 def list_services(*, resource_group: str | None, subscription: str | None, debug: bool = False) -> list[dict[str, Any]]:

@@ -72,7 +72,7 @@ def get(
     Example: mlws get -n scoring -g ml-prod -o json
     """
     start(output, debug)
-    from toolkit.classic.webservices import show_service
+    from toolkit.classic.webservices import service_summary, show_service
     from toolkit.cli.render import Outcome, emit
 
     found = show_service(
@@ -82,7 +82,7 @@ def get(
     if output == OutputFormat.table:
         text = _services_table(rows)
     else:
-        text = _services_text(rows) if isinstance(found, list) else None
+        text = _services_text(rows) if isinstance(found, list) else service_summary(found)
     return emit(Outcome(result=found, text=text))
 
 
@@ -121,8 +121,9 @@ def export(
 ) -> int:
     """Write a live service's definition: canonical, secrets replaced by ${ENV} placeholders (Export-AzMlWebService).
 
-    Unchanged services export byte for byte the same file. An existing, different file is only
-    replaced after a prompt (or --yes).
+    Unchanged services export byte for byte the same file. What GET never returns (keys, storageAccount.key,
+    commitmentPlan) is kept from the file being replaced, as placeholders; a storage account without a key
+    gets the storage-key placeholder. An existing, different file is only replaced after a prompt (or --yes).
 
     \b
     Example: mlws export -n scoring -g ml-prod -f definitions/prod/scoring.json
@@ -238,8 +239,9 @@ def update(
 
     -f FILE sends only what differs from the live service (keys and the storage key, which the service
     never shows, are sent only with --whole or the key options); --whole sends the whole definition.
-    --plan applies a saved plan and refuses (exit 4) if the service changed since. Every update is
-    read back: a change that did not take is exit 4. Unlike the cmdlet, individual properties never
+    --plan applies a saved plan and refuses (exit 4) if the service changed since; a plan made while the
+    service did not exist creates it (as `mlws new`). Every update is read back and the changes are listed:
+    a change that did not take is exit 4. Unlike the cmdlet, individual properties never
     add "readOnly": false, and an update that asks for no change is a usage error (exit 2).
 
     \b

@@ -38,6 +38,12 @@ _FIXED_NAMES = {
 FIX = "replace it with a ${%s} placeholder, e.g. run mlws normalize"
 
 
+def placeholder_for(segments: tuple[Segment, ...]) -> str:
+    """The `${NAME}` placeholder mlws writes for the secret at this path (e.g. ${MLWS_STORAGE_KEY})."""
+    fixed = _FIXED_NAMES.get(tuple(segments))
+    return "${%s}" % (fixed[0] if fixed else _derived_name(tuple(segments)))
+
+
 @dataclass(frozen=True)
 class Secret:
     segments: tuple[Segment, ...]

@@ -1,0 +1,67 @@
+"""What `new`, `update` and `get` print for a person: what changed, that it was verified, a short summary."""
+
+from __future__ import annotations
+
+from tests.service.conftest import PRIMARY_KEY
+
+NEW_MODEL = "http://127.0.0.1:10000/devstoreaccount1/models/housing-v4.ilearner"
+TRAINED_MODEL = "Housing Price [trained model]"
+
+
+def test_update_prints_the_changed_paths_and_the_verification(mlws, workspace):
+    workspace.deploy()
+    assert mlws("edit", workspace.definition, "--asset", TRAINED_MODEL, "--uri", NEW_MODEL, "-i").exit_code == 0
+    planned = mlws("diff", workspace.definition, "-o", "json").json()["result"]["changes"]
+
+    updated = mlws("update", "-f", workspace.definition)
+
+    assert updated.exit_code == 0, updated.stderr
+    lines = updated.stdout.splitlines()
+    assert [line.strip().split(":")[0] for line in lines[1:-1]] == [f"~ {c['path']}" for c in planned]
+    assert NEW_MODEL in updated.stdout
+    assert lines[-1] == f"verified: the live service now matches (read back from '{workspace.name}')"
+
+
+def test_update_by_properties_prints_what_was_sent_with_secrets_masked(mlws, workspace):
+    workspace.deploy()
+
+    updated = mlws(
+        "update", "-n", workspace.name, "--title", "v3", "--primary-key-env", "NEW_KEY", env={"NEW_KEY": PRIMARY_KEY}
+    )
+
+    assert updated.exit_code == 0, updated.stderr
+    assert PRIMARY_KEY not in updated.stdout
+    sent = [line.strip() for line in updated.stdout.splitlines()[1:-1]]
+    assert sent == ['sent properties.title: "v3"', 'sent properties.keys: {"primary": "***"}']
+    assert updated.stdout.splitlines()[-1].startswith("verified: the live service now matches")
+
+
+def test_new_prints_the_definition_created_and_the_verification(mlws, workspace):
+    created = mlws("new", "-f", workspace.definition)
+
+    assert created.exit_code == 0, created.stderr
+    added = [line.strip().split(":")[0] for line in created.stdout.splitlines()[1:-1]]
+    assert added == [f"+ {part}" for part in workspace.document()]
+    assert created.stdout.splitlines()[-1].startswith("verified: the live service now matches")
+
+
+def test_get_text_is_a_short_summary_and_json_the_whole_service(mlws, workspace):
+    workspace.deploy()
+    live = workspace.live()
+    properties = live["properties"]
+    model = next(a for a in properties["assets"].values() if a["name"] == TRAINED_MODEL)["locationInfo"]["uri"]
+
+    summary = mlws("get", "-n", workspace.name)
+    whole = mlws("get", "-n", workspace.name, "-o", "json")
+
+    assert summary.exit_code == whole.exit_code == 0, summary.stderr
+    fields = dict(line.split(":", 1) for line in summary.stdout.splitlines())
+    fields = {label: value.strip() for label, value in fields.items()}
+    assert fields["title"] == properties["title"] and fields["state"] == properties["provisioningState"]
+    assert fields["location"] == live["location"] and fields["modified"] == properties["modifiedOn"]
+    assert fields["swagger"] == properties["swaggerLocation"]
+    assert fields["runtime"] == properties["swaggerLocation"].removesuffix("/swagger.json")
+    assert fields["trained model"] == model
+    assert int(fields["assets"]) == len(properties["assets"])
+    assert int(fields["graph nodes"]) == len(properties["package"]["nodes"])
+    assert whole.json()["result"] == live
