@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import http.client
 import json
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from benchmarks import start_emulator
 
 CLIENTS = 8
 SECONDS = 3.0
@@ -24,19 +25,6 @@ API = "?api-version=2017-01-01"
 HEADERS = {"Authorization": "Bearer bench", "Content-Type": "application/json"}
 SERVICES = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/bench/providers/Microsoft.MachineLearning/webServices"
 DEFINITION = json.dumps({"location": "South Central US", "properties": {"packageType": "Graph", "title": "bench"}})
-
-
-def start_server(db: Path) -> tuple[subprocess.Popen, str]:
-    command = [sys.executable, "-m", "toolkit", "emulator", "serve", "--port", "0", "--db", str(db),
-               "--op-seconds", "0", "-o", "json"]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    lines: list[str] = []
-    while not lines or lines[-1] != "}\n":
-        line = process.stdout.readline()
-        if not line:
-            raise SystemExit("the emulator did not start")
-        lines.append(line)
-    return process, json.loads("".join(lines))["result"]["url"]
 
 
 def call(connection: http.client.HTTPConnection, method: str, path: str, body: str | None = None) -> dict:
@@ -75,7 +63,7 @@ def run_clients(netloc: str, work) -> float:
 
 def main() -> int:
     with tempfile.TemporaryDirectory() as directory:
-        process, url = start_server(Path(directory) / "bench.db")
+        process, url = start_emulator(Path(directory) / "bench.db", "--op-seconds", "0")
         netloc = urlsplit(url).netloc
         try:
             setup = http.client.HTTPConnection(netloc, timeout=30)

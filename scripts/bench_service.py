@@ -18,6 +18,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from benchmarks import start_emulator
+
 OPERATION_SECONDS = 5.0
 UPDATE_TARGET = 1.15
 GET_RUNS = 5
@@ -28,18 +30,6 @@ SERVICE = (
     f"/webServices/{NAME}?api-version=2017-01-01"
 )
 TOKEN = "mlws-development-token"
-
-
-def start_emulator(db: Path) -> tuple[subprocess.Popen, str]:
-    command = [sys.executable, "-m", "toolkit", "emulator", "serve", "--port", "0", "--db", str(db), "-o", "json"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    lines: list[str] = []
-    while not lines or lines[-1] != "}\n":
-        line = process.stdout.readline()
-        if not line:
-            raise SystemExit("the emulator did not start")
-        lines.append(line)
-    return process, json.loads("".join(lines))["result"]["url"]
 
 
 def call(url: str, method: str, body: dict | None = None, token: str | None = TOKEN) -> dict:

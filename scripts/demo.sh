@@ -54,8 +54,8 @@ step "Create the training and the predictive web services"
 show mlws new -f "$DEFS/housing-training.json" -n "$TRAINING" -g "$GROUP" -l "South Central US"
 show mlws new -f "$DEFS/housing-predict.json" -n "$PREDICT" -g "$GROUP" -l "South Central US"
 
-python3 tests/retrain/housing.py v1 200 >"$WORK/housing-v1.csv"
-python3 tests/retrain/housing.py v2 200 >"$WORK/housing-v2.csv"
+python3 scripts/housing_data.py v1 "$WORK/housing-v1.csv"
+python3 scripts/housing_data.py v2 "$WORK/housing-v2.csv"
 cat >"$WORK/rows.json" <<'JSON'
 [{"rooms": 3, "area_sqm": 72.5, "age_years": 12}, {"rooms": 5, "area_sqm": 140, "age_years": 40}]
 JSON

@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 import json
+import shlex
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -158,8 +159,9 @@ def retrain(
 ) -> RetrainResult:
     """Run the training service's BES job to the end; optionally swap the model into a definition file.
 
-    Every input is checked before anything is uploaded or submitted; the definition file is
-    written (atomically) only after the job finished with exactly one .ilearner output.
+    Every input is checked before anything is uploaded or submitted; the definition file is read
+    again and written (atomically) only after the job finished with exactly one .ilearner output,
+    so edits made to it while the job ran are kept.
     """
     from toolkit.classic import storage
     from toolkit.definition import find_asset, load_file
@@ -179,12 +181,12 @@ def retrain(
             contents[input_name] = path.read_bytes()
         except OSError as exc:
             raise BadInput(f"--upload {input_name}={path}: cannot read the file: {exc.strerror}") from None
-    document = None
     if options.update_definition is not None or options.asset is not None:
         if options.update_definition is None or not options.asset:
             raise BadInput("--update-definition FILE and --asset NAME go together")
-        document = load_file(options.update_definition).document
-        find_asset(document, options.asset)  # an unknown asset fails now, before any training
+        # Checked now so that a wrong file or asset fails before any training; the file is read again
+        # when the model is swapped in, so edits made to it while the job ran are kept.
+        find_asset(load_file(options.update_definition).document, options.asset)
     connection = storage.connection_string_from_env(environ)
     account = storage.parse_connection_string(connection)
 
@@ -214,8 +216,8 @@ def retrain(
     evaluation = {result.name: _read_evaluation(result) for result in job.results if not _is_model(result.location)}
     update = None
     try:
-        if document is not None:
-            update = _swap_model(options.update_definition, document, options.asset, job)
+        if options.update_definition is not None:
+            update = _swap_model(options.update_definition, options.asset, job)
     finally:
         if not options.keep_job:
             _delete_quietly(client, job_id)
@@ -240,8 +242,11 @@ def _read_evaluation(result) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))[:20]
 
 
-def _swap_model(path: Path, document: dict[str, Any], asset: str, job) -> DefinitionUpdate:
-    from toolkit.definition import apply_edits, find_asset, write
+def _swap_model(path: Path, asset: str, job) -> DefinitionUpdate:
+    """Point the asset at the job's model in the file as it is now (re-read: it may have been edited while
+    the job ran); all or nothing, written atomically. On failure the message names the model's location,
+    so the swap can be done by hand with `mlws edit`."""
+    from toolkit.definition import apply_edits, find_asset, load_file, write
 
     models = [result for result in job.results if _is_model(result.location)]
     if len(models) != 1:
@@ -249,13 +254,20 @@ def _swap_model(path: Path, document: dict[str, Any], asset: str, job) -> Defini
             f"job {job.job_id} wrote {len(models)} {MODEL_EXTENSION} outputs, so which model goes into {path} is "
             f"unclear; {path} was not changed"
         )
-    asset_id = find_asset(document, asset)
-    previous = ((document["properties"]["assets"][asset_id].get("locationInfo") or {}).get("uri")) or None
-    edited = apply_edits(document, asset=asset_id, uri=models[0].location)
-    write(path, edited)
-    return DefinitionUpdate(
-        path, document["properties"]["assets"][asset_id].get("name", asset_id), previous, models[0].location
-    )
+    uri = models[0].location
+    try:
+        document = load_file(path).document
+        asset_id = find_asset(document, asset)
+        edited = apply_edits(document, asset=asset_id, uri=uri)
+        write(path, edited)
+    except BadInput as exc:
+        by_hand = shlex.join(["mlws", "edit", str(path), "-i", "--asset", asset, "--uri", uri])
+        raise BadInput(
+            f"{exc.message}; {path} was not changed and the new model is at {uri} (to swap it in: {by_hand})",
+            problems=exc.problems,
+        ) from exc
+    previous = (document["properties"]["assets"][asset_id].get("locationInfo") or {}).get("uri") or None
+    return DefinitionUpdate(path, document["properties"]["assets"][asset_id].get("name", asset_id), previous, uri)
 
 
 # -- jobs --------------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
-from tests.retrain import housing
+from tests.retrain import housing_data
 
 TRAINING_ASSET = "Housing Price [trained model]"
 
@@ -39,7 +39,7 @@ class World:
     def retrain(self, *extra: str, version: str = "v1", env: dict[str, str] | None = None):
         """Train on housing data `version` (uploaded first) into models/<unique>.ilearner."""
         data = self.workdir / f"{version}.csv"
-        data.write_text(housing.csv_text(version))
+        data.write_text(housing_data.csv_text(version))
         model = f"models/{uuid.uuid4().hex[:8]}-{version}.ilearner"
         return self.run(
             "retrain", "-n", self.training, "-g", self.group,

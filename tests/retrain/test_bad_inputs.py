@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.retrain import housing
+from tests.retrain import housing_data
 from tests.retrain.conftest import TRAINING_ASSET
 from toolkit.classic.runtime import RuntimeClient
 from toolkit.errors import ServiceError
@@ -84,7 +84,7 @@ def sas_connection_string(azurite, *, key: str, expiry: datetime) -> str:
 
 
 def test_an_expired_sas_is_refused_without_showing_it(guarded, azurite):
-    guarded.upload("data/v1.csv", housing.csv_text("v1").encode())
+    guarded.upload("data/v1.csv", housing_data.csv_text("v1").encode())
     expired = sas_connection_string(azurite, key=azurite.account_key, expiry=datetime.now(UTC) - timedelta(hours=1))
     result = guarded.run(
         "retrain", "-n", guarded.training, "-g", guarded.group, "--input", "trainingData=data/v1.csv",

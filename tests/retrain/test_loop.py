@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 
-from tests.retrain import housing
+from tests.retrain import housing_data
 from tests.retrain.conftest import TRAINING_ASSET
 
 QUERY_ROWS = [
@@ -17,7 +17,7 @@ QUERY_ROWS = [
 
 def expected_prices(version: str) -> list[float]:
     """What least squares on the generated data predicts for QUERY_ROWS (fitted here, independently)."""
-    data = np.array(housing.rows(version), dtype=float)
+    data = np.array(housing_data.rows(version), dtype=float)
     design = np.column_stack([data[:, :3], np.ones(len(data))])
     solution, *_ = np.linalg.lstsq(design, data[:, 3], rcond=None)
     query = np.array([[row["rooms"], row["area_sqm"], row["age_years"], 1.0] for row in QUERY_ROWS])

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.retrain import housing
+from tests.retrain import housing_data
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def bes_request(world, model="models/http.ilearner"):
 
 
 def test_job_lifecycle_and_cannot_start_twice(world, runtime):
-    world.upload("data/http.csv", housing.csv_text("v1").encode())
+    world.upload("data/http.csv", housing_data.csv_text("v1").encode())
     submitted = runtime(world.training, "POST", "/jobs", bes_request(world))
     assert submitted.status == 200 and isinstance(submitted.body, str)
     job = f"/jobs/{submitted.body}"
@@ -92,7 +92,7 @@ def test_table_format_scoring_follows_the_model_blob(world, runtime):
     table = {"Inputs": {"input1": {"ColumnNames": ["rooms", "area_sqm", "age_years"], "Values": [[3, 70, 10]]}}}
     answers = []
     for version in ("v1", "v2"):  # same URI, new blob: the cache must notice the new etag
-        model, _ = train(housing.csv_text(version).encode(), "data.csv", "price")
+        model, _ = train(housing_data.csv_text(version).encode(), "data.csv", "price")
         world.upload("models/table.ilearner", model.to_bytes())
         answer = runtime(world.predict, "POST", "/execute", table)
         assert answer.status == 200
@@ -103,3 +103,33 @@ def test_table_format_scoring_follows_the_model_blob(world, runtime):
         )
         answers.append(value["Values"][0][-1])
     assert answers[0] != answers[1]
+
+
+def test_a_job_trains_while_it_runs_and_ends_with_its_time(world, runtime, emulator):
+    """The work is part of the job's time: the model is written while the job still reports Running."""
+    from toolkit.classic import storage
+
+    world.upload("data/http.csv", housing_data.csv_text("v2").encode())
+    previous = emulator.call("GET", "/_emulator/faults").body["jobSeconds"]
+    assert emulator.call("PUT", "/_emulator/faults", {"jobSeconds": 1.5}).status == 200
+    try:
+        job = "/jobs/" + runtime(world.training, "POST", "/jobs", bes_request(world, "models/during.ilearner")).body
+        assert runtime(world.training, "POST", job + "/start").status == 200
+    finally:
+        emulator.call("PUT", "/_emulator/faults", {"jobSeconds": previous})
+    account = storage.parse_connection_string(world.connection_string)
+    for _ in range(100):  # until the model blob appears (the job's work is done)
+        try:
+            storage.etag(account, "models/during.ilearner")
+            break
+        except storage.BlobNotFound:
+            time.sleep(0.05)
+    else:
+        pytest.fail("the job never wrote its model")
+    assert runtime(world.training, "GET", job).body["StatusCode"] == "Running"
+    for _ in range(100):
+        status = runtime(world.training, "GET", job).body
+        if status["StatusCode"] != "Running":
+            break
+        time.sleep(0.05)
+    assert status["StatusCode"] == "Finished" and "model" in status["Results"]

@@ -7,7 +7,7 @@ import json
 import uuid
 
 from tests.conftest import REPO
-from tests.retrain import housing
+from tests.retrain import housing_data as housing
 from tests.service.conftest import PRIMARY_KEY, STORAGE_KEY
 from toolkit.definition import redact_secrets
 

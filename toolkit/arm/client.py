@@ -62,6 +62,7 @@ FIRST_POLL = 1.0
 MIN_POLL = 0.5
 MAX_POLL = 10.0
 POLL_GROWTH = 0.1  # wait this share of the time already spent
+PREDICTED_END_POLL = 0.1  # near the end percentComplete predicts, poll this often (not more: 10 a second at most)
 
 DONE = {"succeeded": "Succeeded", "failed": "Failed", "canceled": "Canceled", "cancelled": "Canceled"}
 
@@ -91,7 +92,7 @@ def poll_delay(elapsed: float, percent: float | None, retry_after: float | None)
     delay = min(MAX_POLL, max(MIN_POLL, elapsed * POLL_GROWTH))
     if percent is not None and 0 < percent < 1 and elapsed > 0:
         predicted_remaining = elapsed * (1 - percent) / percent
-        delay = min(delay, max(0.2, predicted_remaining))
+        delay = min(delay, max(PREDICTED_END_POLL, predicted_remaining))
     return delay
 
 

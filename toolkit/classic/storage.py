@@ -9,6 +9,7 @@ signature.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -130,7 +131,9 @@ def account_for_url(url: str, account_name: str, account_key: str | None) -> tup
     return Account(name=name, blob_endpoint=endpoint, key=account_key), "/".join(segments)
 
 
+@functools.lru_cache(maxsize=16)
 def _service(account: Account) -> BlobServiceClient:
+    """One client (one connection pool) per account, so a command's blob calls reuse their connection."""
     from azure.storage.blob import BlobServiceClient
 
     credential = {"account_name": account.name, "account_key": account.key} if account.key else account.sas_token

@@ -1,6 +1,5 @@
 """Offline commands on definition files (validate, import, edit, normalize, diff)."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated

@@ -6,7 +6,6 @@ Each command parses options, calls one library function in toolkit.classic.plans
 result: the service's objects with -o json, a table for lists.
 """
 
-from __future__ import annotations
 
 from typing import Annotated
 

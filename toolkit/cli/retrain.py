@@ -1,7 +1,5 @@
 """Retraining commands: `mlws retrain` (BES job), `mlws job show|list|cancel`, `mlws score` (RRS)."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

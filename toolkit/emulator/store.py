@@ -180,7 +180,14 @@ class Store:
         self, subscription: str, resource_group: str | None, after: tuple[str, str] | None, limit: int
     ) -> list[StoredService]:
         """One page in (resource group, name) order, starting after the `(rg, name)` key given."""
-        sql = "SELECT doc FROM webservices WHERE sub_key=?"
+        docs = self._page("webservices", subscription, resource_group, after, limit)
+        return [StoredService.from_doc(doc) for doc in docs]
+
+    def _page(
+        self, table: str, subscription: str, resource_group: str | None, after: tuple[str, str] | None, limit: int
+    ) -> list[dict[str, Any]]:
+        """Documents of a (subscription, rg, name)-keyed table, one page in (rg, name) order after `after`."""
+        sql = f"SELECT doc FROM {table} WHERE sub_key=?"  # table is one of ours, never user input
         args: list[Any] = [_key(subscription)]
         if resource_group is not None:
             sql += " AND rg_key=?"
@@ -191,8 +198,7 @@ class Store:
         sql += " ORDER BY rg_key, name_key LIMIT ?"
         args.append(limit)
         with self.transaction() as db:
-            rows = db.execute(sql, args).fetchall()
-        return [StoredService.from_doc(json.loads(row[0])) for row in rows]
+            return [json.loads(row[0]) for row in db.execute(sql, args).fetchall()]
 
     # -- long-running operations ------------------------------------------------------------------
 
@@ -247,18 +253,7 @@ class Store:
     def list_plans(
         self, subscription: str, resource_group: str | None, after: tuple[str, str] | None, limit: int
     ) -> list[dict[str, Any]]:
-        sql = "SELECT doc FROM plans WHERE sub_key=?"
-        args: list[Any] = [_key(subscription)]
-        if resource_group is not None:
-            sql += " AND rg_key=?"
-            args.append(_key(resource_group))
-        if after is not None:
-            sql += " AND (rg_key, name_key) > (?, ?)"
-            args += [_key(after[0]), _key(after[1])]
-        sql += " ORDER BY rg_key, name_key LIMIT ?"
-        args.append(limit)
-        with self.transaction() as db:
-            return [json.loads(row[0]) for row in db.execute(sql, args).fetchall()]
+        return self._page("plans", subscription, resource_group, after, limit)
 
     def get_association(self, subscription: str, resource_group: str, plan: str, name: str) -> dict[str, Any] | None:
         with self.transaction() as db:
