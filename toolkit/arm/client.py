@@ -158,7 +158,7 @@ class _StderrHandler(logging.StreamHandler):
         return sys.stderr
 
     @stream.setter
-    def stream(self, _value) -> None:
+    def stream(self, _value) -> None:  # StreamHandler.__init__ assigns one; the current sys.stderr always wins
         pass
 
 
