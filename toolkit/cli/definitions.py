@@ -1,6 +1,5 @@
 """Offline commands on definition files (validate, import, edit, normalize, diff)."""
 
-
 from pathlib import Path
 from typing import Annotated
 

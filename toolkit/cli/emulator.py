@@ -1,6 +1,5 @@
 """`mlws emulator serve`: the local Microsoft.MachineLearning service, in the foreground."""
 
-
 from pathlib import Path
 from typing import Annotated
 

@@ -6,7 +6,6 @@ Each command parses options, calls one library function in toolkit.classic.plans
 result: the service's objects with -o json, a table for lists.
 """
 
-
 from typing import Annotated
 
 import typer

@@ -6,7 +6,6 @@ Destructive or irreversible actions prompt on a terminal; --yes skips the prompt
 and without --yes they refuse (exit 2).
 """
 
-
 from pathlib import Path
 from typing import Annotated
 

@@ -299,21 +299,25 @@ class CommitmentPlans:
         ]
         return Response(200, {"value": value})
 
+    def existing_association(self, params: dict[str, str]) -> dict[str, Any]:
+        """The stored association the path names, or ARM's 404 ResourceNotFound."""
+        doc = self.store.get_association(params["subscription"], params["resource_group"], params["plan"],
+                                         params["association"])  # fmt: skip
+        if doc is None:
+            raise HttpError(
+                404,
+                "ResourceNotFound",
+                f"The Resource '{ASSOCIATION_TYPE}/{params['plan']}/{params['association']}' under resource group "
+                f"'{params['resource_group']}' was not found.",
+            )
+        return doc
+
     def get_association(self, request: Request) -> Response:
         check_api_version(request, PLANS_API)
         params = request.params
         with self.store.transaction():
             self.existing(request)
-            doc = self.store.get_association(params["subscription"], params["resource_group"], params["plan"],
-                                             params["association"])  # fmt: skip
-            if doc is None:
-                raise HttpError(
-                    404,
-                    "ResourceNotFound",
-                    f"The Resource '{ASSOCIATION_TYPE}/{params['plan']}/{params['association']}' under resource group "
-                    f"'{params['resource_group']}' was not found.",
-                )
-            return Response(200, self.association_view(doc))
+            return Response(200, self.association_view(self.existing_association(params)))
 
     def list_associations(self, request: Request) -> Response:
         check_api_version(request, PLANS_API)
@@ -338,12 +342,7 @@ class CommitmentPlans:
         params = request.params
         with self.store.transaction():
             self.existing(request)
-            doc = self.store.get_association(params["subscription"], params["resource_group"], params["plan"],
-                                             params["association"])  # fmt: skip
-            if doc is None:
-                raise HttpError(
-                    404, "ResourceNotFound", f"The commitment association '{params['association']}' was not found."
-                )
+            doc = self.existing_association(params)
             destination = self.plan_by_id(destination_id)
             if destination is None:
                 raise HttpError(
