@@ -183,11 +183,14 @@ def test_placeholders_and_test_filler_strings_are_not_errors(mlws, tmp_path):
     assert mlws("validate", file).exit_code == 0
 
 
-def test_import_with_unset_variable_names_it_and_its_path(mlws, tmp_path, monkeypatch):
+def test_import_with_unset_variable_names_it_and_resolve_demands_it(mlws, tmp_path, monkeypatch):
     monkeypatch.delenv("MLWS_STORAGE_KEY", raising=False)
 
-    run = mlws("import", PREDICT)
+    reported = mlws("import", PREDICT)
+    run = mlws("import", PREDICT, "--resolve")
 
+    assert reported.exit_code == 0, reported.stderr
+    assert reported.stdout.splitlines()[-1].startswith("not set now: MLWS_STORAGE_KEY")
     assert run.exit_code == 2
     assert "MLWS_STORAGE_KEY" in run.stderr
     assert "properties.storageAccount.key: environment variable MLWS_STORAGE_KEY is not set" in run.stderr

@@ -4,6 +4,7 @@ Recordings group requests by URL, not by time, so answers are queued per method 
 in order. The recorded host is rewritten to this server in headers and bodies. Only the
 Microsoft.MachineLearning web-service traffic is replayed by default (not the test harness's resource
 groups, storage accounts or commitment plans); `Recording.load(path, replayed=...)` picks other traffic.
+A GET asked again once its recorded answers are used up gets the last one again (reads are repeatable).
 Long-running-operation answers carry `Retry-After: 0` so the client under test polls at once instead
 of sleeping through the recorded durations.
 """
@@ -79,6 +80,7 @@ class ReplayServer:
 
     def __post_init__(self) -> None:
         self.queues: dict[tuple, deque] = defaultdict(deque)
+        self.last_answers: dict[tuple, dict[str, Any]] = {}
         for entry in self.recording.entries:
             self.queues[request_key(entry["RequestMethod"], entry["RequestUri"])].append(entry)
         server = self
@@ -90,8 +92,13 @@ class ReplayServer:
             def _answer(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
-                queue = server.queues.get(request_key(self.command, self.path))
+                key = request_key(self.command, self.path)
+                queue = server.queues.get(key)
                 entry = queue.popleft() if queue else None
+                if entry is None and self.command == "GET":  # a GET read again: the service answers as before
+                    entry = server.last_answers.get(key)
+                elif entry is not None:
+                    server.last_answers[key] = entry
                 parts = urlsplit(self.path)
                 server.exchanges.append(
                     Exchange(

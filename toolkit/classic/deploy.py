@@ -3,16 +3,28 @@
 Comparing a file with the live service needs the noise the service adds taken out first.
 `comparable()` applies these rules, each to both sides:
   1. read-only fields go (id, name, type, createdOn, modifiedOn, provisioningState, swaggerLocation);
-  2. write-only fields go (keys, storageAccount.key, commitmentPlan): GET never returns them;
-  3. null values and empty maps go (the serializer omits nulls, and the service answers an empty map
-     such as `parameters: {}` with null, so null, {} and absent are the same);
+  2. write-only fields go (storageAccount.key and commitmentPlan, which nothing returns; the service keys too,
+     unless the plan read them with listKeys to compare them);
+  3. then null values and empty maps go (the serializer omits nulls, and the service answers an empty map such
+     as `parameters: {}` with null, so null, {} and absent are the same);
   4. `location` compares without case and spaces ("South Central US" == "southcentralus");
   5. defaults the service fills in equal their absence: readOnly false, payloadsInBlobStorage false;
   6. an encrypted graph-parameter value (non-empty certificateThumbprint on either side) is not
      compared: the service re-encrypts what it is sent, so ciphertexts never match;
   7. property names the service returns in another case (PascalCase inside large payloads) are read
      as the definition loader reads files.
-The plan's hashes are taken over these comparable forms, so a plan goes stale only on real changes.
+The plan's hashes are taken over these comparable forms (never over a secret), so a plan goes stale only on
+real changes.
+
+Placeholders against the live service, one rule for plans, requests and the read-back: a `${NAME}` whose
+variable is set stands for its value; one whose variable is unset means "keep what is live" wherever the live
+value can be read: the service keys (through listKeys) and anything GET returns whose text fits the
+placeholder's template (a SAS query on an otherwise equal URI). The storage key can never be read back, so a
+request that sends it needs its variable set; nothing is demanded that is not sent.
+
+How a change is deployed: the service merges a PATCH (objects key by key; lists and values replace), so a PATCH
+adds and changes but never removes an entry of an object (an asset, a parameter, a port, a column). A plan that
+removes one replaces the service instead: a PUT of the whole definition (action "replace"), confirmed first.
 """
 
 from __future__ import annotations
@@ -21,10 +33,11 @@ import copy
 import hashlib
 import json
 import os
-from collections.abc import Callable
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from toolkit.classic.preview import RequestPreview
 from toolkit.classic.webservices import (
@@ -38,20 +51,27 @@ from toolkit.classic.webservices import (
 from toolkit.config import Target
 from toolkit.definition import canonical, diff, dumps, load_file, mask_secrets, normalise, redact_secrets, validate
 from toolkit.definition.canonical import write_text
-from toolkit.definition.diff import compact
+from toolkit.definition.diff import REMOVED, Change, compact
+from toolkit.definition.paths import Segment, format_path
 from toolkit.definition.schema import WRITE_ONLY_PATHS
-from toolkit.definition.secrets import placeholder_for, placeholders, resolve_placeholders
+from toolkit.definition.secrets import PLACEHOLDER, placeholder_for, placeholders, resolve_placeholders
 from toolkit.errors import BadInput, ExitCode, Refused
 
-PLAN_VERSION = 1
-CREATE, UPDATE = "create", "update"  # what applying a plan does
+PLAN_VERSION = 2  # 2: actions update/replace/create, the variables applying needs, the change list re-checked
+CREATE, UPDATE, REPLACE = "create", "update", "replace"  # what applying a plan does
+KEYS = ("properties", "keys")
+STORAGE_KEY = ("properties", "storageAccount", "key")
 SERVICE_DEFAULTS = {("properties", "readOnly"): False, ("properties", "payloadsInBlobStorage"): False}
 ENCRYPTED = "<encrypted by the service>"
 READ_ONLY_WARNING = (
     "Your update will make web service {name} read-only: it can no longer be updated, only deleted. Continue?"
 )
 
-Confirm = Callable[[str], None]
+
+class Confirm(Protocol):
+    """Asks before a change. `unattended` questions go ahead without a terminal; the others then need --yes."""
+
+    def __call__(self, question: str, *, unattended: bool = False) -> None: ...
 
 
 # --- comparing -----------------------------------------------------------------------------------------------
@@ -75,9 +95,11 @@ def _pop(document: dict[str, Any], path: tuple[str, ...]) -> None:
     parent.pop(path[-1], None)
 
 
-def _get(document: Any, path: tuple[str, ...]) -> Any:
+def _get(document: Any, path: tuple[Segment, ...]) -> Any:
     for name in path:
-        if not isinstance(document, dict) or name not in document:
+        found = isinstance(document, dict) and name in document
+        found = found or isinstance(document, list) and isinstance(name, int) and 0 <= name < len(document)
+        if not found:
             return None
         document = document[name]
     return document
@@ -88,17 +110,22 @@ def _encrypted_parameters(document: dict[str, Any]) -> set[tuple[str, str]]:
     nodes = _get(document, ("properties", "package", "nodes")) or {}
     found = set()
     for node_id, node in nodes.items() if isinstance(nodes, dict) else ():
-        for name, parameter in ((node or {}).get("parameters") or {}).items():
+        parameters = node.get("parameters") if isinstance(node, dict) else None
+        for name, parameter in parameters.items() if isinstance(parameters, dict) else ():
             if isinstance(parameter, dict) and parameter.get("certificateThumbprint"):
                 found.add((node_id, name))
     return found
 
 
-def comparable(document: dict[str, Any], encrypted: set[tuple[str, str]] | None = None) -> dict[str, Any]:
-    """The document with the service's noise taken out (rules in the module docstring)."""
-    result = _drop_empty(canonical(normalise(document)[0]))
+def comparable(
+    document: dict[str, Any], encrypted: set[tuple[str, str]] | None = None, *, keys: bool = False
+) -> dict[str, Any]:
+    """The document with the service's noise taken out (rules in the module docstring); keys=True keeps the keys."""
+    result = canonical(normalise(document)[0])
     for path in WRITE_ONLY_PATHS:
-        _pop(result, path)
+        if not (keys and path == KEYS):
+            _pop(result, path)
+    result = _drop_empty(result)
     if isinstance(result.get("location"), str):
         result["location"] = result["location"].replace(" ", "").lower()
     for path, default in SERVICE_DEFAULTS.items():
@@ -112,9 +139,11 @@ def comparable(document: dict[str, Any], encrypted: set[tuple[str, str]] | None 
     return result
 
 
-def comparable_pair(desired: dict[str, Any], live: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    encrypted = _encrypted_parameters(desired) | _encrypted_parameters(live)
-    return comparable(desired, encrypted), comparable(live, encrypted)
+def comparable_pair(
+    desired: dict[str, Any], live: dict[str, Any], *, keys: bool = False
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    encrypted = _encrypted_parameters(normalise(desired)[0]) | _encrypted_parameters(normalise(live)[0])
+    return comparable(desired, encrypted, keys=keys), comparable(live, encrypted, keys=keys)
 
 
 def state_hash(document: dict[str, Any]) -> str:
@@ -128,26 +157,131 @@ def _leaves(value: Any, path: tuple = ()) -> list[tuple[tuple, Any]]:
     return [(path, value)]
 
 
-def _format(path: tuple) -> str:
-    return ".".join(str(p) for p in path)
+def not_taken(sent: dict[str, Any], live: dict[str, Any], *, exact: bool) -> list[str]:
+    """Paths where the live service differs from what was sent (exact: the whole definition must match).
 
-
-def not_taken(intent: dict[str, Any], live: dict[str, Any], *, exact: bool) -> list[str]:
-    """Paths where the live service differs from what was sent (exact: the whole definition must match)."""
-    wanted, actual = comparable_pair(intent, live)
+    Write-only fields are not compared here: the service keys are checked with listKeys (`_keys_not_taken`),
+    the storage key and the commitment plan cannot be read back at all.
+    """
+    wanted, actual = comparable_pair(sent, live)
     if exact:
         return [change.path for change in diff(actual, wanted).changes]
-    return [_format(path) for path, value in _leaves(wanted) if path and _get(actual, path) != value]
+    return [format_path(path) for path, value in _leaves(wanted) if path and _get(actual, path) != value]
 
 
-def _check_took(services: WebServices, intent: dict[str, Any], live: dict[str, Any], *, exact: bool) -> None:
-    missing = not_taken(intent, live, exact=exact)
-    if missing:
-        shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
-        raise Refused(
-            f"the service accepted the request but reading it back shows these did not take: {shown} "
-            f"(web service {services.target.describe()})"
-        )
+# --- placeholders against the live service ---------------------------------------------------------------------
+
+
+def _template(text: str) -> re.Pattern[str]:
+    """A pattern matching any value of `text` whatever its placeholders stand for."""
+    parts = PLACEHOLDER.split(text)  # literal, name, literal, name, ..., literal
+    return re.compile("".join(re.escape(part) if i % 2 == 0 else ".*?" for i, part in enumerate(parts)), re.DOTALL)
+
+
+@dataclass
+class Resolved:
+    """A definition with its placeholders worked out against the live service. `document` may hold secrets in
+    clear: it is sent or compared, never shown or saved."""
+
+    document: dict[str, Any]
+    kept: list[str] = field(default_factory=list)  # variables not set whose live value stands in (sorted)
+    unresolved: dict[str, list[str]] = field(default_factory=dict)  # variable -> paths still holding it
+
+    def missing(self, body: dict[str, Any]) -> dict[str, list[str]]:
+        """The unset variables whose placeholders are still in a request body, with their paths."""
+        text = json.dumps(body, ensure_ascii=False)
+        return {name: paths for name, paths in self.unresolved.items() if f"${{{name}}}" in text}
+
+    def demand(self, body: dict[str, Any], why: str) -> None:
+        """BadInput naming every variable a request body still needs (`why` says why it is sent)."""
+        missing = self.missing(body)
+        if missing:
+            details = "; ".join(f"{name} ({', '.join(paths)})" for name, paths in sorted(missing.items()))
+            raise BadInput(f"set {', '.join(sorted(missing))} before deploying: {why}, and it holds {details}")
+
+
+def resolve_against_live(desired: dict[str, Any], live: dict[str, Any] | None, env: Mapping[str, str]) -> Resolved:
+    """Placeholders resolved from `env`, else taken from the live value they fit (module docstring)."""
+    kept: set[str] = set()
+    unresolved: dict[str, list[str]] = {}
+
+    def walk(value: Any, other: Any, segments: tuple[Segment, ...]) -> Any:
+        if isinstance(value, dict):
+            return {
+                k: walk(v, other.get(k) if isinstance(other, dict) else None, (*segments, k)) for k, v in value.items()
+            }
+        if isinstance(value, list):
+            return [walk(v, _get(other, (i,)), (*segments, i)) for i, v in enumerate(value)]
+        if not isinstance(value, str) or "${" not in value:
+            return value
+        names = PLACEHOLDER.findall(value)
+        unset = [name for name in names if name not in env]
+        if not unset:
+            return PLACEHOLDER.sub(lambda match: env[match.group(1)], value)
+        if isinstance(other, str) and _template(value).fullmatch(other):
+            kept.update(unset)
+            return other
+        for name in unset:
+            unresolved.setdefault(name, []).append(format_path(segments))
+        return value
+
+    document = walk(canonical(normalise(desired)[0]), canonical(normalise(live)[0]) if live else None, ())
+    return Resolved(document, sorted(kept - unresolved.keys()), unresolved)
+
+
+# --- the live side ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Live:
+    """The live service as GET returns it, plus its keys when they were read with listKeys (never shown)."""
+
+    resource: dict[str, Any]
+    keys: dict[str, Any] | None = None
+
+    def document(self) -> dict[str, Any]:
+        if self.keys is None:
+            return self.resource
+        properties = dict(self.resource.get("properties") or {})
+        properties["keys"] = {kind: value for kind, value in self.keys.items() if value}
+        return {**self.resource, "properties": properties}
+
+
+def _sets_keys(desired: dict[str, Any], env: Mapping[str, str]) -> bool:
+    """Whether the file's service keys stand for values from the environment (a rotation to compare)."""
+    keys = _get(desired, KEYS)
+    return isinstance(keys, dict) and any(
+        isinstance(value, str) and value and all(name in env for name in PLACEHOLDER.findall(value))
+        for value in keys.values()
+    )
+
+
+def _read_live(services: WebServices, desired: dict[str, Any], env: Mapping[str, str]) -> Live | None:
+    found = services.find()
+    if found is None:
+        return None
+    return Live(found, services.list_keys() if _sets_keys(desired, env) else None)
+
+
+def _keys_not_taken(services: WebServices, body: dict[str, Any]) -> list[str]:
+    """The service keys a request sent that listKeys does not return (compared in memory, never shown)."""
+    sent = _get(body, KEYS)
+    if not isinstance(sent, dict) or not any(sent.values()):
+        return []
+    found = services.list_keys() or {}
+    return [f"properties.keys.{kind}" for kind, value in sent.items() if value and found.get(kind) != value]
+
+
+def _unreadable_sent(body: dict[str, Any], *, keys_read_back: bool = True) -> list[str]:
+    """Write-only fields a request sent and the read-back could not compare, each with the reason."""
+    found = [
+        f"{'.'.join(path)} (sent, but write-only: the service never returns it)"
+        for path in WRITE_ONLY_PATHS
+        if path != KEYS and _get(body, path)
+    ]
+    if not keys_read_back and _get(body, KEYS):
+        found.append("properties.keys (sent; read back only when an update changes them: `mlws keys` shows them)")
+    return found
 
 
 # --- what-if -------------------------------------------------------------------------------------------------
@@ -159,9 +293,6 @@ def _preview(services: WebServices, method: str, body: Any, suffix: str = "", pa
 
 
 # --- export --------------------------------------------------------------------------------------------------
-
-
-STORAGE_KEY = ("properties", "storageAccount", "key")
 
 
 def _existing_definition(file: Path) -> dict[str, Any] | None:
@@ -260,11 +391,7 @@ def _load_desired(path: Path) -> dict[str, Any]:
     return document
 
 
-def _resolve(document: dict[str, Any]) -> dict[str, Any]:
-    return resolve_placeholders(document, os.environ)
-
-
-def _changed_keys(changes) -> list[tuple[str, ...]]:
+def _changed_keys(changes: list[Change]) -> list[tuple[str, ...]]:
     """Top-level parts a minimal PATCH must carry: ("tags",), ("location",) or ("properties", NAME)."""
     keys: list[tuple[str, ...]] = []
     for change in changes:
@@ -287,20 +414,45 @@ def minimal_patch(desired: dict[str, Any], keys: list[tuple[str, ...]]) -> dict[
     return {"properties": properties, **body}
 
 
+def replacement_paths(changes: list[Change]) -> list[str]:
+    """Removals a PATCH cannot make: an entry of an object under `properties` (a list is always sent whole)."""
+    return [
+        change.path
+        for change in changes
+        if change.kind == REMOVED
+        and change.segments[:1] == ("properties",)
+        and not any(isinstance(segment, int) for segment in change.segments)
+    ]
+
+
+def _request_body(action: str, resolved: Resolved, live: Live, changes: list[Change]) -> dict[str, Any]:
+    """What applying a plan sends: the changed parts (PATCH), or the whole definition (PUT) keeping the live keys."""
+    if action == UPDATE:
+        return minimal_patch(resolved.document, _changed_keys(changes))
+    body = canonical({**resolved.document, "location": live.resource.get("location")})
+    if not _get(body, KEYS) and live.keys:
+        body["properties"]["keys"] = {kind: value for kind, value in live.keys.items() if value}
+    return body
+
+
 @dataclass
 class Plan:
-    """What `update -f FILE` would send: the changes file -> live, and the hashes that make it safe to apply later.
+    """What `update -f FILE` would do: the changes file -> live, and the hashes that make it safe to apply later.
 
-    action "create": the service does not exist; the changes are the whole definition, applying the plan creates
-    it as `mlws new` does, and the plan is stale as soon as the service exists.
+    action "update": a PATCH of the changed parts; "replace": the changes remove entries a PATCH cannot remove, so
+    the whole definition is PUT (`replace_because` lists them); "create": the service does not exist, the changes
+    are the whole definition and applying creates it as `mlws new` does (stale as soon as the service exists).
     """
 
     target: Target
     file: Path
-    changes: list[Any]  # toolkit.definition.Change, secrets masked
+    changes: list[Change]  # secrets masked
     live_hash: str | None  # None: the service did not exist
     desired_hash: str
     action: str = UPDATE
+    replace_because: list[str] = field(default_factory=list)
+    needs: list[str] = field(default_factory=list)  # variables applying sends, unset when planned
+    kept: list[str] = field(default_factory=list)  # variables unset whose live values are kept
     exit_code: int = ExitCode.OK
 
     @property
@@ -321,38 +473,77 @@ class Plan:
             "hasChanges": self.has_changes,
             "changes": [change.to_json() for change in self.changes],
             "patch": [".".join(key) for key in self.patch_keys],
+            "replaceBecause": self.replace_because,
+            "needs": self.needs,
+            "keptFromLive": self.kept,
             "liveHash": self.live_hash,
             "desiredHash": self.desired_hash,
         }
 
-    def to_text(self) -> str:
-        body = "\n".join(f"  {change.to_text()}" for change in self.changes)
+    def _how(self) -> str:
         if self.action == CREATE:
-            return (
-                f"--- live {self.target.describe()}: does not exist\n+++ {self.file}\n"
-                f"service does not exist: `mlws update --plan` creates it (PUT of the whole definition)\n{body}"
-            )
-        header = f"--- live {self.target.describe()}\n+++ {self.file}\n"
-        if not self.changes:
-            return header + "No changes."
+            return "service does not exist: `mlws update --plan` creates it (PUT of the whole definition)"
         noun = "change" if len(self.changes) == 1 else "changes"
-        return f"{header}{len(self.changes)} {noun}; update would send: {', '.join(self.to_json()['patch'])}\n{body}"
+        if self.action == REPLACE:
+            return (
+                f"{len(self.changes)} {noun}; the service must be REPLACED (PUT of the whole definition, confirmed "
+                f"first): a PATCH merges and cannot remove {', '.join(self.replace_because)}"
+            )
+        return f"{len(self.changes)} {noun}; update would send: {', '.join(self.to_json()['patch'])}"
+
+    def to_text(self) -> str:
+        exists = "" if self.action != CREATE else ": does not exist"
+        lines = [f"--- live {self.target.describe()}{exists}", f"+++ {self.file}"]
+        if not self.changes:
+            return "\n".join([*lines, "No changes."])
+        lines += [self._how(), *(f"  {change.to_text()}" for change in self.changes)]
+        if self.needs:
+            lines.append(f"applying needs (not set now): {', '.join(self.needs)}")
+        if self.kept:
+            lines.append(f"kept as live (variable not set): {', '.join(self.kept)}")
+        return "\n".join(lines)
 
     def save(self, path: Path) -> None:
         write_text(Path(path), json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n")
 
 
-def _plan(services: WebServices, path: Path, desired: dict[str, Any], live: dict[str, Any]) -> Plan:
-    wanted, actual = comparable_pair(desired, live)
-    if placeholders(wanted):  # placeholders outside write-only fields (e.g. a SAS in a URI) must be compared resolved
-        wanted, actual = comparable_pair(_resolve(desired), live)
-    changes = diff(actual, wanted, ignore_write_only=True).changes
+@dataclass
+class _Planned:
+    """A plan with what applying it needs in memory (never saved: `resolved` and `live` may hold secrets)."""
+
+    plan: Plan
+    resolved: Resolved
+    live: Live
+    body: dict[str, Any]
+
+
+def _plan(services: WebServices, path: Path, desired: dict[str, Any], live: Live, env: Mapping[str, str]) -> _Planned:
+    resolved = resolve_against_live(desired, live.document(), env)
+    wanted, actual = comparable_pair(resolved.document, live.document(), keys=live.keys is not None)
+    changes = diff(actual, wanted).changes
     if any(change.segments[:1] == ("location",) for change in changes):
         raise Refused(
             f"{path}: location {desired.get('location')!r} differs from the live service's "
-            f"{live.get('location')!r}; a web service cannot move: create a new one with `mlws new`"
+            f"{live.resource.get('location')!r}; a web service cannot move: create a new one with `mlws new`"
         )
-    return Plan(services.target, path, changes, state_hash(actual), state_hash(comparable(desired)))
+    because = replacement_paths(changes)
+    action = REPLACE if because else UPDATE
+    if action == REPLACE and live.keys is None:  # a PUT carries the keys, or the service would make new ones
+        live = replace(live, keys=services.list_keys())
+        resolved = resolve_against_live(desired, live.document(), env)
+    body = _request_body(action, resolved, live, changes)
+    plan = Plan(
+        services.target,
+        path,
+        changes,
+        state_hash(comparable(live.resource)),
+        state_hash(comparable(desired)),
+        action=action,
+        replace_because=because,
+        needs=sorted(resolved.missing(body)) if changes else [],
+        kept=resolved.kept,
+    )
+    return _Planned(plan, resolved, live, body)
 
 
 def plan_against_live(
@@ -362,6 +553,7 @@ def plan_against_live(
     resource_group: str | None,
     subscription: str | None,
     progress: Progress | None = None,
+    env: Mapping[str, str] = os.environ,
     debug: bool = False,
 ) -> Plan:
     """The changes `update -f path` would make to the live service (used by `mlws diff FILE`)."""
@@ -371,15 +563,103 @@ def plan_against_live(
     services = WebServices.connect(target, debug=debug)
     if progress is not None:
         progress(f"reading web service {target.describe()}")
-    live = services.find()
+    live = _read_live(services, desired, env)
     if live is None:
-        return _creation_plan(_creation_target(target, desired), path, desired)
-    return _plan(services, path, desired, live)
+        return _creation_plan(_creation_target(target, desired), path, desired, env)
+    return _plan(services, path, desired, live, env).plan
 
 
-def _creation_plan(target: Target, path: Path, desired: dict[str, Any]) -> Plan:
+def _creation_plan(target: Target, path: Path, desired: dict[str, Any], env: Mapping[str, str]) -> Plan:
+    missing = [name for name in placeholders(desired) if name not in env]
     changes = creation_changes(desired, target)
-    return Plan(target, path, changes, None, state_hash(comparable(desired)), action=CREATE)
+    return Plan(target, path, changes, None, state_hash(comparable(desired)), action=CREATE, needs=missing)
+
+
+# --- sending and reading back ---------------------------------------------------------------------------------
+
+
+def _refuse_not_taken(services: WebServices, missing: list[str]) -> None:
+    if missing:
+        shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
+        raise Refused(
+            f"the service accepted the request but reading it back shows these did not take: {shown} "
+            f"(web service {services.target.describe()})"
+        )
+
+
+@dataclass
+class ReadBack:
+    """What reading the service back after a change showed."""
+
+    resource: dict[str, Any]
+    verified: bool  # something sent was compared with what the service now returns, and matched
+    keys_checked: bool = False  # service keys sent were compared with listKeys
+    unverifiable: list[str] = field(default_factory=list)  # sent, but write-only: no read returns them
+
+
+def _read_back_file(
+    services: WebServices, desired: dict[str, Any], body: dict[str, Any], env, *, keys: bool = True
+) -> ReadBack:
+    """After a PUT or a plan's PATCH the live service must match the whole file (placeholders as in the plan).
+
+    keys=False (creation, --whole: requests not meant to change the keys) leaves them to `mlws keys`, as the
+    cmdlets do; the recorded service traffic has no such read."""
+    resource = services.get()
+    resolved = resolve_against_live(desired, resource, env)
+    wanted, actual = comparable_pair(resolved.document, resource)
+    wrong_keys = _keys_not_taken(services, body) if keys else []
+    _refuse_not_taken(services, [change.path for change in diff(actual, wanted).changes] + wrong_keys)
+    keys_checked = keys and bool(_get(body, KEYS))
+    return ReadBack(resource, True, keys_checked, _unreadable_sent(body, keys_read_back=keys))
+
+
+def _read_back_sent(services: WebServices, body: dict[str, Any]) -> ReadBack:
+    """After a PATCH of individual properties, what was sent must show (the rest is the service's own)."""
+    resource = services.get()
+    _refuse_not_taken(services, not_taken(body, resource, exact=False) + _keys_not_taken(services, body))
+    compared = [path for path, _ in _leaves(comparable(body)) if path and path != ("properties", "packageType")]
+    keys_checked = bool(_get(body, KEYS))
+    return ReadBack(resource, bool(compared) or keys_checked, keys_checked, _unreadable_sent(body))
+
+
+def _send(
+    services: WebServices,
+    method: str,
+    body: dict[str, Any],
+    *,
+    action: str,
+    shown: list[str],
+    read_back,
+    confirm: Confirm,
+    question: str | None,
+    what_if: bool,
+    wait: WaitOptions,
+) -> OperationResult | RequestPreview:
+    """Ask (read-only is always asked; `question` goes ahead without a terminal unless it is a replacement),
+    send, wait, read back. `question` None: the request was reviewed (a plan) or already confirmed."""
+    if what_if:
+        return _preview(services, method, body)
+    if _get(body, ("properties", "readOnly")) is True:
+        confirm(READ_ONLY_WARNING.format(name=services.target.describe()))
+    elif question is not None:
+        confirm("\n".join([question, *(f"  {line}" for line in shown), "Send it?"]), unattended=method == "PATCH")
+    operation = services.begin_put(body) if method == "PUT" else services.begin_patch(body)
+    if wait.no_wait:
+        return OperationResult(action, services.target, operation.status_url, waited=False, changes=shown)
+    status = services.finish(operation, wait, action)
+    checked: ReadBack = read_back()
+    return OperationResult(
+        action,
+        services.target,
+        operation.status_url,
+        waited=True,
+        status=status,
+        resource=checked.resource,
+        changes=shown,
+        verified=checked.verified,
+        keys_checked=checked.keys_checked,
+        unverifiable=checked.unverifiable,
+    )
 
 
 # --- new -----------------------------------------------------------------------------------------------------
@@ -392,32 +672,35 @@ def _creation_target(target: Target, desired: dict[str, Any]) -> Target:
     return target.require("location")
 
 
-def creation_changes(desired: dict[str, Any], target: Target) -> list[Any]:
+def creation_changes(desired: dict[str, Any], target: Target) -> list[Change]:
     """Creating shows as the whole definition added (placeholders unresolved, secrets masked)."""
     return diff({}, canonical({**desired, "location": target.location})).changes
 
 
-def _create(services: WebServices, desired: dict[str, Any], *, what_if: bool, wait: WaitOptions, action: str):
-    """PUT the definition with its placeholders resolved, wait, read back and compare: `new` and create plans."""
-    body = canonical({**_resolve(desired), "location": services.target.location})
-    if what_if:
-        return _preview(services, "PUT", body)
+def _create(
+    services: WebServices,
+    desired: dict[str, Any],
+    env: Mapping[str, str],
+    *,
+    what_if: bool,
+    wait: WaitOptions,
+    action: str,
+    confirm: Confirm,
+) -> OperationResult | RequestPreview:
+    """PUT the definition with every placeholder resolved, wait, read back and compare: `new` and create plans."""
+    body = canonical({**resolve_placeholders(desired, env), "location": services.target.location})
     shown = [change.to_text() for change in creation_changes(desired, services.target)]
-    operation = services.begin_put(body)
-    if wait.no_wait:
-        return OperationResult(action, services.target, operation.status_url, waited=False, changes=shown)
-    status = services.finish(operation, wait, action)
-    live = services.get()
-    _check_took(services, body, live, exact=True)
-    return OperationResult(
-        action,
-        services.target,
-        operation.status_url,
-        waited=True,
-        status=status,
-        resource=live,
-        changes=shown,
-        verified=True,
+    return _send(
+        services,
+        "PUT",
+        body,
+        action=action,
+        shown=shown,
+        read_back=lambda: _read_back_file(services, desired, body, env, keys=False),
+        confirm=confirm,
+        question=None,
+        what_if=what_if,
+        wait=wait,
     )
 
 
@@ -432,12 +715,13 @@ def new_service(
     confirm: Confirm,
     what_if: bool,
     wait: WaitOptions,
+    env: Mapping[str, str] = os.environ,
     debug: bool = False,
 ) -> OperationResult | RequestPreview:
     """New-AzMlWebService: PUT the definition. Without --force an existing service is never replaced."""
     desired = _load_desired(file)
     target = _creation_target(service_target(name, resource_group, subscription, file=file, location=location), desired)
-    _resolve(desired)  # an unset placeholder variable is bad input before anything is sent
+    resolve_placeholders(desired, env)  # an unset placeholder variable is bad input before anything is sent
     services = WebServices.connect(target, debug=debug)
     if force:
         # --force is the cmdlet's behaviour: no existence check, PUT creates or replaces.
@@ -448,7 +732,7 @@ def new_service(
             f"web service {target.describe()} already exists; `mlws new` would replace it whole. "
             "Use `mlws update -f` to change it, or pass --force to overwrite"
         )
-    return _create(services, desired, what_if=what_if, wait=wait, action="new")
+    return _create(services, desired, env, what_if=what_if, wait=wait, action="new", confirm=confirm)
 
 
 # --- update --------------------------------------------------------------------------------------------------
@@ -468,6 +752,7 @@ class PropertyUpdates:
     storage_account_key: str | None = None
     storage_account_key_env: str | None = None
     diagnostics_level: str | None = None
+    diagnostics_expiry: str | None = None
     max_concurrent_calls: int | None = None
     assets: Path | None = None
     input_spec: Path | None = None
@@ -498,8 +783,12 @@ class PropertyUpdates:
         storage_key = _secret(self.storage_account_key, self.storage_account_key_env, "--storage-account-key")
         if storage_key is not None:
             properties["storageAccount"] = {"key": storage_key}
+        if self.diagnostics_expiry is not None and self.diagnostics_level is None:
+            raise BadInput("--diagnostics-expiry goes with --diagnostics-level (the service needs the level)")
         if self.diagnostics_level is not None:
             properties["diagnostics"] = {"level": self.diagnostics_level}
+            if self.diagnostics_expiry is not None:
+                properties["diagnostics"]["expiry"] = _date_time(self.diagnostics_expiry, "--diagnostics-expiry")
         if self.max_concurrent_calls is not None:
             properties["realtimeConfiguration"] = {"maxConcurrentCalls": self.max_concurrent_calls}
         for name, key in (
@@ -511,11 +800,19 @@ class PropertyUpdates:
         ):
             if getattr(self, name) is not None:
                 properties[key] = read_json_option(getattr(self, name), "--" + name.replace("_", "-"))
-        body = {"properties": properties}
-        problems = validate(body, secrets=False)
-        if problems:
-            raise BadInput("the requested properties are not valid", problems=problems)
-        return body
+        return {"properties": properties}
+
+
+def _date_time(text: str, option: str) -> str:
+    from datetime import datetime
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise BadInput(f"{option} {text!r}: expected an ISO 8601 date-time such as 2027-01-31T00:00:00Z") from None
+    if moment.tzinfo is None:
+        raise BadInput(f"{option} {text!r}: give the time zone, e.g. 2027-01-31T00:00:00Z")
+    return text
 
 
 def _secret(value: str | None, variable: str | None, option: str) -> str | None:
@@ -537,6 +834,22 @@ def read_json_option(path: Path, option: str) -> Any:
         raise BadInput(f"{option} {path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
 
 
+def _merged(base: Any, patch: Any) -> Any:
+    """The service's merge of a PATCH (module docstring), to validate what the service will hold."""
+    if not isinstance(base, dict) or not isinstance(patch, dict):
+        return patch
+    return {**base, **{key: _merged(base.get(key), value) for key, value in patch.items() if value is not None}}
+
+
+def _check_merged(live: dict[str, Any], body: dict[str, Any]) -> None:
+    """Property updates are checked as the service will hold them: a new package must fit the live assets."""
+    merged = canonical(normalise(_merged(live, body))[0])
+    sent = {f"properties.{name}" for name in body["properties"] if name != "packageType"}
+    problems = [p for p in validate(merged, secrets=False) if p.path.split("[")[0].startswith(tuple(sent))]
+    if problems:
+        raise BadInput("the requested properties are not valid", problems=problems)
+
+
 def _read_plan(path: Path) -> dict[str, Any]:
     try:
         plan = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -544,13 +857,13 @@ def _read_plan(path: Path) -> dict[str, Any]:
         raise BadInput(f"--plan {path}: cannot read: {exc.strerror}") from None
     except json.JSONDecodeError as exc:
         raise BadInput(f"--plan {path}: not a plan file (invalid JSON at line {exc.lineno})") from None
-    if (
-        not isinstance(plan, dict)
-        or plan.get("version") != PLAN_VERSION
-        or "liveHash" not in plan
-        or plan.setdefault("action", UPDATE) not in (CREATE, UPDATE)
-    ):
+    if not isinstance(plan, dict) or "liveHash" not in plan or plan.get("action") not in (CREATE, UPDATE, REPLACE):
         raise BadInput(f"--plan {path}: not a plan written by `mlws diff --out` (version {PLAN_VERSION})")
+    if plan.get("version") != PLAN_VERSION:
+        raise BadInput(
+            f"--plan {path}: a version {plan.get('version')} plan; this mlws applies version {PLAN_VERSION}: "
+            "plan again with `mlws diff FILE --out PLAN`"
+        )
     return plan
 
 
@@ -566,9 +879,10 @@ def update_service(
     confirm: Confirm,
     what_if: bool,
     wait: WaitOptions,
+    env: Mapping[str, str] = os.environ,
     debug: bool = False,
 ) -> OperationResult | RequestPreview:
-    """Update-AzMlWebService: PATCH from a file (what differs, or --whole), a saved plan, or individual properties."""
+    """Update-AzMlWebService: from a file (a PATCH of what differs, or a replacement), --whole, a plan, or flags."""
     given = changes.given()
     modes = [m for m, on in (("-f FILE", file is not None), ("--plan", plan is not None), ("properties", given)) if on]
     if not modes:
@@ -581,29 +895,95 @@ def update_service(
     if whole and file is None:
         raise BadInput("update: --whole goes with -f FILE")
     if plan is not None:
-        return _update_from_plan(plan, confirm=confirm, what_if=what_if, wait=wait, debug=debug)
+        return _update_from_plan(plan, env, confirm=confirm, what_if=what_if, wait=wait, debug=debug)
     services = WebServices.connect(service_target(name, resource_group, subscription, file=file), debug=debug)
+    question = f"Update web service {services.target.describe()}:"
     if file is None:
         body = changes.body()
+        _check_merged(services.get(), body)
         shown = _sent_parts(body, skip=("packageType",))  # packageType goes with every PATCH, asked for or not
-        return _patch(services, body, body, shown, confirm, what_if, wait, exact=False)
+        return _send(
+            services,
+            "PATCH",
+            body,
+            action="update",
+            shown=shown,
+            read_back=lambda: _read_back_sent(services, body),
+            confirm=confirm,
+            question=question,
+            what_if=what_if,
+            wait=wait,
+        )
     desired = _load_desired(file)
     if whole:
-        body = canonical(_resolve(desired))
-        return _patch(services, body, desired, _sent_parts(body), confirm, what_if, wait, exact=True)
-    current = _plan(services, file, desired, services.get())
-    return _apply_plan(services, current, desired, confirm, what_if, wait)
+        body = canonical(resolve_placeholders(desired, env))
+        return _send(
+            services,
+            "PATCH",
+            body,
+            action="update",
+            shown=_sent_parts(body),
+            read_back=lambda: _read_back_file(services, desired, body, env, keys=False),
+            confirm=confirm,
+            question=question,
+            what_if=what_if,
+            wait=wait,
+        )
+    live = _read_live(services, desired, env)
+    if live is None:
+        raise Refused(
+            f"web service {services.target.describe()} does not exist; nothing was sent. Create it with "
+            f"`mlws new -f {file}`, or review `mlws diff {file} --out plan.json` and apply "
+            "`mlws update --plan plan.json`"
+        )
+    planned = _plan(services, file, desired, live, env)
+    return _apply(services, planned, desired, env, confirm=confirm, what_if=what_if, wait=wait, reviewed=False)
 
 
-def _apply_plan(services, current: Plan, desired, confirm, what_if, wait) -> OperationResult | RequestPreview:
-    if not current.has_changes:
+def _apply(
+    services: WebServices,
+    planned: _Planned,
+    desired: dict[str, Any],
+    env: Mapping[str, str],
+    *,
+    confirm: Confirm,
+    what_if: bool,
+    wait: WaitOptions,
+    reviewed: bool,
+) -> OperationResult | RequestPreview:
+    plan, body = planned.plan, planned.body
+    if not plan.has_changes:
         return OperationResult("update: no changes", services.target, None, waited=True)
-    body = minimal_patch(_resolve(desired), current.patch_keys)
-    shown = [change.to_text() for change in current.changes]
-    return _patch(services, body, desired, shown, confirm, what_if, wait, exact=True)
+    shown = [change.to_text() for change in plan.changes]
+    replacing = plan.action == REPLACE
+    why = (
+        f"the update replaces the whole service (a PATCH cannot remove {', '.join(plan.replace_because)})"
+        if replacing
+        else f"the update sends {', '.join('.'.join(key) for key in plan.patch_keys)}"
+    )
+    planned.resolved.demand(body, why)
+    if replacing:
+        question = (
+            f"REPLACE web service {services.target.describe()} with the whole definition of {plan.file} "
+            f"(a PATCH cannot remove {', '.join(plan.replace_because)}):"
+        )
+    else:
+        question = f"Update web service {services.target.describe()}:"
+    return _send(
+        services,
+        "PUT" if replacing else "PATCH",
+        body,
+        action="replace" if replacing else "update",
+        shown=shown,
+        read_back=lambda: _read_back_file(services, desired, body, env),
+        confirm=confirm,
+        question=None if reviewed else question,
+        what_if=what_if,
+        wait=wait,
+    )
 
 
-def _update_from_plan(path: Path, *, confirm, what_if, wait, debug) -> OperationResult | RequestPreview:
+def _update_from_plan(path: Path, env: Mapping[str, str], *, confirm, what_if, wait, debug):
     saved = _read_plan(path)
     file = Path(saved["file"])
     recorded = saved["target"]
@@ -622,20 +1002,33 @@ def _update_from_plan(path: Path, *, confirm, what_if, wait, debug) -> Operation
     if saved["action"] == CREATE:
         target = _creation_target(target, desired)
     services = WebServices.connect(target, debug=debug)
+    live = _read_live(services, desired, env)
     if saved["action"] == CREATE:
-        if services.find() is not None:
+        if live is not None:
             raise Refused(
                 f"web service {target.describe()} exists now but did not when the plan {path} was made; "
                 f"nothing was sent. Review with `mlws diff {file}` and plan again"
             )
-        return _create(services, desired, what_if=what_if, wait=wait, action="create")
-    current = _plan(services, file, desired, services.get())
-    if current.live_hash != saved["liveHash"]:
+        return _create(services, desired, env, what_if=what_if, wait=wait, action="create", confirm=confirm)
+    if live is None:
+        raise Refused(
+            f"web service {target.describe()} existed when the plan {path} was made and does not now; "
+            f"nothing was sent. Review with `mlws diff {file}` and plan again"
+        )
+    planned = _plan(services, file, desired, live, env)
+    if not planned.plan.has_changes:
+        return OperationResult(f"update: no changes (the live service already matches {file})", target, None, True)
+    if planned.plan.live_hash != saved["liveHash"]:
         raise Refused(
             f"web service {target.describe()} changed since the plan {path} was made; nothing was sent. "
             f"Review with `mlws diff {file}` and plan again"
         )
-    return _apply_plan(services, current, desired, confirm, what_if, wait)
+    if planned.plan.to_json()["changes"] != saved["changes"] or planned.plan.action != saved["action"]:
+        raise Refused(
+            f"the plan {path} no longer describes what {file} would change (its placeholders' variables differ "
+            f"from when it was made, e.g. a key being rotated); nothing was sent. Plan again with `mlws diff {file}`"
+        )
+    return _apply(services, planned, desired, env, confirm=confirm, what_if=what_if, wait=wait, reviewed=True)
 
 
 def _sent_parts(body: dict[str, Any], skip: tuple[str, ...] = ()) -> list[str]:
@@ -644,30 +1037,6 @@ def _sent_parts(body: dict[str, Any], skip: tuple[str, ...] = ()) -> list[str]:
     parts = [(f"properties.{key}", value) for key, value in masked.get("properties", {}).items() if key not in skip]
     parts += [(key, value) for key, value in masked.items() if key != "properties"]
     return [f"sent {path}: {compact(value)}" for path, value in parts]
-
-
-def _patch(services, body, intent, shown: list[str], confirm, what_if, wait, *, exact: bool):
-    """PATCH, wait, read back: `intent` must show in the live service (all of it when exact, else what was sent)."""
-    if _get(body, ("properties", "readOnly")) is True and not what_if:
-        confirm(READ_ONLY_WARNING.format(name=services.target.describe()))
-    if what_if:
-        return _preview(services, "PATCH", body)
-    operation = services.begin_patch(body)
-    if wait.no_wait:
-        return OperationResult("update", services.target, operation.status_url, waited=False, changes=shown)
-    status = services.finish(operation, wait, "update")
-    live = services.get()
-    _check_took(services, intent if exact else body, live, exact=exact)
-    return OperationResult(
-        "update",
-        services.target,
-        operation.status_url,
-        waited=True,
-        status=status,
-        resource=live,
-        changes=shown,
-        verified=True,
-    )
 
 
 # --- remove, add-region --------------------------------------------------------------------------------------
@@ -702,6 +1071,7 @@ def add_region(
     resource_group: str | None,
     subscription: str | None,
     region: str,
+    confirm: Confirm,
     what_if: bool,
     wait: WaitOptions,
     debug: bool = False,
@@ -713,6 +1083,7 @@ def add_region(
     services = WebServices.connect(target, debug=debug)
     if what_if:
         return _preview(services, "POST", None, suffix="/CreateRegionalBlob", params={"region": region})
+    confirm(f"Copy the encrypted credentials of web service {target.describe()} to region {region}?", unattended=True)
     operation = services.begin_regional_blob(region)
     if wait.no_wait:
         return OperationResult("add-region", target, operation.status_url, waited=False)

@@ -136,6 +136,8 @@ class OperationResult:
     status: dict[str, Any] | None = None
     changes: list[str] = field(default_factory=list)  # what was sent, one masked line per JSON path
     verified: bool = False  # the service was read back and matches what was sent
+    keys_checked: bool = False  # the service keys sent were read back with listKeys
+    unverifiable: list[str] = field(default_factory=list)  # sent, not read back: "path (why)"
     exit_code: int = ExitCode.OK
 
     def to_json(self) -> dict[str, Any]:
@@ -147,6 +149,8 @@ class OperationResult:
             "status": self.status,
             "changes": self.changes,
             "verified": self.verified,
+            "keysChecked": self.keys_checked,
+            "notVerifiable": self.unverifiable,
             "resource": None if self.resource is None else mask_secrets(self.resource),
         }
 
@@ -160,7 +164,9 @@ class OperationResult:
             lines = [f"{self.action}: done for {where}"]
         lines += [f"  {change}" for change in self.changes]
         if self.verified:
-            lines.append(f"verified: the live service now matches (read back from '{self.target.name}')")
+            how = "read back" + (", the service keys with listKeys," if self.keys_checked else "")
+            lines.append(f"verified: the live service now matches ({how} from '{self.target.name}')")
+        lines += [f"not verifiable: {item}" for item in self.unverifiable]
         return "\n".join(lines)
 
 

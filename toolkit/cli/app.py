@@ -68,17 +68,28 @@ def start(output: OutputFormat, debug: bool) -> None:
     begin(get_current_context().command_path, output.value, debug)
 
 
-def confirmation(yes: bool) -> Callable[[str], None]:
-    """The confirmation callback handed to the library: prompt on a terminal, else refuse (exit 2) unless --yes."""
+def confirmation(yes: bool) -> Callable[..., None]:
+    """The confirmation callback handed to the library (toolkit.classic.deploy.Confirm).
 
-    def confirm(question: str) -> None:
+    On a terminal it asks; a declined question sends nothing and is exit 4 (refused), Ctrl-C stays 130. Without
+    a terminal, `unattended` questions (a routine update) go ahead and the others (replacing, removing,
+    overwriting) refuse with exit 2 unless --yes.
+    """
+
+    def confirm(question: str, *, unattended: bool = False) -> None:
+        from toolkit.errors import BadInput, Refused
+
         if yes:
             return
         if not sys.stdin.isatty():
-            from toolkit.errors import BadInput
-
+            if unattended:
+                return
             raise BadInput(f"{question} -- refusing without a terminal: pass --yes to confirm")
-        typer.confirm(question, abort=True, err=True)
+        from toolkit.cli.render import stop_progress
+
+        stop_progress()
+        if not typer.confirm(question, default=False, err=True):
+            raise Refused("declined at the prompt: nothing was sent")
 
     return confirm
 

@@ -34,16 +34,22 @@ def import_(
     json_string: Annotated[
         str | None, typer.Option("--json-string", help="The definition as a JSON string instead of a file.")
     ] = None,
+    resolve: Annotated[
+        bool, typer.Option("--resolve", help="Require every placeholder's variable (as `mlws new` does).")
+    ] = False,
     output: Output = OutputFormat.text,
     debug: Debug = False,
 ) -> int:
-    """Import-AzMlWebService: parse, validate and resolve ${ENV_NAME} placeholders.
+    """Import-AzMlWebService: parse and validate a definition, and name the variables its placeholders need.
 
-    Prints the body that new/update would send, with secrets masked. Exit 2 when the definition is not valid
-    or a placeholder's environment variable is unset (each named with its JSON path).
+    Prints the body (secrets masked) and which ${ENV_NAME} variables are not set: `mlws new`, `update --whole`
+    and a replacement send them all; an update sends only what it changes. Exit 2 when the definition is not
+    valid, or with --resolve when a variable is unset (each named with its JSON path).
 
     \b
-    Example: MLWS_STORAGE_KEY=... mlws import definitions/dev/housing-predict.json
+    Example: mlws import definitions/dev/housing-predict.json
+    \b
+    Example: MLWS_STORAGE_KEY=... mlws import definitions/dev/housing-predict.json --resolve -o json
     \b
     Example: mlws import --json-string "$(cat service.json)" -o json
     """
@@ -53,7 +59,7 @@ def import_(
     from toolkit.cli.render import Outcome, emit
     from toolkit.definition.files import import_definition
 
-    imported = import_definition(file, text=json_string, env=os.environ)
+    imported = import_definition(file, text=json_string, env=os.environ, resolve=resolve)
     return emit(Outcome.of(imported))
 
 

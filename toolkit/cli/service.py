@@ -220,6 +220,10 @@ def update(
         str | None, typer.Option("--storage-account-key-env", help="Environment variable holding the storage key.")
     ] = None,
     diagnostics_level: Annotated[str | None, typer.Option("--diagnostics-level", help="None, Error or All.")] = None,
+    diagnostics_expiry: Annotated[
+        str | None,
+        typer.Option("--diagnostics-expiry", help="With --diagnostics-level: when diagnostics stop (ISO 8601)."),
+    ] = None,
     max_concurrent_calls: Annotated[int | None, typer.Option("--max-concurrent-calls", help="4 to 200.")] = None,
     assets: Annotated[Path | None, typer.Option("--assets", help="JSON file: the assets map.")] = None,
     input_spec: Annotated[Path | None, typer.Option("--input-spec", help="JSON file: the input schema.")] = None,
@@ -235,12 +239,14 @@ def update(
 ) -> int:
     """Update a web service (Update-AzMlWebService) from a file, a saved plan, or individual properties.
 
-    -f FILE sends only what differs from the live service (keys and the storage key, which the service
-    never shows, are sent only with --whole or the key options); --whole sends the whole definition.
-    --plan applies a saved plan and refuses (exit 4) if the service changed since; a plan made while the
-    service did not exist creates it (as `mlws new`). Every update is read back and the changes are listed:
-    a change that did not take is exit 4. Unlike the cmdlet, individual properties never
-    add "readOnly": false, and an update that asks for no change is a usage error (exit 2).
+    -f FILE sends what differs from the live service: a PATCH of the changed parts, or, when the file removes
+    an entry a PATCH cannot remove (the service merges), a REPLACEMENT: a PUT of the whole definition, confirmed
+    first (--yes without a terminal). ${ENV} placeholders are resolved only where they are sent; an unset one
+    keeps what is live (the keys, a SAS), except the storage key, which no read returns. --whole PATCHes the
+    whole definition (as -ServiceUpdates). --plan applies a saved plan (no prompt: it was reviewed) and refuses
+    (exit 4) if the service or the file changed since. Every update is read back: a change that did not take is
+    exit 4; what cannot be read back (the storage key) is listed. On a terminal the changes are shown and
+    confirmed (a declined prompt is exit 4). Unlike the cmdlet, individual properties never add "readOnly": false.
 
     \b
     Example: mlws update -f definitions/prod/scoring.json
@@ -261,6 +267,7 @@ def update(
         storage_account_key=storage_account_key,
         storage_account_key_env=storage_account_key_env,
         diagnostics_level=diagnostics_level,
+        diagnostics_expiry=diagnostics_expiry,
         max_concurrent_calls=max_concurrent_calls,
         assets=assets,
         input_spec=input_spec,
@@ -346,6 +353,7 @@ def add_region(
     name: Name = None,
     resource_group: Group = None,
     subscription: Subscription = None,
+    yes: Yes = False,
     what_if: WhatIf = False,
     timeout: Timeout = None,
     no_wait: NoWait = False,
@@ -366,6 +374,7 @@ def add_region(
         resource_group=resource_group,
         subscription=subscription,
         region=region,
+        confirm=confirmation(yes),
         what_if=what_if,
         wait=wait_options(timeout, no_wait),
         debug=debug,

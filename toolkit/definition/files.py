@@ -91,13 +91,13 @@ def validate_files(paths: list[Path]) -> ValidationReport:
 
 @dataclass
 class Imported:
-    """A definition ready to send: `body` holds resolved secrets (never show it); `masked` is for display."""
+    """A valid definition and what sending it needs: `masked` is the body for display (set variables as ***)."""
 
     source: str
-    body: dict[str, Any]
     masked: dict[str, Any]
     normalisations: list[Normalisation]
-    variables: list[str]
+    variables: list[str]  # every placeholder variable: `new` or a whole replacement sends them all
+    unset: list[str]  # those not set in the environment now
     exit_code: ExitCode = ExitCode.OK
 
     def to_json(self) -> dict[str, Any]:
@@ -105,15 +105,27 @@ class Imported:
             "source": self.source,
             "body": self.masked,
             "variables": self.variables,
+            "unset": self.unset,
             "normalised": [note.to_json() for note in self.normalisations],
         }
 
     def to_text(self) -> str:
-        return dumps(self.masked).rstrip("\n")
+        text = dumps(self.masked).rstrip("\n")
+        if self.unset:
+            text += (
+                f"\nnot set now: {', '.join(self.unset)} (`mlws new`, `update --whole` and a replacement send them; "
+                "an update sends only what it changes)"
+            )
+        return text
 
 
-def import_definition(path: Path | None = None, *, text: str | None = None, env: Mapping[str, str]) -> Imported:
-    """Import-AzMlWebService: parse, validate, resolve `${NAME}` placeholders from `env`; BadInput on any problem."""
+def import_definition(
+    path: Path | None = None, *, text: str | None = None, env: Mapping[str, str], resolve: bool = False
+) -> Imported:
+    """Import-AzMlWebService: parse and validate (BadInput on any problem), and report the placeholders' variables.
+
+    resolve=True demands every variable (BadInput naming each unset one and its paths), as `mlws new` does.
+    """
     if path is None and text is None:
         raise BadInput("give a definition FILE or --json-string")
     if path is not None and text is not None:
@@ -123,9 +135,13 @@ def import_definition(path: Path | None = None, *, text: str | None = None, env:
     if problems:
         raise BadInput(f"{loaded.source}: the definition is not valid", problems=problems)
     body = canonical(loaded.document)
-    resolved = resolve_placeholders(body, env)
-    masked = mask_secrets(resolve_placeholders(body, env, mask=True))
-    return Imported(loaded.source, resolved, masked, loaded.normalisations, placeholders(body))
+    if resolve:
+        resolve_placeholders(body, env)
+    variables = placeholders(body)
+    shown = {name: "***" for name in variables if name in env}
+    masked = mask_secrets(resolve_placeholders(body, shown)) if shown else body
+    unset = [name for name in variables if name not in env]
+    return Imported(loaded.source, masked, loaded.normalisations, variables, unset)
 
 
 @dataclass
