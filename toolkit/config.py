@@ -3,8 +3,9 @@
 Stable API (used by every online command):
 
     resolve_target(*, file=None, name=None, resource_group=None, subscription=None, location=None,
-                   require=("subscription",)) -> Target
+                   require=("subscription",), name_rule=names.WEB_SERVICE_NAME, name_flag="-n/--name") -> Target
     Target.require(*fields) -> Target        # BadInput naming the flag to pass for each missing field
+    Target.subscription_path, .group_path, .scope_path   # "/subscriptions/ID[/resourceGroups/RG]", checked
     arm_endpoint() -> str                    # MLWS_ARM_ENDPOINT or https://management.azure.com
     find_config(start: Path) -> Path | None  # mlws.yaml, walking up from `start`
 
@@ -17,6 +18,8 @@ Each field comes from the first of, in order:
      The environment is the folder of a file at definitions/<environment>/<service>.json, else
      MLWS_ENVIRONMENT;
   4. the file's path: definitions/<environment>/<service>.json names the service.
+Every value found is checked against the service's rules for it (toolkit.names); a bad one is BadInput
+naming where it came from (the flag, the variable, the mlws.yaml key, the file) and the rule.
 The endpoint is MLWS_ARM_ENDPOINT (a loopback URL selects the local emulator), else public Azure.
 """
 
@@ -27,6 +30,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from toolkit import names
 from toolkit.errors import BadInput
 
 DEFAULT_ARM_ENDPOINT = "https://management.azure.com"
@@ -40,6 +44,7 @@ HOW_TO_PASS = {
     "name": "pass -n/--name",
     "location": "pass -l/--location or set MLWS_LOCATION",
 }
+FLAGS = {"subscription": "--subscription", "resource_group": "-g/--resource-group", "location": "-l/--location"}
 ENVIRONMENT_VARIABLES = {
     "subscription": "AZURE_SUBSCRIPTION_ID",
     "resource_group": "MLWS_RESOURCE_GROUP",
@@ -60,14 +65,28 @@ class Target:
     environment: str | None = None
     config_file: Path | None = None
 
-    def require(self, *names: str) -> Target:
-        missing = [n for n in names if not getattr(self, n)]
+    def require(self, *required: str) -> Target:
+        missing = [n for n in required if not getattr(self, n)]
         if missing:
             where = f" (environment '{self.environment}' in {self.config_file})" if self.config_file else ""
             details = "; ".join(f"no {n.replace('_', ' ')}: {HOW_TO_PASS[n]}" for n in missing)
             hint = "" if self.config_file else f", or map the environment in {CONFIG_FILE}"
             raise BadInput(f"{details}{where}{hint}")
         return self
+
+    @property
+    def subscription_path(self) -> str:
+        """/subscriptions/ID, the id checked and encoded as one path segment (as every path part below)."""
+        return "/subscriptions/" + names.segment(names.SUBSCRIPTION_ID, self.subscription)
+
+    @property
+    def group_path(self) -> str:
+        return f"{self.subscription_path}/resourceGroups/" + names.segment(names.RESOURCE_GROUP, self.resource_group)
+
+    @property
+    def scope_path(self) -> str:
+        """What a list covers: the resource group when there is one, else the subscription."""
+        return self.group_path if self.resource_group else self.subscription_path
 
     def describe(self) -> str:
         return f"'{self.name}' in resource group '{self.resource_group}' (subscription {self.subscription})"
@@ -117,8 +136,13 @@ def resolve_target(
     subscription: str | None = None,
     location: str | None = None,
     require: tuple[str, ...] = ("subscription",),
+    name_rule: names.Rule = names.WEB_SERVICE_NAME,
+    name_flag: str = "-n/--name",
 ) -> Target:
-    """Combine flags, environment, mlws.yaml and the file's path into a Target (see the module docstring)."""
+    """Combine flags, environment, mlws.yaml and the file's path into a Target (see the module docstring).
+
+    `name_rule` and `name_flag` say what the name is (a web service's by default) and how it is passed.
+    """
     environment = _environment_from_path(file) if file is not None else None
     environment = environment or os.environ.get("MLWS_ENVIRONMENT") or None
     config_file = find_config(file.parent if file is not None else Path.cwd())
@@ -129,20 +153,40 @@ def resolve_target(
             raise BadInput(f"{config_file}: environments.{environment} must be a mapping")
         settings = entry or {}
 
-    def pick(field: str, flag: str | None) -> str | None:
-        value = flag or os.environ.get(ENVIRONMENT_VARIABLES.get(field, ""), "") or settings.get(YAML_KEYS[field])
-        return str(value) if value else None
+    def pick(field: str, flag: str | None) -> tuple[str | None, str]:
+        """The field's value and where it came from."""
+        variable, key = ENVIRONMENT_VARIABLES[field], YAML_KEYS[field]
+        if flag:
+            return flag, FLAGS[field]
+        if os.environ.get(variable):
+            return os.environ[variable], variable
+        if settings.get(key):
+            return str(settings[key]), f"{config_file}: environments.{environment}.{key}"
+        return None, ""
 
-    service_name = name
-    if not service_name and file is not None and _environment_from_path(file):
-        service_name = file.stem
+    found = {
+        "subscription": pick("subscription", subscription),
+        "resource_group": pick("resource_group", resource_group),
+        "location": pick("location", location),
+        "name": (name, name_flag),
+    }
+    if not name and file is not None and _environment_from_path(file):
+        found["name"] = (file.stem, f"the file name of {file}")
     target = Target(
         endpoint=arm_endpoint(),
-        subscription=pick("subscription", subscription),
-        resource_group=pick("resource_group", resource_group),
-        name=service_name,
-        location=pick("location", location),
         environment=environment,
         config_file=config_file if settings else None,
+        **{field: value for field, (value, _) in found.items()},
     )
-    return target.require(*require)
+    target.require(*require)
+    # Checked once nothing is missing: a command given too few flags hears of those first.
+    checks = {
+        "subscription": names.SUBSCRIPTION_ID.check,
+        "resource_group": names.RESOURCE_GROUP.check,
+        "location": names.location,
+        "name": name_rule.check,
+    }
+    for field, (value, source) in found.items():
+        if value:
+            checks[field](value, source)
+    return target

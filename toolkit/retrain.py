@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from toolkit import names
 from toolkit.errors import BadInput, MlwsError
 
 Progress = Callable[[str], None]
@@ -296,6 +297,7 @@ def job_text(job) -> str:
 
 
 def show_job(*, name, resource_group, subscription, job_id: str, debug: bool = False):
+    names.JOB_ID.check(job_id, "--job")  # before connect: nothing is sent for a bad id
     return connect(name, resource_group, subscription, debug=debug).client.status(job_id)
 
 
@@ -306,6 +308,7 @@ def list_jobs(*, name, resource_group, subscription, debug: bool = False) -> Job
 
 def cancel_job(*, name, resource_group, subscription, job_id: str, debug: bool = False):
     """Cancel a job that has not ended (or delete an ended one); its status just before."""
+    names.JOB_ID.check(job_id, "--job")
     client = connect(name, resource_group, subscription, debug=debug).client
     before = client.status(job_id)
     client.delete(job_id)

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from toolkit import names
 from toolkit.arm.client import ArmClient
 from toolkit.arm.errors import ResourceNotFound
 from toolkit.classic.preview import RequestPreview
@@ -42,11 +43,12 @@ class CommitmentPlans:
         return cls(ArmClient.for_target(target, debug=debug), target)
 
     def path(self, suffix: str = "") -> str:
-        group = f"{self.client.subscription_path}/resourceGroups/{self.target.resource_group}"
-        return f"{group}/{PROVIDER}/{self.target.name}{suffix}"
+        name = names.segment(names.COMMITMENT_PLAN_NAME, self.target.name)
+        return f"{self.target.group_path}/{PROVIDER}/{name}{suffix}"
 
     def association_path(self, association: str, suffix: str = "") -> str:
-        return self.path(f"/commitmentAssociations/{association}{suffix}")
+        name = names.segment(names.COMMITMENT_ASSOCIATION_NAME, association)
+        return self.path(f"/commitmentAssociations/{name}{suffix}")
 
     def _plan_not_found(self, exc: ResourceNotFound) -> ResourceNotFound:
         return ResourceNotFound(f"commitment plan {self.target.describe()} not found [{exc.message}]", exc.info)
@@ -75,10 +77,7 @@ class CommitmentPlans:
             return None
 
     def list(self) -> list[dict[str, Any]]:
-        scope = self.client.subscription_path
-        if self.target.resource_group:
-            scope += f"/resourceGroups/{self.target.resource_group}"
-        return self.client.list_all(f"{scope}/{PROVIDER}", api_version=API_VERSION)
+        return self.client.list_all(f"{self.target.scope_path}/{PROVIDER}", api_version=API_VERSION)
 
     def put(self, body: dict[str, Any]) -> dict[str, Any]:
         return self._send("PUT", self.path(), "create commitment plan", body)
@@ -121,8 +120,9 @@ class CommitmentPlans:
                 exc.info,
             ) from exc
 
-    def preview(self, method: str, body: Any = None, suffix: str = "") -> RequestPreview:
-        return RequestPreview(method, self.client.url(self.path(suffix), API_VERSION), body)
+    def preview(self, method: str, body: Any = None, path: str | None = None) -> RequestPreview:
+        """The request `method` on `path` (default: the plan's) would send."""
+        return RequestPreview(method, self.client.url(path or self.path(), API_VERSION), body)
 
 
 def parse_tags(pairs: list[str] | None) -> dict[str, str] | None:
@@ -146,9 +146,17 @@ def _connect(
     debug: bool,
     location: str | None = None,
     require: tuple[str, ...] = PLAN_FIELDS,
+    name_flag: str = "-n/--name",
 ) -> CommitmentPlans:
+    """The plan `name` (passed with `name_flag`: -n/--name, or --plan for its associations)."""
     target = resolve_target(
-        name=name, resource_group=resource_group, subscription=subscription, location=location, require=require
+        name=name,
+        resource_group=resource_group,
+        subscription=subscription,
+        location=location,
+        require=require,
+        name_rule=names.COMMITMENT_PLAN_NAME,
+        name_flag=name_flag,
     )
     return CommitmentPlans.connect(target, debug=debug)
 
@@ -285,14 +293,15 @@ def show_association(
     *, plan: str | None, name: str, resource_group: str | None, subscription: str | None, debug: bool = False
 ) -> dict[str, Any]:
     """Get-AzMlCommitmentAssociation with -Name."""
-    return _connect(plan, resource_group, subscription, debug=debug).association(name)
+    names.COMMITMENT_ASSOCIATION_NAME.check(name, "-n/--name")
+    return _connect(plan, resource_group, subscription, debug=debug, name_flag="--plan").association(name)
 
 
 def list_associations(
     *, plan: str | None, resource_group: str | None, subscription: str | None, debug: bool = False
 ) -> list[dict[str, Any]]:
     """Get-AzMlCommitmentAssociation without -Name, every page."""
-    return _connect(plan, resource_group, subscription, debug=debug).associations()
+    return _connect(plan, resource_group, subscription, debug=debug, name_flag="--plan").associations()
 
 
 def move_association(
@@ -313,7 +322,8 @@ def move_association(
             "/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.MachineLearning/commitmentPlans/PLAN "
             "(the `id` shown by `mlws commitment-plan get -o json`)"
         )
-    plans = _connect(plan, resource_group, subscription, debug=debug)
+    names.COMMITMENT_ASSOCIATION_NAME.check(name, "-n/--name")
+    plans = _connect(plan, resource_group, subscription, debug=debug, name_flag="--plan")
     if what_if:
-        return plans.preview("POST", {"destinationPlanId": destination}, f"/commitmentAssociations/{name}/move")
+        return plans.preview("POST", {"destinationPlanId": destination}, plans.association_path(name, "/move"))
     return plans.move(name, destination)

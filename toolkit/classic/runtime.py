@@ -30,7 +30,7 @@ from azure.core.pipeline.policies import (
 )
 from azure.core.rest import HttpRequest
 
-from toolkit import __version__
+from toolkit import __version__, names
 from toolkit.arm.client import RedactedHttpLog, show_http_log
 from toolkit.errors import BadInput, MlwsError, ServiceError, ServiceErrorInfo
 from toolkit.redact import redact
@@ -198,11 +198,15 @@ class RuntimeClient:
             raise ServiceError(f"submit a BES job to {self.service}: the service answered no job id")
         return job_id
 
+    @staticmethod
+    def _job_path(job_id: str, suffix: str = "") -> str:
+        return f"/jobs/{names.segment(names.JOB_ID, job_id)}{suffix}"
+
     def start(self, job_id: str) -> None:
-        self._call("POST", f"/jobs/{job_id}/start", f"start BES job {job_id}")
+        self._call("POST", self._job_path(job_id, "/start"), f"start BES job {job_id}")
 
     def status(self, job_id: str) -> JobStatus:
-        body = self._call("GET", f"/jobs/{job_id}", f"get BES job {job_id}")
+        body = self._call("GET", self._job_path(job_id), f"get BES job {job_id}")
         return JobStatus.from_body(job_id, body if isinstance(body, dict) else {})
 
     def list_jobs(self) -> list[JobStatus]:
@@ -211,7 +215,7 @@ class RuntimeClient:
 
     def delete(self, job_id: str) -> None:
         """Cancel a job that has not ended, or delete an ended one."""
-        self._call("DELETE", f"/jobs/{job_id}", f"delete BES job {job_id}")
+        self._call("DELETE", self._job_path(job_id), f"delete BES job {job_id}")
 
     def wait(
         self,

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from toolkit import names
 from toolkit.arm.client import ArmClient, Operation, retry_after
 from toolkit.arm.errors import ResourceNotFound
 from toolkit.config import Target, arm_endpoint, resolve_target
@@ -46,9 +47,13 @@ class WebServices:
     def connect(cls, target: Target, *, debug: bool = False) -> WebServices:
         return cls(ArmClient.for_target(target, debug=debug), target)
 
-    def path(self, name: str | None = None, suffix: str = "") -> str:
-        group = f"{self.client.subscription_path}/resourceGroups/{self.target.resource_group}"
-        return f"{group}/{PROVIDER}/{name or self.target.name}{suffix}"
+    def path(self, suffix: str = "") -> str:
+        name = names.segment(names.WEB_SERVICE_NAME, self.target.name)
+        return f"{self.target.group_path}/{PROVIDER}/{name}{suffix}"
+
+    @staticmethod
+    def _region_query(region: str) -> dict[str, str]:
+        return {"region": names.location(region, "--region")}
 
     def _not_found(self, exc: ResourceNotFound, region: str | None = None) -> ResourceNotFound:
         codes = {d.get("code") for d in exc.info.details}
@@ -60,7 +65,7 @@ class WebServices:
         return ResourceNotFound(f"{message} [{exc.message}]", exc.info)
 
     def get(self, *, region: str | None = None) -> dict[str, Any]:
-        params = {"region": region} if region else None
+        params = self._region_query(region) if region else None
         try:
             return self.client.send("GET", self.path(), api_version=API_VERSION, params=params, action="get").body
         except ResourceNotFound as exc:
@@ -74,11 +79,7 @@ class WebServices:
             return None
 
     def list(self) -> list[dict[str, Any]]:
-        if self.target.resource_group:
-            path = f"{self.client.subscription_path}/resourceGroups/{self.target.resource_group}/{PROVIDER}"
-        else:
-            path = f"{self.client.subscription_path}/{PROVIDER}"
-        return self.client.list_all(path, api_version=API_VERSION)
+        return self.client.list_all(f"{self.target.scope_path}/{PROVIDER}", api_version=API_VERSION)
 
     def begin_put(self, body: dict[str, Any]) -> Operation:
         return self.client.begin("PUT", self.path(), api_version=API_VERSION, body=body, action="create")
@@ -98,7 +99,7 @@ class WebServices:
                 "POST",
                 self.path(suffix="/CreateRegionalBlob"),
                 api_version=API_VERSION,
-                params={"region": region},
+                params=self._region_query(region),
                 action="add-region",
             )
         except ResourceNotFound as exc:

@@ -45,7 +45,9 @@ Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks and HTTP l
 # Where an online command acts, and how it asks, previews and waits.
 Name = Annotated[str | None, typer.Option("--name", "-n", help="Web service name.")]
 Group = Annotated[str | None, typer.Option("--resource-group", "-g", help="Resource group (or MLWS_RESOURCE_GROUP).")]
-Subscription = Annotated[str | None, typer.Option("--subscription", help="Subscription id (or AZURE_SUBSCRIPTION_ID).")]
+Subscription = Annotated[
+    str | None, typer.Option("--subscription", help="Subscription id, a GUID (or AZURE_SUBSCRIPTION_ID).")
+]
 Location = Annotated[
     str | None, typer.Option("--location", "-l", help="Azure region (or MLWS_LOCATION, or mlws.yaml).")
 ]

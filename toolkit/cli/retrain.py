@@ -7,7 +7,7 @@ import typer
 
 from toolkit.cli.app import Debug, Group, Name, Output, OutputFormat, Subscription, app, start
 
-JobId = Annotated[str, typer.Option("--job", help="BES job id (from `mlws job list`).")]
+JobId = Annotated[str, typer.Option("--job", help="BES job id: 32 hex digits (from `mlws job list`).")]
 
 job_app = typer.Typer(
     name="job",
