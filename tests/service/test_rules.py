@@ -110,7 +110,8 @@ def test_bearer_tokens_are_never_sent_over_plain_http_to_a_remote_host():
 
 def test_target_precedence_flag_then_environment_then_mlws_yaml(tmp_path, monkeypatch):
     (tmp_path / "mlws.yaml").write_text(
-        "environments:\n  dev: {subscription: yaml-sub, resourceGroup: yaml-rg, location: westeurope}\n"
+        "environments:\n  dev: {subscription: 00000000-0000-0000-0000-000000000001, resourceGroup: yaml-rg, "
+        "location: westeurope}\n"
     )
     file = tmp_path / "definitions" / "dev" / "scoring.json"
     file.parent.mkdir(parents=True)
@@ -123,7 +124,7 @@ def test_target_precedence_flag_then_environment_then_mlws_yaml(tmp_path, monkey
     from_flags = resolve_target(file=file, resource_group="flag-rg", name="other")
 
     assert (from_yaml.subscription, from_yaml.resource_group, from_yaml.name, from_yaml.location) == (
-        "yaml-sub",
+        "00000000-0000-0000-0000-000000000001",
         "yaml-rg",
         "scoring",
         "westeurope",

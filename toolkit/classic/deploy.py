@@ -39,6 +39,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from toolkit import names
 from toolkit.classic.preview import RequestPreview
 from toolkit.classic.webservices import (
     API_VERSION,
@@ -668,7 +669,7 @@ def _send(
 def _creation_target(target: Target, desired: dict[str, Any]) -> Target:
     """Where a new service goes: the location from flags, environment or mlws.yaml, else the file's."""
     if not target.location and desired.get("location"):
-        target = replace(target, location=desired["location"])
+        target = replace(target, location=names.location(str(desired["location"]), "the definition's location"))
     return target.require("location")
 
 
@@ -1079,6 +1080,7 @@ def add_region(
     """Add-AzMlWebServiceRegionalProperty: POST CreateRegionalBlob, wait, then GET ?region= (the result)."""
     if not region:
         raise BadInput("no region: pass --region")
+    names.location(region, "--region")
     target = service_target(name, resource_group, subscription)
     services = WebServices.connect(target, debug=debug)
     if what_if:
