@@ -10,6 +10,7 @@ cd "$REPO"
 WORK="$(mktemp -d -t mlws-demo.XXXXXX)"
 export MLWS_SERVICES_DIR="$WORK/services"
 export MLWS_EMULATOR_DB="$WORK/services/emulator.db"
+export MLWS_BLOB_PORT=0  # a free port: the demo runs beside `make services-start`; its copies are re-pointed below
 cleanup() {
     bash scripts/services.sh stop >/dev/null || true
     rm -rf "$WORK"
@@ -48,6 +49,7 @@ step "Copy the definitions to a work dir and check them offline"
 mkdir -p "$WORK/definitions/dev"
 cp definitions/dev/housing-training.json definitions/dev/housing-predict.json "$WORK/definitions/dev/"
 DEFS="$WORK/definitions/dev"
+sed -i "s#http://127.0.0.1:10000/devstoreaccount1#$MLWS_BLOB_ENDPOINT#g" "$DEFS"/*.json  # this run's Azurite
 show mlws validate "$DEFS/housing-training.json" "$DEFS/housing-predict.json"
 
 step "Create the training and the predictive web services"

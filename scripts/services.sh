@@ -6,7 +6,12 @@
 #   source .mlws/services.env        # MLWS_ARM_ENDPOINT, AZURE_SUBSCRIPTION_ID, AZURE_STORAGE_CONNECTION_STRING, ...
 #   bash scripts/services.sh stop    # stops only the processes `start` started (pids from services.env)
 #
+# Azurite listens on 127.0.0.1:10000, the port the sample definitions name (definitions/dev/), and gets their
+# starting model (models/housing-v0.ilearner, scripts/seed_models.py), so `make deploy ENV=dev` then `mlws score`
+# answer on a fresh clone. The emulator takes a free port.
+#
 # Settings (environment): MLWS_SERVICES_DIR, MLWS_EMULATOR_DB (default $MLWS_SERVICES_DIR/emulator.db),
+# MLWS_BLOB_PORT (default 10000; 0 picks a free port, as `make demo` does),
 # MLWS_JOB_SECONDS / MLWS_OP_SECONDS (how long BES jobs / ARM operations take in the emulator).
 set -euo pipefail
 
@@ -55,7 +60,15 @@ start() {
     fi
     mkdir -p "$DIR/azurite"
     local blob_port emulator_port
-    blob_port=$(free_port)
+    blob_port=${MLWS_BLOB_PORT:-10000}
+    if [[ $blob_port == 0 ]]; then
+        blob_port=$(free_port)
+    elif ! python3 -c 'import socket, sys; socket.create_server(("127.0.0.1", int(sys.argv[1]))).close()' \
+        "$blob_port" 2>/dev/null; then
+        echo "services: port $blob_port is in use (another Azurite?): stop it, or set MLWS_BLOB_PORT=0 for a free" \
+            "port (the sample definitions name 127.0.0.1:10000)" >&2
+        return 1
+    fi
     emulator_port=$(free_port)
 
     (cd "$DIR/azurite" && exec "$azurite" --blobHost 127.0.0.1 --blobPort "$blob_port" --inMemoryPersistence \
@@ -77,6 +90,8 @@ export MLWS_BLOB_ENDPOINT=http://127.0.0.1:$blob_port/$DEV_ACCOUNT
 ENV
     wait_for azurite "http://127.0.0.1:$blob_port/$DEV_ACCOUNT?comp=list" "$azurite_pid" || { stop; return 1; }
     wait_for emulator "http://127.0.0.1:$emulator_port/_emulator/health" "$emulator_pid" || { stop; return 1; }
+    # shellcheck disable=SC1090
+    (source "$ENV_FILE" && python3 "$REPO/scripts/seed_models.py") || { stop; return 1; }
     echo "services: Azurite on 127.0.0.1:$blob_port, emulator on 127.0.0.1:$emulator_port (source $ENV_FILE)"
 }
 

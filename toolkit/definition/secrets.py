@@ -3,7 +3,10 @@
 What counts as a secret (a `${ENV_NAME}` placeholder in its place is fine, an empty string is no secret):
 - `properties.keys.primary` / `.secondary` (service keys), `properties.storageAccount.key`;
 - blob `credentials`: `properties.assets.<id>.locationInfo.credentials`, `properties.payloadsLocation.credentials`;
-- anywhere: a SAS signature (`sig=`) or an `AccountKey=` in a string.
+- anywhere: a SAS signature (`sig=`) or an `AccountKey=` in a string;
+- a credential parameter's plain `value`: a graph-node parameter linked from a graph parameter of type
+  `Credential`, the global `properties.parameters` value of such a graph parameter, and a node parameter named
+  "Account Key" (the credential of the Reader / Import Data module in the recorded definitions).
 Encrypted graph-parameter values (a `value` next to a non-empty `certificateThumbprint`) are ciphertext the
 service made; they round-trip untouched and are not secrets here.
 
@@ -36,6 +39,7 @@ _FIXED_NAMES = {
     ("properties", "payloadsLocation", "credentials"): ("MLWS_PAYLOADS_CREDENTIALS", "blob credentials"),
 }
 FIX = "replace it with a ${%s} placeholder, e.g. run mlws normalize"
+CREDENTIAL_PARAMETER_NAMES = frozenset({"account key"})  # compared without case
 
 
 def placeholder_for(segments: tuple[Segment, ...]) -> str:
@@ -76,6 +80,9 @@ def find_secrets(value: Any, base: tuple[Segment, ...] = (), *, source_text: str
         _walk(value, base, found)
     else:
         _look_at_fixed_positions(value, found)
+    if not base:
+        seen = {secret.segments for secret in found}
+        found.extend(secret for secret in _linked_credentials(value) if secret.segments not in seen)
     return sorted(found, key=lambda secret: secret.path)
 
 
@@ -190,6 +197,47 @@ def _look_at_fixed_positions(document: Any, found: list[Secret]) -> None:
                 found.append(secret)
 
 
+def _plain_credential(segments: tuple[Segment, ...], parameter: Any) -> Secret | None:
+    """The secret of a credential parameter ({"value", "certificateThumbprint"}) whose value is not ciphertext."""
+    if not isinstance(parameter, dict) or parameter.get("certificateThumbprint"):
+        return None
+    value = parameter.get("value")
+    if not isinstance(value, str) or not value or PLACEHOLDER.search(value):
+        return None
+    value_segments = (*segments, "value")
+    return Secret(value_segments, "credential", _derived_name(value_segments))
+
+
+def _linked_credentials(document: Any) -> list[Secret]:
+    """Plain values of the parameters a `Credential` graph parameter links to, and of its global value."""
+    properties = document.get("properties") if isinstance(document, dict) else None
+    package = properties.get("package") if isinstance(properties, dict) else None
+    graph = package.get("graphParameters") if isinstance(package, dict) else None
+    nodes = package.get("nodes") if isinstance(package, dict) else None
+    found: list[Secret] = []
+    for name, parameter in graph.items() if isinstance(graph, dict) else ():
+        if not isinstance(parameter, dict) or parameter.get("type") != "Credential":
+            continue
+        values = properties.get("parameters")
+        if isinstance(values, dict):
+            found.append(_plain_credential(("properties", "parameters", name), values.get(name)))
+        for link in parameter.get("links") or []:
+            node = nodes.get(link.get("nodeId")) if isinstance(nodes, dict) and isinstance(link, dict) else None
+            parameters = node.get("parameters") if isinstance(node, dict) else None
+            if isinstance(parameters, dict) and isinstance(link.get("parameterKey"), str):
+                key = link["parameterKey"]
+                found.append(_plain_credential(("properties", "package", "nodes", link["nodeId"], "parameters", key),
+                                               parameters.get(key)))  # fmt: skip
+    for node_id, node in nodes.items() if isinstance(nodes, dict) else ():
+        parameters = node.get("parameters") if isinstance(node, dict) else None
+        for key, parameter in parameters.items() if isinstance(parameters, dict) else ():
+            if key.lower() in CREDENTIAL_PARAMETER_NAMES:
+                found.append(
+                    _plain_credential(("properties", "package", "nodes", node_id, "parameters", key), parameter)
+                )
+    return [secret for secret in found if secret is not None]
+
+
 def _classify(segments: tuple[Segment, ...], value: str) -> Secret | None:
     fixed = _FIXED_NAMES.get(segments)
     is_asset_credentials = (
@@ -200,6 +248,11 @@ def _classify(segments: tuple[Segment, ...], value: str) -> Secret | None:
     if (fixed or is_asset_credentials) and not PLACEHOLDER.search(value):
         name, kind = fixed or (_derived_name(segments), "blob credentials")
         return Secret(segments, kind, name)
+    named_credential = (
+        len(segments) >= 3 and segments[-1] == "value" and str(segments[-2]).lower() in CREDENTIAL_PARAMETER_NAMES
+    )
+    if named_credential and not PLACEHOLDER.search(value):  # _walk never passes an encrypted value here
+        return Secret(segments, "credential", _derived_name(segments))
     if "=" not in value:
         return None
     if _ACCOUNT_KEY.search(value):
