@@ -37,10 +37,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from toolkit import names
-from toolkit.classic.preview import RequestPreview
+from toolkit.classic.preview import Confirm, RequestPreview
 from toolkit.classic.webservices import (
     API_VERSION,
     OperationResult,
@@ -67,12 +67,6 @@ ENCRYPTED = "<encrypted by the service>"
 READ_ONLY_WARNING = (
     "Your update will make web service {name} read-only: it can no longer be updated, only deleted. Continue?"
 )
-
-
-class Confirm(Protocol):
-    """Asks before a change. `unattended` questions go ahead without a terminal; the others then need --yes."""
-
-    def __call__(self, question: str, *, unattended: bool = False) -> None: ...
 
 
 # --- comparing -----------------------------------------------------------------------------------------------
@@ -643,7 +637,8 @@ def _send(
     if _get(body, ("properties", "readOnly")) is True:
         confirm(READ_ONLY_WARNING.format(name=services.target.describe()))
     elif question is not None:
-        confirm("\n".join([question, *(f"  {line}" for line in shown), "Send it?"]), unattended=method == "PATCH")
+        lines = [f"  {line.removeprefix('sent ')}" for line in shown]  # nothing is sent yet
+        confirm("\n".join([question, *lines, f"Send this {method}?"]), unattended=method == "PATCH")
     operation = services.begin_put(body) if method == "PUT" else services.begin_patch(body)
     if wait.no_wait:
         return OperationResult(action, services.target, operation.status_url, waited=False, changes=shown)

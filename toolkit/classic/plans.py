@@ -10,14 +10,14 @@ answer does not show is refused (exit 4).
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Callable
 from typing import Any
 
 from toolkit import names
 from toolkit.arm.client import ArmClient
 from toolkit.arm.errors import ResourceNotFound
-from toolkit.classic.preview import RequestPreview
+from toolkit.classic.preview import Confirm, RequestPreview
 from toolkit.config import Target, resolve_target
 from toolkit.errors import BadInput, Refused
 
@@ -30,7 +30,6 @@ PLAN_ID = re.compile(
 
 PLAN_FIELDS = ("subscription", "resource_group", "name")  # what every single-plan command needs
 
-Confirm = Callable[[str], None]
 
 
 class CommitmentPlans:
@@ -234,6 +233,7 @@ def update_plan(
     sku_tier: str | None,
     sku_capacity: int | None,
     tags: list[str] | None,
+    confirm: Confirm,
     what_if: bool,
     debug: bool = False,
 ) -> dict[str, Any] | RequestPreview:
@@ -255,6 +255,7 @@ def update_plan(
         body["sku"] = {key: live_sku.get(key) if value is None else value for key, value in sku_given.items()}
     if what_if:
         return plans.preview("PATCH", body)
+    confirm(f"Update commitment plan {plans.target.describe()}: send {json.dumps(body)}?", unattended=True)
     updated = plans.patch(body)
     _check_took(plans, body, updated)
     return updated

@@ -1,12 +1,19 @@
-"""--what-if for every writing command: the request that would be sent, instead of sending it."""
+"""Before a change: --what-if (the request that would be sent, instead of sending it) and the confirmation."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from toolkit.errors import ExitCode
+
+
+class Confirm(Protocol):
+    """Asks before a change; raises when the answer is no. `unattended` questions (a routine update) go ahead
+    without a terminal; the others (replacing, removing, overwriting) then need --yes (toolkit.cli.app)."""
+
+    def __call__(self, question: str, *, unattended: bool = False) -> None: ...
 
 
 @dataclass

@@ -224,6 +224,7 @@ def plan_update(
     sku_tier: SkuTier = None,
     sku_capacity: SkuCapacity = None,
     tag: Tags = None,
+    yes: Yes = False,
     what_if: WhatIf = False,
     output: Output = OutputFormat.text,
     debug: Debug = False,
@@ -231,7 +232,8 @@ def plan_update(
     """Change a commitment plan's SKU and/or tags (Update-AzMlCommitmentPlan); prints the updated plan.
 
     Only what is given changes: SKU fields not given keep their live values (the cmdlet resets the
-    capacity to 1), and tags can change alone. Nothing given is a usage error (exit 2).
+    capacity to 1), and tags can change alone. Nothing given is a usage error (exit 2). On a terminal the
+    request is shown and confirmed (--yes skips; a declined prompt is exit 4).
 
     \b
     Example: mlws commitment-plan update -n plan-prod -g ml-prod --sku-capacity 2
@@ -248,6 +250,7 @@ def plan_update(
         sku_tier=sku_tier,
         sku_capacity=sku_capacity,
         tags=tag,
+        confirm=confirmation(yes),
         what_if=what_if,
         debug=debug,
     )
