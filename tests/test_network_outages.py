@@ -98,7 +98,7 @@ def test_update_rides_through_an_outage_while_polling(mlws, start_emulator, work
 
 
 def test_new_rides_through_an_outage_while_polling(mlws, start_emulator, workspace):
-    with OutageAfterNextChange(start_emulator, workspace.emulator, seconds=3.0):
+    with OutageAfterNextChange(start_emulator, workspace.emulator, seconds=4.25):
         created = mlws("new", "-f", workspace.definition, "--debug", "-o", "json")
 
     assert created.exit_code == 0, created.stderr
@@ -111,7 +111,7 @@ def test_new_rides_through_an_outage_while_polling(mlws, start_emulator, workspa
 def test_remove_rides_through_an_outage_while_polling(mlws, start_emulator, workspace):
     workspace.deploy()
 
-    with OutageAfterNextChange(start_emulator, workspace.emulator, seconds=3.0):
+    with OutageAfterNextChange(start_emulator, workspace.emulator, seconds=2.0):
         removed = mlws("remove", "-n", workspace.name, "--yes", "--debug", "-o", "json")
 
     assert removed.exit_code == 0, removed.stderr

@@ -64,8 +64,8 @@ HTTP_LOG = logging.getLogger("mlws.http")
 
 RETRIED_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
 RETRIED_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-RETRY_TOTAL = 4  # re-sends of one idempotent request: waits of 0.5 + 1 + 2 + 4 s
-RETRY_BACKOFF = 0.5  # seconds before the first re-send, doubled for each next one
+RETRY_TOTAL = 4  # re-sends of one idempotent request: at once, then after 0.5, 1 and 2 s
+RETRY_BACKOFF = 0.5  # seconds before the second re-send, doubled for each next one
 RETRY_BACKOFF_MAX = 10
 RETRY_AFTER_MAX = 60  # seconds: an answer asking for a longer wait fails at once instead of hanging silently
 # Polling and reads after an accepted change ride through this many seconds of outage in all (no --timeout):
@@ -134,10 +134,11 @@ def _percent(status_body: dict[str, Any], headers: dict[str, str]) -> float | No
 
 
 def backoff(retry: int, retry_after_seconds: float | None = None) -> float:
-    """Seconds to wait before the `retry`-th re-send (1, 2, ...): the service's Retry-After, else doubling."""
+    """Seconds to wait before the `retry`-th re-send (1, 2, ...): the service's Retry-After, else none before
+    the first (a lost connection or a one-off error is most often gone at once), then doubling."""
     if retry_after_seconds is not None:
         return retry_after_seconds
-    return min(RETRY_BACKOFF_MAX, RETRY_BACKOFF * 2 ** (retry - 1))
+    return 0.0 if retry == 1 else min(RETRY_BACKOFF_MAX, RETRY_BACKOFF * 2 ** (retry - 2))
 
 
 @dataclass
@@ -363,13 +364,13 @@ class ArmClient:
                 ) from outage.failure
         response, raw, retries = self._exchange(method, url, body, action, if_unsure, RETRY_TOTAL)
         if response.status >= 400:
-            raise self._error(method, response, raw, action, retry_note(method, response.status, retries, if_unsure))
+            raise self._error(response, raw, action, retry_note(method, response.status, retries, if_unsure))
         if method != "GET":
             self._accepted = action
         return response
 
     def _exchange(
-        self, method: str, url: str, body: Any, action: str, if_unsure: str | None, retries: int, sleep=time.sleep
+        self, method: str, url: str, body: Any, action: str, if_unsure: str | None, retries: int
     ) -> tuple[ArmResponse, str, int]:
         """The answer (any status), its text and how many re-sends it took; raises when there was none."""
         if urlsplit(url).scheme != "https" and not is_loopback(url):
@@ -384,7 +385,6 @@ class ArmClient:
                 where=urlsplit(url).netloc,
                 if_unsure=if_unsure,
                 retries=retries,
-                sleep=sleep,
                 enforce_https=not is_loopback(url),
                 connection_timeout=CONNECTION_TIMEOUT,
                 read_timeout=READ_TIMEOUT,
@@ -406,7 +406,7 @@ class ArmClient:
         return response, sent.text, sent.retries
 
     @staticmethod
-    def _error(method: str, response: ArmResponse, raw: str, action: str, note: str) -> ServiceError:
+    def _error(response: ArmResponse, raw: str, action: str, note: str) -> ServiceError:
         error = error_from_response(response.status, response.body, raw, response.request_id, action)
         wait = retry_after(response.headers)
         if response.status == 429 and wait is not None:
@@ -427,19 +427,25 @@ class ArmClient:
         errors raise at once, an outage past its budget raises _OutageTooLong."""
         while True:
             try:
-                response, raw, _ = self._exchange("GET", url, None, action, None, retries=0, sleep=sleep)
-                failure = self._error("GET", response, raw, action, "") if response.status in RETRIED_STATUSES else None
+                response, raw, _ = self._exchange("GET", url, None, action, None, retries=0)
+                failure = self._error(response, raw, action, "") if response.status in RETRIED_STATUSES else None
             except ServiceUnreachable as exc:
                 response, failure = None, exc
             if failure is None:
                 outage.recovered()
                 if response.status >= 400:
-                    raise self._error("GET", response, raw, action, "")
+                    raise self._error(response, raw, action, "")
                 return response
             wait = outage.next_try(retry_after(response.headers) if response is not None else None)
             if wait is None:
                 raise _OutageTooLong(failure, outage.seconds, outage.failures)
-            HTTP_LOG.debug("no answer to GET %s for %.1fs; trying again in %.1fs", redact(url), outage.seconds, wait)
+            HTTP_LOG.debug(
+                "no answer to GET %s (%d in a row, %.1fs): trying again in %.1fs",
+                redact(url),
+                outage.failures,
+                outage.seconds,
+                wait,
+            )
             if progress is not None:
                 progress(f"{action}: the service is not answering ({outage.seconds:.0f}s); trying again")
             sleep(wait)
