@@ -17,6 +17,7 @@ class ExitCode(IntEnum):
     BAD_INPUT = 2  # bad input or usage; nothing was changed
     CHANGES = 3  # changes present (diff/normalize --check/--exit-code)
     REFUSED = 4  # refused: stale plan, drift, or the post-update check failed
+    UNKNOWN = 5  # outcome unknown: a change was sent, but whether it took could not be learned (yet)
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,13 @@ class Refused(MlwsError):
     """mlws refused to go on: a stale plan, drift, or an update that did not take."""
 
     exit_code = ExitCode.REFUSED
+
+
+class OutcomeUnknown(MlwsError):
+    """A change was sent and may have taken (or be taking) effect, but mlws could not learn its outcome: the wait
+    ran out, or the service stopped answering. Not a failure: the message says how to find out or resume."""
+
+    exit_code = ExitCode.UNKNOWN
 
 
 @dataclass

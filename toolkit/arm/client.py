@@ -1,14 +1,25 @@
 """ArmClient: every Resource Manager call goes through one azure-mgmt-core ARMPipelineClient.
 
-The pipeline adds x-ms-client-request-id, `User-Agent: mlws/<version>`, bearer auth, bounded
-retries (429 honouring Retry-After, 408/5xx, dropped connections) and, under --debug, one
-redacted log line per request and response (no bodies: they may carry keys).
+The pipeline adds x-ms-client-request-id, `User-Agent: mlws/<version>`, bearer auth and, under
+--debug, one redacted log line per request and response (no bodies: they may carry keys).
+
+Retries are decided here, once, for ARM and for the BES/RRS runtime (`send_retrying`): an idempotent
+request (GET, HEAD, PUT, PATCH, DELETE: mlws's PUTs and PATCHes carry whole desired states or minimal
+patches, so sending one twice gives the same state) is sent again after 408/429/5xx or a refused,
+dropped or timed-out connection, at most RETRY_TOTAL times, with back-off honouring Retry-After. A
+POST (BES submit and start, RRS score, CreateRegionalBlob, moving an association) is never sent
+again: it may have done its work before its answer was lost; its message says so.
 
 Long-running operations (PUT/PATCH/DELETE/POST of web services) answer with an
 Azure-AsyncOperation URL; `wait` polls it. Polling starts after ~1 s and then waits a tenth of
 the time already spent (at least 0.5 s, at most 10 s), so it never overshoots the end by more
 than ~10 %; a percentComplete that predicts an earlier end shortens the wait, and Retry-After
 always wins. The cmdlets poll every 5 s, which doubles a 5 s operation.
+
+A change the service accepted is never reported as failed because the service then stopped
+answering: polling, and every read the same client makes after a change (the read-back), ride
+through refused or dropped connections, 408/429 and 5xx until --timeout, or for OUTAGE_BUDGET
+seconds of outage in all. Giving up then is "outcome unknown" (exit 5) with how to resume or check.
 """
 
 from __future__ import annotations
@@ -22,17 +33,16 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from azure.core.exceptions import AzureError, ClientAuthenticationError
+from azure.core.exceptions import AzureError, ClientAuthenticationError, ServiceRequestError
 from azure.core.pipeline.policies import (
     ContentDecodePolicy,
     HeadersPolicy,
     ProxyPolicy,
     RequestIdPolicy,
-    RetryPolicy,
     SansIOHTTPPolicy,
     UserAgentPolicy,
 )
-from azure.core.rest import HttpRequest
+from azure.core.rest import HttpRequest, HttpResponse
 from azure.mgmt.core import ARMPipelineClient
 from azure.mgmt.core.policies import ARMAutoResourceProviderRegistrationPolicy, ARMChallengeAuthenticationPolicy
 
@@ -40,21 +50,27 @@ from toolkit import __version__
 from toolkit.arm.credential import credential_for, is_loopback, token_scope
 from toolkit.arm.errors import (
     OperationFailed,
-    OperationTimedOut,
+    OperationOutcomeUnknown,
+    ServiceUnreachable,
     error_from_response,
     info_from,
     one_line,
     parse_error_body,
 )
-from toolkit.errors import ServiceError, ServiceErrorInfo
+from toolkit.errors import OutcomeUnknown, ServiceError, ServiceErrorInfo
 from toolkit.redact import redact
 
 HTTP_LOG = logging.getLogger("mlws.http")
 
-RETRY_TOTAL = 5
-RETRY_BACKOFF = 0.5  # seconds, doubled per consecutive failure (azure-core exponential mode)
-RETRY_BACKOFF_MAX = 20
-RETRY_AFTER_MAX = 60  # seconds: a 429 asking for a longer wait fails at once instead of hanging silently
+RETRIED_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
+RETRIED_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+RETRY_TOTAL = 4  # re-sends of one idempotent request: at once, then after 0.5, 1 and 2 s
+RETRY_BACKOFF = 0.5  # seconds before the second re-send, doubled for each next one
+RETRY_BACKOFF_MAX = 10
+RETRY_AFTER_MAX = 60  # seconds: an answer asking for a longer wait fails at once instead of hanging silently
+# Polling and reads after an accepted change ride through this many seconds of outage in all (no --timeout):
+# long enough for a service restart or a failover, short enough that a script learns the outcome is unknown.
+OUTAGE_BUDGET = 180
 CONNECTION_TIMEOUT = 10
 READ_TIMEOUT = 120
 
@@ -117,15 +133,124 @@ def _percent(status_body: dict[str, Any], headers: dict[str, str]) -> float | No
     return None
 
 
-class BoundedRetryPolicy(RetryPolicy):
-    """azure-core honours any Retry-After, so a throttled subscription asking for 10 minutes would hang
-    a command with no output; past RETRY_AFTER_MAX the 429 is reported at once (exit 1, with the wait)."""
+def backoff(retry: int, retry_after_seconds: float | None = None) -> float:
+    """Seconds to wait before the `retry`-th re-send (1, 2, ...): the service's Retry-After, else none before
+    the first (a lost connection or a one-off error is most often gone at once), then doubling."""
+    if retry_after_seconds is not None:
+        return retry_after_seconds
+    return 0.0 if retry == 1 else min(RETRY_BACKOFF_MAX, RETRY_BACKOFF * 2 ** (retry - 2))
 
-    def is_retry(self, settings, response) -> bool:
-        wait = self.get_retry_after(response)
-        if wait is not None and wait > RETRY_AFTER_MAX:
-            return False
-        return super().is_retry(settings, response)
+
+@dataclass
+class Sent:
+    """The answer to a request (any status) and how many times it was re-sent to get it."""
+
+    response: HttpResponse
+    text: str
+    retries: int
+
+
+def retry_note(method: str, status: int | None, retries: int, if_unsure: str | None = None) -> str:
+    """What was done about a failed request, for the end of its message: " (after 4 retries)",
+    " (not retried: POST; the job may or may not have been created: ...)", or "" for an answer
+    that is no reason to retry (a 400 says what is wrong; sending it again changes nothing)."""
+    if status is not None and status not in RETRIED_STATUSES:
+        return ""
+    if method.upper() in RETRIED_METHODS:
+        return f" (after {retries} {'retry' if retries == 1 else 'retries'})" if retries else ""
+    # A 429 was refused before any work was done; a 5xx or a lost answer may come after the work.
+    unsure = if_unsure if status != 429 else None
+    return f" (not retried: {method.upper()}" + (f"; {unsure}" if unsure else "") + ")"
+
+
+def send_retrying(
+    pipeline,
+    request: HttpRequest,
+    *,
+    action: str,
+    where: str,
+    if_unsure: str | None = None,
+    retries: int = RETRY_TOTAL,
+    sleep: Callable[[float], None] = time.sleep,
+    **options: Any,
+) -> Sent:
+    """Send `request` through an azure-core pipeline (which must hold no retry policy of its own): the one place
+    where mlws decides to send a request again (see the module docstring).
+
+    Returns the last answer, whatever its status; raises ServiceUnreachable when none came (the message says
+    how often it was tried), ClientAuthenticationError when no token could be had. `if_unsure` says, for a
+    POST, what may have happened when its answer was lost.
+    """
+    method = request.method.upper()
+    retryable = method in RETRIED_METHODS
+    retried = 0
+    while True:
+        try:
+            response = pipeline.send_request(request, **options)
+            text = response.text()
+        except ClientAuthenticationError:
+            raise
+        except AzureError as exc:
+            reason = redact(str(exc).splitlines()[0])
+            if not retryable or retried >= retries:
+                if isinstance(exc, ServiceRequestError) and not retryable:
+                    note = f" (not retried: {method}; it was not sent)"  # refused: the request never left
+                else:
+                    note = retry_note(method, None, retried, if_unsure)
+                raise ServiceUnreachable(
+                    f"{action}: no answer from {where}{note}: {reason}", ServiceErrorInfo(code=type(exc).__name__)
+                ) from exc
+            wait = backoff(retried + 1)
+        else:
+            wait = backoff(retried + 1, retry_after({k.lower(): v for k, v in response.headers.items()}))
+            final = response.status_code not in RETRIED_STATUSES or wait > RETRY_AFTER_MAX
+            if final or not retryable or retried >= retries:
+                return Sent(response, text, retried)
+            reason = f"HTTP {response.status_code}"
+        retried += 1
+        HTTP_LOG.debug(
+            "retry %d of %d in %.1fs (%s): %s %s", retried, retries, wait, reason, method, redact(request.url)
+        )
+        sleep(wait)
+
+
+class _OutageTooLong(Exception):
+    """Raised by ArmClient._read_through when the service stayed unreachable past the outage budget."""
+
+    def __init__(self, failure: ServiceError, seconds: float, tries: int) -> None:
+        super().__init__(failure.message)
+        self.failure, self.seconds, self.tries = failure, seconds, tries
+
+
+class Outage:
+    """Reads riding through a service that does not answer: until `deadline` (time.monotonic(), from --timeout),
+    else until OUTAGE_BUDGET seconds of outage in all. One per wait (or per client, for read-backs)."""
+
+    def __init__(self, deadline: float | None = None) -> None:
+        self.deadline = deadline
+        self.spent = 0.0  # seconds of earlier outages
+        self.since: float | None = None  # when the current outage began
+        self.failures = 0  # consecutive failed reads of the current outage
+
+    def recovered(self) -> None:
+        if self.since is not None:
+            self.spent += time.monotonic() - self.since
+        self.since, self.failures = None, 0
+
+    def next_try(self, retry_after_seconds: float | None) -> float | None:
+        """Seconds to wait before reading again after one more failure, or None when the time is up."""
+        now = time.monotonic()
+        self.since = now if self.since is None else self.since
+        self.failures += 1
+        wait = backoff(self.failures, retry_after_seconds)
+        left = self.deadline - now if self.deadline is not None else OUTAGE_BUDGET - self.seconds
+        if left <= 0 or (retry_after_seconds is not None and retry_after_seconds > left):
+            return None
+        return min(wait, left)
+
+    @property
+    def seconds(self) -> float:
+        return self.spent + (time.monotonic() - self.since if self.since is not None else 0.0)
 
 
 class RedactedHttpLog(SansIOHTTPPolicy):
@@ -178,24 +303,19 @@ class ArmClient:
         show_http_log(debug)
         credential = credential or credential_for(self.endpoint)
         policies = [
-            RequestIdPolicy(),  # x-ms-client-request-id, one per call, kept across retries
+            RequestIdPolicy(),  # x-ms-client-request-id, one per call, kept across re-sends (same request)
             HeadersPolicy({"Accept": "application/json", "accept-language": "en-US"}),
             UserAgentPolicy(base_user_agent=f"mlws/{__version__}"),
             ProxyPolicy(),
             ContentDecodePolicy(),
             ARMAutoResourceProviderRegistrationPolicy(),
-            BoundedRetryPolicy(
-                retry_total=RETRY_TOTAL,
-                retry_backoff_factor=RETRY_BACKOFF,
-                retry_backoff_max=RETRY_BACKOFF_MAX,
-                # Every ARM call mlws makes is idempotent (PUT/PATCH of a whole desired state, DELETE,
-                # CreateRegionalBlob), so 429s and dropped connections are retried for all methods.
-                retry_on_methods=frozenset({"GET", "PUT", "PATCH", "DELETE", "POST", "HEAD"}),
-            ),
+            # No retry policy: send_retrying decides (azure-core's retries any method on a Retry-After).
             ARMChallengeAuthenticationPolicy(credential, token_scope(self.endpoint)),
             RedactedHttpLog(),
         ]
         self._pipeline = ARMPipelineClient(base_url=self.endpoint, policies=policies)
+        self._accepted: str | None = None  # the action of the last change the service accepted, if any
+        self._read_back = Outage()  # the outage budget of reads after that change
 
     @classmethod
     def for_target(cls, target, *, debug: bool = False) -> ArmClient:
@@ -226,48 +346,109 @@ class ArmClient:
         params: dict[str, str] | None = None,
         body: Any = None,
         action: str | None = None,
+        if_unsure: str = "it may or may not have taken effect: check before sending it again",
     ) -> ArmResponse:
-        """One call; raises ResourceNotFound (404) or ServiceError (>= 400, unreachable)."""
+        """One call; raises RequestRejected (400), ResourceNotFound (404), ServiceError (other >= 400),
+        ServiceUnreachable (no answer), or OutcomeUnknown for a read after an accepted change that the service
+        left unanswered past the outage budget. `if_unsure` ends the message of a POST whose answer was lost."""
         url = self.url(path_or_url, api_version, params)
         action = action or f"{method} {urlsplit(url).path}"
+        if method == "GET" and self._accepted is not None:
+            try:
+                return self._read_through(url, action, self._read_back)
+            except _OutageTooLong as outage:
+                raise OutcomeUnknown(
+                    f"{self._accepted}: the service accepted the change, then gave no answer for {outage.seconds:.0f}s "
+                    f"({outage.tries} tries) while mlws read the result ({outage.failure.message}); whether it took "
+                    "is unknown: check with `mlws get` or `mlws diff` before running the command again"
+                ) from outage.failure
+        response, raw, retries = self._exchange(method, url, body, action, if_unsure, RETRY_TOTAL)
+        if response.status >= 400:
+            raise self._error(response, raw, action, retry_note(method, response.status, retries, if_unsure))
+        if method != "GET":
+            self._accepted = action
+        return response
+
+    def _exchange(
+        self, method: str, url: str, body: Any, action: str, if_unsure: str | None, retries: int
+    ) -> tuple[ArmResponse, str, int]:
+        """The answer (any status), its text and how many re-sends it took; raises when there was none."""
         if urlsplit(url).scheme != "https" and not is_loopback(url):
             raise ServiceError(f"{action}: refusing to send a bearer token over plain http to {urlsplit(url).netloc}")
         headers = {"Content-Type": "application/json"} if body is not None else {}
         data = json.dumps(body).encode("utf-8") if body is not None else None
-        request = HttpRequest(method, url, headers=headers, content=data)
         try:
-            response = self._pipeline.send_request(
-                request,
+            sent = send_retrying(
+                self._pipeline,
+                HttpRequest(method, url, headers=headers, content=data),
+                action=action,
+                where=urlsplit(url).netloc,
+                if_unsure=if_unsure,
+                retries=retries,
                 enforce_https=not is_loopback(url),
                 connection_timeout=CONNECTION_TIMEOUT,
                 read_timeout=READ_TIMEOUT,
             )
-            raw = response.text()
         except ClientAuthenticationError as exc:
             raise ServiceError(
                 f"{action}: could not get an Azure token ({redact(str(exc).splitlines()[0])}); "
                 "sign in with `az login` or set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET",
                 ServiceErrorInfo(code="AuthenticationFailed"),
             ) from exc
-        except AzureError as exc:
-            host = urlsplit(url).netloc
-            raise ServiceError(
-                f"{action}: could not reach {host} after retries: {redact(str(exc).splitlines()[0])}",
-                ServiceErrorInfo(code=type(exc).__name__),
-            ) from exc
-        response_headers = {k.lower(): v for k, v in response.headers.items()}
-        request_id = response_headers.get("x-ms-request-id")
+        response_headers = {k.lower(): v for k, v in sent.response.headers.items()}
         try:
-            parsed = json.loads(raw) if raw.strip() else None
+            parsed = json.loads(sent.text) if sent.text.strip() else None
         except ValueError:
             parsed = None
-        if response.status_code >= 400:
-            error = error_from_response(response.status_code, parsed, raw, request_id, action)
-            wait = retry_after(response_headers)
-            if response.status_code == 429 and wait is not None:
-                error.message += f" (throttled: the service asks to wait {wait:g} s before retrying)"
-            raise error
-        return ArmResponse(response.status_code, response_headers, parsed, request_id, url)
+        response = ArmResponse(
+            sent.response.status_code, response_headers, parsed, response_headers.get("x-ms-request-id"), url
+        )
+        return response, sent.text, sent.retries
+
+    @staticmethod
+    def _error(response: ArmResponse, raw: str, action: str, note: str) -> ServiceError:
+        error = error_from_response(response.status, response.body, raw, response.request_id, action)
+        wait = retry_after(response.headers)
+        if response.status == 429 and wait is not None:
+            error.message += f" (throttled: the service asks to wait {wait:g} s before retrying)"
+        error.message += note
+        return error
+
+    def _read_through(
+        self,
+        url: str,
+        action: str,
+        outage: Outage,
+        *,
+        progress: Callable[[str], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> ArmResponse:
+        """GET `url`, riding through refused/dropped connections, 408/429 and 5xx while `outage` allows; other
+        errors raise at once, an outage past its budget raises _OutageTooLong."""
+        while True:
+            try:
+                response, raw, _ = self._exchange("GET", url, None, action, None, retries=0)
+                failure = self._error(response, raw, action, "") if response.status in RETRIED_STATUSES else None
+            except ServiceUnreachable as exc:
+                response, failure = None, exc
+            if failure is None:
+                outage.recovered()
+                if response.status >= 400:
+                    raise self._error(response, raw, action, "")
+                return response
+            wait = outage.next_try(retry_after(response.headers) if response is not None else None)
+            if wait is None:
+                raise _OutageTooLong(failure, outage.seconds, outage.failures)
+            HTTP_LOG.debug(
+                "no answer to GET %s (%d in a row, %.1fs): trying again in %.1fs",
+                redact(url),
+                outage.failures,
+                outage.seconds,
+                wait,
+            )
+            if progress is not None:
+                progress(f"{action}: the service is not answering ({outage.seconds:.0f}s); trying again")
+            sleep(wait)
 
     def list_all(self, path: str, *, api_version: str, params: dict[str, str] | None = None) -> list[dict]:
         """Every item of a pageable list, following nextLink to the end."""
@@ -310,25 +491,33 @@ class ArmClient:
     ) -> dict[str, Any]:
         """Poll an Azure-AsyncOperation URL until Succeeded; return its last status body.
 
-        Failed/Canceled raise OperationFailed carrying the initial request's id (as the cmdlets do);
-        running past `timeout` seconds raises OperationTimedOut naming the URL to resume with.
+        Failed/Canceled raise OperationFailed carrying the initial request's id (as the cmdlets do). Polling
+        rides through an unanswering service; past `timeout` seconds (or, without one, past OUTAGE_BUDGET seconds
+        of outage) it raises OperationOutcomeUnknown naming the URL to resume with: the operation goes on.
         `first_delay` is the Retry-After of the response that started the operation, if any.
         """
         started = time.monotonic()
+        deadline = None if timeout is None else started + timeout
+        outage = Outage(deadline)
+        resume = f"Resume with: mlws operation wait '{status_url}'"
         delay = FIRST_POLL if first_delay is None else first_delay
         while True:
-            elapsed = time.monotonic() - started
-            if timeout is not None and elapsed + delay > timeout:
-                remaining = timeout - elapsed
+            if deadline is not None and time.monotonic() + delay > deadline:
+                remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise OperationTimedOut(
-                        f"{action}: still running after {timeout:g}s; it goes on in the service. "
-                        f"Resume with: mlws operation wait '{status_url}'",
-                        status_url,
+                    raise OperationOutcomeUnknown(
+                        f"{action}: still running after {timeout:g}s; it goes on in the service. {resume}", status_url
                     )
                 delay = remaining
             sleep(delay)
-            response = self.send("GET", status_url, action=f"{action}: status")
+            try:
+                response = self._read_through(status_url, f"{action}: status", outage, progress=progress, sleep=sleep)
+            except _OutageTooLong as gave_up:
+                raise OperationOutcomeUnknown(
+                    f"{action}: the service gave no answer for {gave_up.seconds:.0f}s ({gave_up.tries} tries) while "
+                    f"mlws waited ({gave_up.failure.message}); the operation may have ended or may go on. {resume}",
+                    status_url,
+                ) from gave_up.failure
             body = response.body if isinstance(response.body, dict) else {}
             state = str(body.get("status") or body.get("provisioningState") or "")
             outcome = DONE.get(state.lower())

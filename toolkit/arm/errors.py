@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from toolkit.errors import MlwsError, ServiceError, ServiceErrorInfo
+from toolkit.errors import BadInput, OutcomeUnknown, ServiceError, ServiceErrorInfo
 from toolkit.redact import redact
 
 
@@ -17,12 +17,21 @@ class ResourceNotFound(ServiceError):
     """404 for a resource: the message names what was looked for and where."""
 
 
+class RequestRejected(ServiceError, BadInput):
+    """The service refused a value the user gave (HTTP 400, or a runtime BadArgument): exit 2, nothing changed."""
+
+
+class ServiceUnreachable(ServiceError):
+    """No answer at all: the connection was refused, dropped or timed out."""
+
+
 class OperationFailed(ServiceError):
     """A long-running operation ended Failed or Canceled."""
 
 
-class OperationTimedOut(MlwsError):
-    """The wait ran out; the operation goes on in the service and can be resumed by its URL."""
+class OperationOutcomeUnknown(OutcomeUnknown):
+    """The wait ended before the operation did (--timeout, or the service stopped answering for too long); the
+    operation goes on in the service, and `mlws operation wait URL` resumes waiting for it."""
 
     def __init__(self, message: str, operation_url: str) -> None:
         super().__init__(message)
@@ -79,6 +88,8 @@ def one_line(info: ServiceErrorInfo, action: str, raw: str = "") -> str:
 
 
 def error_from_response(status: int, body: Any, raw: str, request_id: str | None, action: str) -> ServiceError:
+    """The exception for an ARM error answer. A 400 is the service refusing a value the user gave (an unknown SKU,
+    a capacity out of range, a definition it does not accept): bad input, exit 2, nothing changed."""
     info = info_from(parse_error_body(body), status=status, request_id=request_id)
-    kind = ResourceNotFound if status == 404 else ServiceError
+    kind = {400: RequestRejected, 404: ResourceNotFound}.get(status, ServiceError)
     return kind(one_line(info, action, raw), info)

@@ -2,8 +2,10 @@
 
 The runtime base URL is the service's swaggerLocation without `/swagger.json`; calls carry a
 web-service key (`Authorization: Bearer <key>`, from listKeys) and `api-version=2.0`. Every call
-goes through one azure-core PipelineClient: bounded retries (only idempotent calls are retried on
-errors, so a submit never creates two jobs), and under --debug one redacted log line per request.
+goes through one azure-core PipelineClient and the retry decision ARM calls use
+(toolkit.arm.client.send_retrying): GETs and DELETEs are sent again after a transient failure, a
+POST (submit, start, score) never is, so a submit never creates two jobs; under --debug one redacted
+log line per request.
 SAS tokens in job results stay in memory: what this module returns for display is the blob's
 location without its token.
 """
@@ -19,20 +21,26 @@ from urllib.parse import urlencode
 
 from azure.core import PipelineClient
 from azure.core.credentials import AzureKeyCredential
-from azure.core.exceptions import AzureError
 from azure.core.pipeline.policies import (
     AzureKeyCredentialPolicy,
     ContentDecodePolicy,
     HeadersPolicy,
     RequestIdPolicy,
-    RetryPolicy,
     UserAgentPolicy,
 )
 from azure.core.rest import HttpRequest
 
 from toolkit import __version__, names
-from toolkit.arm.client import RedactedHttpLog, show_http_log
-from toolkit.errors import BadInput, MlwsError, ServiceError, ServiceErrorInfo
+from toolkit.arm.client import (
+    CONNECTION_TIMEOUT,
+    READ_TIMEOUT,
+    RedactedHttpLog,
+    retry_note,
+    send_retrying,
+    show_http_log,
+)
+from toolkit.arm.errors import RequestRejected
+from toolkit.errors import MlwsError, ServiceError, ServiceErrorInfo
 from toolkit.redact import redact
 
 API_VERSION = "2.0"
@@ -61,18 +69,6 @@ class JobFailed(MlwsError):
 
     def to_json(self) -> dict[str, Any]:
         return {**super().to_json(), "jobId": self.job_id, "statusCode": self.status, "details": self.details}
-
-
-class RequestRejected(BadInput):
-    """The runtime rejected the request as invalid (a BadArgument-class error): exit 2, nothing ran."""
-
-    def __init__(self, message: str, info: ServiceErrorInfo) -> None:
-        super().__init__(message)
-        self.info = info
-
-    def to_json(self) -> dict[str, Any]:
-        info = self.info
-        return {**super().to_json(), "status": info.status, "code": info.code, "details": info.details}
 
 
 class JobTimedOut(MlwsError):
@@ -158,44 +154,61 @@ class RuntimeClient:
             HeadersPolicy({"Accept": "application/json"}),
             UserAgentPolicy(base_user_agent=f"mlws/{__version__}"),
             ContentDecodePolicy(),
-            RetryPolicy(retry_total=3, retry_backoff_factor=0.3, retry_backoff_max=5),
+            # No retry policy: send_retrying decides, as for ARM calls.
             AzureKeyCredentialPolicy(AzureKeyCredential(key), "Authorization", prefix="Bearer"),
             RedactedHttpLog(),
         ]
         self._pipeline = PipelineClient(base_url=self.base_url, policies=policies)
 
     def _call(
-        self, method: str, path: str, action: str, *, body: Any = None, params: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        action: str,
+        *,
+        body: Any = None,
+        params: dict[str, str] | None = None,
+        if_unsure: str | None = None,
     ) -> Any:
+        """One call, re-sent after a transient failure unless it is a POST; `if_unsure` ends the message of a
+        POST whose answer was lost (what may have happened, how to check)."""
         query = {"api-version": API_VERSION, **(params or {})}
         url = f"{self.base_url}{path}?{urlencode(query)}"
         headers = {"Content-Type": "application/json"} if body is not None else {}
         data = json.dumps(body).encode("utf-8") if body is not None else None
-        try:
-            response = self._pipeline.send_request(
-                HttpRequest(method, url, headers=headers, content=data), connection_timeout=10, read_timeout=120
-            )
-            raw = response.text()
-        except AzureError as exc:
-            raise ServiceError(
-                f"{action}: could not reach {self.base_url} after retries: {redact(str(exc).splitlines()[0])}",
-                ServiceErrorInfo(code=type(exc).__name__),
-            ) from exc
+        sent = send_retrying(
+            self._pipeline,
+            HttpRequest(method, url, headers=headers, content=data),
+            action=action,
+            where=self.base_url,
+            if_unsure=if_unsure,
+            connection_timeout=CONNECTION_TIMEOUT,
+            read_timeout=READ_TIMEOUT,
+        )
+        status, raw = sent.response.status_code, sent.text
         try:
             parsed = json.loads(raw) if raw.strip() else None
         except ValueError:
             parsed = None
-        if response.status_code >= 400:
-            raise runtime_error(action, response.status_code, parsed, raw, response.headers.get("x-ms-request-id"))
+        if status >= 400:
+            error = runtime_error(action, status, parsed, raw, sent.response.headers.get("x-ms-request-id"))
+            error.message += retry_note(method, status, sent.retries, if_unsure)
+            raise error
         return parsed
 
     # -- BES ------------------------------------------------------------------------------------------
 
     def submit(self, request: dict[str, Any]) -> str:
         """Submit a BatchExecutionRequest (not started); the job id."""
-        job_id = self._call("POST", "/jobs", f"submit a BES job to {self.service}", body=request)
-        if not isinstance(job_id, str) or not job_id:
-            raise ServiceError(f"submit a BES job to {self.service}: the service answered no job id")
+        job_id = self._call(
+            "POST",
+            "/jobs",
+            f"submit a BES job to {self.service}",
+            body=request,
+            if_unsure="the job may or may not have been created: check with `mlws job list`",
+        )
+        if not isinstance(job_id, str) or not names.JOB_ID.pattern.fullmatch(job_id):
+            raise ServiceError(f"submit a BES job to {self.service}: the service answered no job id it issues")
         return job_id
 
     @staticmethod
@@ -203,7 +216,12 @@ class RuntimeClient:
         return f"/jobs/{names.segment(names.JOB_ID, job_id)}{suffix}"
 
     def start(self, job_id: str) -> None:
-        self._call("POST", self._job_path(job_id, "/start"), f"start BES job {job_id}")
+        self._call(
+            "POST",
+            self._job_path(job_id, "/start"),
+            f"start BES job {job_id}",
+            if_unsure=f"the job may or may not have started: check with `mlws job show --job {job_id}`",
+        )
 
     def status(self, job_id: str) -> JobStatus:
         body = self._call("GET", self._job_path(job_id), f"get BES job {job_id}")
@@ -254,7 +272,14 @@ class RuntimeClient:
     def execute(self, input_name: str, rows: list[dict[str, Any]], global_parameters: dict[str, Any]) -> Any:
         """Score rows (swagger format); the `Results` object of the answer."""
         body = {"Inputs": {input_name: rows}, "GlobalParameters": global_parameters}
-        answer = self._call("POST", "/execute", f"score with {self.service}", body=body, params={"format": "swagger"})
+        answer = self._call(
+            "POST",
+            "/execute",
+            f"score with {self.service}",
+            body=body,
+            params={"format": "swagger"},
+            if_unsure="scoring changes nothing, so running the command again is safe",
+        )
         if not isinstance(answer, dict) or not isinstance(answer.get("Results"), dict):
             raise ServiceError(f"score with {self.service}: the answer has no Results")
         return answer["Results"]

@@ -14,7 +14,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
 
 from toolkit.errors import BadInput, MlwsError
@@ -23,9 +23,14 @@ if TYPE_CHECKING:
     from azure.storage.blob import BlobClient, BlobServiceClient
 
 CONNECTION_STRING_VARIABLE = "AZURE_STORAGE_CONNECTION_STRING"
-# Few, quick retries: storage here is Azurite on loopback or an account the user named; a wrong
-# endpoint should fail in seconds, not after the SDK's default minute of back-off.
-_CLIENT_OPTIONS = {"retry_total": 2, "retry_backoff_factor": 0.2, "connection_timeout": 5, "read_timeout": 30}
+# Few, quick retries: storage here is Azurite on loopback or an account the user named, and a wrong or
+# unreachable endpoint must fail in seconds. azure-storage-blob retries with its own policy, which ignores
+# azure-core's retry_backoff_factor: its default waits 15 s + 3^n s (+-3 s) between tries, 41-44 s for two
+# retries, so the policy is given explicitly here, once, for every blob client mlws and the emulator make.
+RETRY_TOTAL = 2
+RETRY_BACKOFF = 0.5  # seconds between tries (+-0.2 s of jitter)
+CONNECTION_TIMEOUT = 5
+READ_TIMEOUT = 30
 
 
 class BlobNotFound(BadInput):
@@ -131,13 +136,21 @@ def account_for_url(url: str, account_name: str, account_key: str | None) -> tup
     return Account(name=name, blob_endpoint=endpoint, key=account_key), "/".join(segments)
 
 
+def _client_options() -> dict[str, Any]:
+    """Retries and timeouts of every blob client (see RETRY_TOTAL)."""
+    from azure.storage.blob import LinearRetry
+
+    retry = LinearRetry(backoff=RETRY_BACKOFF, retry_total=RETRY_TOTAL, random_jitter_range=0.2)
+    return {"retry_policy": retry, "connection_timeout": CONNECTION_TIMEOUT, "read_timeout": READ_TIMEOUT}
+
+
 @functools.lru_cache(maxsize=16)
 def _service(account: Account) -> BlobServiceClient:
     """One client (one connection pool) per account, so a command's blob calls reuse their connection."""
     from azure.storage.blob import BlobServiceClient
 
     credential = {"account_name": account.name, "account_key": account.key} if account.key else account.sas_token
-    return BlobServiceClient(account.blob_endpoint, credential=credential, **_CLIENT_OPTIONS)
+    return BlobServiceClient(account.blob_endpoint, credential=credential, **_client_options())
 
 
 def _blob(account: Account, relative_location: str) -> BlobClient:
@@ -152,7 +165,12 @@ def _translate(error: Exception, account: Account, relative_location: str) -> Ml
 
 
 def _translate_at(error: Exception, where: str, endpoint: str) -> MlwsError:
-    from azure.core.exceptions import ClientAuthenticationError, ResourceNotFoundError, ServiceRequestError
+    from azure.core.exceptions import (
+        ClientAuthenticationError,
+        ResourceNotFoundError,
+        ServiceRequestError,
+        ServiceResponseError,
+    )
 
     if isinstance(error, ResourceNotFoundError):
         return BlobNotFound(f"{where} does not exist")
@@ -162,7 +180,11 @@ def _translate_at(error: Exception, where: str, endpoint: str) -> MlwsError:
             "invalid or lacks the permission"
         )
     if isinstance(error, ServiceRequestError):
-        return StorageUnavailable(f"cannot reach blob storage at {endpoint} for {where}")
+        return StorageUnavailable(f"cannot reach blob storage at {endpoint} for {where}: the connection failed")
+    if isinstance(error, ServiceResponseError):
+        return StorageUnavailable(
+            f"cannot reach blob storage at {endpoint} for {where}: the connection closed without an answer"
+        )
     return MlwsError(f"blob storage failed on {where}: {type(error).__name__}")
 
 
@@ -233,6 +255,6 @@ def download_url(url_with_sas: str) -> bytes:
 
     bare = url_with_sas.split("?", 1)[0]
     try:
-        return BlobClient.from_blob_url(url_with_sas, **_CLIENT_OPTIONS).download_blob().readall()
+        return BlobClient.from_blob_url(url_with_sas, **_client_options()).download_blob().readall()
     except AzureError as error:
         raise _translate_at(error, f"blob {bare}", urlsplit(bare).netloc) from None

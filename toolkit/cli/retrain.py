@@ -176,8 +176,10 @@ def score(
     Example: mlws score -n housing-predict -g ml-dev --input rows.json -o json
     """
     start(output, debug)
-    from toolkit.cli.render import Outcome, emit
+    from toolkit.cli.render import Outcome, emit, progress
     from toolkit.retrain import score as run_score
 
+    # The service may take a while (loading its model, or failing to): say what is going on meanwhile.
+    progress()(f"scoring the rows of {rows} with {name or 'the web service'}")
     result = run_score(name=name, resource_group=resource_group, subscription=subscription, rows_file=rows, debug=debug)
     return emit(Outcome(result=result.to_json(), text=result.to_text()))

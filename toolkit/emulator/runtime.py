@@ -377,6 +377,14 @@ class Runtime:
             raise runtime_error(
                 "NotFound", "ModelPackageNotFound", f"The trained model {shown} was not found."
             ) from None
+        except storage.StorageUnavailable as exc:
+            # What the real RRS answers when its model's storage does not answer is not documented; the emulator
+            # says it as a package error (the service's definition names storage it cannot reach), at once.
+            raise runtime_error(
+                "WebServicePackageError",
+                "ModelPackageNotReachable",
+                f"The trained model {shown} is not reachable: {exc}",
+            ) from None
         except (MlwsError, ValueError) as exc:
             raise runtime_error(
                 "WebServicePackageError", "ModelPackageInvalid", f"The trained model {shown} cannot be read: {exc}"
