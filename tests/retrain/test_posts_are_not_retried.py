@@ -33,8 +33,8 @@ CASES = [
     Case("retrain", r"/jobs/[0-9a-f]+/start$", ANSWER_503_AFTER, "the job may or may not have started"),
     # Scoring has no effect to lose, so the proxy need not forward it.
     Case("score", r"/execute$", ANSWER_503, "running the command again is safe"),
-    Case("add-region", r"/CreateRegionalBlob$", ANSWER_503_AFTER, "may or may not have taken effect"),
-    Case("commitment-association move", r"/move$", ANSWER_503_AFTER, "may or may not have taken effect"),
+    Case("add-region", r"/CreateRegionalBlob$", ANSWER_503_AFTER, "the regional copy may or may not have started"),
+    Case("commitment-association move", r"/move$", ANSWER_503_AFTER, "the association may or may not have moved"),
 ]
 
 

@@ -8,15 +8,18 @@ Stable API (import inside command bodies; nothing here may load at `mlws --help`
         # ArmResponse(status, headers, body (parsed JSON or None), request_id, url)
         # path "/subscriptions/..." is joined to the endpoint; absolute URLs (nextLink, operation URLs) are
         # used as they are; api-version is added unless the URL already has one.
-        # Raises toolkit.arm.errors.ResourceNotFound (404) / ServiceError (other >= 400, unreachable).
+        # Raises toolkit.arm.errors.RequestRejected (400: the user's value, exit 2), ResourceNotFound (404),
+        # ServiceError (other >= 400), ServiceUnreachable (no answer after the retries GET/PUT/PATCH/DELETE get;
+        # a POST is never re-sent). After an accepted change, reads ride through outages (exit 5 past the budget).
     client.list_all(path, *, api_version, params=None) -> list[dict]      # follows every nextLink
-    client.begin(method, path, *, api_version, body=None, params=None) -> Operation
-        # Operation(status_url or None when the answer was final, response, request_id)
+    client.begin(method, path, *, api_version, body=None, params=None, if_unsure=...) -> Operation
+        # Operation(status_url or None when the answer was final, response, request_id); `if_unsure` ends the
+        # message of a POST whose answer was lost (what may have happened, how to check).
     client.wait(status_url, *, timeout=None, progress=None, request_id=None) -> dict   # final status body
-        # raises OperationFailed (exit 1, the service's error) or OperationTimedOut (exit 1, message names
-        # `mlws operation wait URL` to resume).
-    client.subscription_path -> "/subscriptions/<id>"
+        # rides through outages; raises OperationFailed (exit 1, the service's error) or
+        # OperationOutcomeUnknown (exit 5: --timeout or the outage budget ran out; names `mlws operation wait URL`).
 
     toolkit.arm.credential.credential_for(endpoint)  # DefaultAzureCredential, or the development token on loopback
-    toolkit.arm.errors: ResourceNotFound, OperationFailed, OperationTimedOut, error_from_response(...)
+    toolkit.arm.errors: RequestRejected, ResourceNotFound, OperationFailed, OperationOutcomeUnknown,
+        ServiceUnreachable, error_from_response(...)
 """

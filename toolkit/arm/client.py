@@ -80,6 +80,7 @@ MAX_POLL = 10.0
 POLL_GROWTH = 0.1  # wait this share of the time already spent
 PREDICTED_END_POLL = 0.1  # near the end percentComplete predicts, poll this often (not more: 10 a second at most)
 
+UNSURE = "it may or may not have taken effect: check before sending it again"  # a POST whose answer was lost
 DONE = {"succeeded": "Succeeded", "failed": "Failed", "canceled": "Canceled", "cancelled": "Canceled"}
 
 
@@ -322,10 +323,6 @@ class ArmClient:
         target.require("subscription")
         return cls(target.endpoint, target.subscription, debug=debug)
 
-    @property
-    def subscription_path(self) -> str:
-        return f"/subscriptions/{self.subscription}"
-
     def url(self, path_or_url: str, api_version: str | None = None, params: dict[str, str] | None = None) -> str:
         url = path_or_url if "://" in path_or_url else f"{self.endpoint}{path_or_url}"
         parts = urlsplit(url)
@@ -346,7 +343,7 @@ class ArmClient:
         params: dict[str, str] | None = None,
         body: Any = None,
         action: str | None = None,
-        if_unsure: str = "it may or may not have taken effect: check before sending it again",
+        if_unsure: str = UNSURE,
     ) -> ArmResponse:
         """One call; raises RequestRejected (400), ResourceNotFound (404), ServiceError (other >= 400),
         ServiceUnreachable (no answer), or OutcomeUnknown for a read after an accepted change that the service
@@ -473,8 +470,11 @@ class ArmClient:
         body: Any = None,
         params: dict[str, str] | None = None,
         action: str | None = None,
+        if_unsure: str = UNSURE,
     ) -> Operation:
-        response = self.send(method, path, api_version=api_version, params=params, body=body, action=action)
+        response = self.send(
+            method, path, api_version=api_version, params=params, body=body, action=action, if_unsure=if_unsure
+        )
         status_url = response.headers.get("azure-asyncoperation")
         return Operation(status_url, response, response.request_id)
 

@@ -31,7 +31,6 @@ PLAN_ID = re.compile(
 PLAN_FIELDS = ("subscription", "resource_group", "name")  # what every single-plan command needs
 
 
-
 class CommitmentPlans:
     def __init__(self, client: ArmClient, target: Target) -> None:
         self.client = client
@@ -111,6 +110,8 @@ class CommitmentPlans:
                 api_version=API_VERSION,
                 body={"destinationPlanId": destination_plan_id},
                 action="move commitment association",
+                if_unsure=f"the association may or may not have moved: check with `mlws commitment-association get "
+                f"--plan {self.target.name} -n {name}`",
             ).body
         except ResourceNotFound as exc:
             raise ResourceNotFound(

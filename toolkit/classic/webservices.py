@@ -7,6 +7,7 @@ operation wait` commands call: each resolves the target, runs the calls, and ret
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,6 +102,8 @@ class WebServices:
                 api_version=API_VERSION,
                 params=self._region_query(region),
                 action="add-region",
+                if_unsure="the regional copy may or may not have started: check with "
+                f"`mlws get --region {shlex.quote(region)}`",
             )
         except ResourceNotFound as exc:
             raise self._not_found(exc) from exc

@@ -1,7 +1,7 @@
 """The `mlws` command line: one error boundary around the typer app.
 
 Exit status is an API (see toolkit.errors.ExitCode): 0 ok, 1 error, 2 bad input or usage,
-3 changes present, 4 refused.
+3 changes present, 4 refused, 5 outcome unknown.
 """
 
 from __future__ import annotations

@@ -397,7 +397,8 @@ def operation_wait(
     output: Output = OutputFormat.text,
     debug: Debug = False,
 ) -> int:
-    """Wait for a long-running operation to end; exit 1 if it failed.
+    """Wait for a long-running operation to end; exit 1 if it failed, 5 if it still runs at --timeout or the
+    service stops answering for longer than the outage budget.
 
     \b
     Example: mlws operation wait 'https://management.azure.com/subscriptions/.../operationsStatus/ID?api-version=2017-01-01'
