@@ -21,7 +21,7 @@ from tests.service.conftest import make_workspace
 from toolkit.arm import client
 from toolkit.errors import ExitCode
 
-NEW_MODEL = "http://127.0.0.1:10000/devstoreaccount1/models/housing-outage.ilearner"
+NEW_MODEL = "housing-outage"  # models/<NEW_MODEL>.ilearner, in the workspace's storage
 RODE_THROUGH = "no answer to GET"  # the --debug line of a read that met the outage and was tried again
 ANSWER_OUT = 0.3  # seconds after which the answer that started the operation has surely reached mlws
 
@@ -69,8 +69,8 @@ class OutageAfterNextChange:
 
 
 @pytest.fixture
-def workspace(tmp_path, start_emulator, monkeypatch):
-    return make_workspace(tmp_path, start_emulator(), monkeypatch)
+def workspace(tmp_path, start_emulator, azurite, monkeypatch):
+    return make_workspace(tmp_path, start_emulator(), azurite, monkeypatch)
 
 
 def live_model(workspace) -> str:
@@ -79,7 +79,15 @@ def live_model(workspace) -> str:
 
 
 def edit_model(mlws, workspace) -> None:
-    edited = mlws("edit", workspace.definition, "--asset", "Housing Price [trained model]", "--uri", NEW_MODEL, "-i")
+    edited = mlws(
+        "edit",
+        workspace.definition,
+        "--asset",
+        "Housing Price [trained model]",
+        "--uri",
+        workspace.model(NEW_MODEL),
+        "-i",
+    )
     assert edited.exit_code == 0, edited.stderr
 
 
@@ -94,7 +102,7 @@ def test_update_rides_through_an_outage_while_polling(mlws, start_emulator, work
     assert updated.exit_code == 0, updated.stderr
     assert RODE_THROUGH in updated.stderr
     assert "verified" in updated.stdout
-    assert live_model(workspace) == NEW_MODEL
+    assert live_model(workspace) == workspace.model(NEW_MODEL)
 
 
 def test_new_rides_through_an_outage_while_polling(mlws, start_emulator, workspace):
@@ -134,7 +142,7 @@ def test_an_outage_past_the_timeout_is_unknown_outcome_and_resumable(mlws, start
     assert "gave no answer" in given_up.stderr and resume, given_up.stderr
     assert resumed.exit_code == 0, resumed.stdout
     assert resumed.json()["result"]["status"] == "Succeeded"
-    assert live_model(workspace) == NEW_MODEL
+    assert live_model(workspace) == workspace.model(NEW_MODEL)
 
 
 def test_without_a_timeout_the_outage_budget_ends_the_wait(mlws, start_emulator, workspace, monkeypatch):
@@ -169,7 +177,7 @@ def test_the_read_back_after_a_completed_update_rides_through_server_errors(mlws
     assert [request for request in read_back if request[0] == "GET" and "/webServices/" in request[1]] == [
         ("GET", urlsplit(workspace.service_path).path)
     ] * (client.RETRY_TOTAL + 3)
-    assert live_model(workspace) == NEW_MODEL
+    assert live_model(workspace) == workspace.model(NEW_MODEL)
 
 
 def test_polling_rides_through_server_errors(mlws, workspace):
@@ -185,4 +193,4 @@ def test_polling_rides_through_server_errors(mlws, workspace):
     assert updated.exit_code == 0, updated.stderr
     assert "verified" in updated.stdout
     assert polls >= client.RETRY_TOTAL + 3  # every 503 was polled through, then the answer came
-    assert live_model(workspace) == NEW_MODEL
+    assert live_model(workspace) == workspace.model(NEW_MODEL)

@@ -14,7 +14,7 @@ import pytest
 from tests.fixtures.fault_proxy import ANSWER_503, DROP_AFTER, FaultProxy
 from tests.service.conftest import make_workspace
 
-NEW_MODEL = "http://127.0.0.1:10000/devstoreaccount1/models/housing-retried.ilearner"
+NEW_MODEL = "housing-retried"  # models/<NEW_MODEL>.ilearner, in the workspace's storage
 
 
 def live_model(workspace) -> str:
@@ -23,8 +23,8 @@ def live_model(workspace) -> str:
 
 
 @pytest.fixture
-def workspace(tmp_path, emulator, monkeypatch):
-    return make_workspace(tmp_path, emulator, monkeypatch)
+def workspace(tmp_path, emulator, azurite, monkeypatch):
+    return make_workspace(tmp_path, emulator, azurite, monkeypatch)
 
 
 def run_through(mlws, proxy, *args: str):
@@ -59,9 +59,11 @@ def test_a_put_whose_answer_was_lost_is_sent_again(mlws, emulator, workspace):
 
 def test_a_patch_whose_answer_was_lost_is_sent_again(mlws, emulator, workspace):
     workspace.deploy()
-    assert mlws(
-        "edit", workspace.definition, "--asset", "Housing Price [trained model]", "--uri", NEW_MODEL, "-i"
-    ).exit_code == 0  # fmt: skip
+    model = workspace.model(NEW_MODEL)
+    assert (
+        mlws("edit", workspace.definition, "--asset", "Housing Price [trained model]", "--uri", model, "-i").exit_code
+        == 0
+    )
     with FaultProxy(emulator.url) as proxy:
         proxy.fault("PATCH", rf"/webServices/{workspace.name}$", DROP_AFTER, times=1)
         updated = run_through(mlws, proxy, "update", "-f", workspace.definition)
@@ -69,7 +71,7 @@ def test_a_patch_whose_answer_was_lost_is_sent_again(mlws, emulator, workspace):
 
     assert updated.exit_code == 0, updated.stderr
     assert sent == 2 and "retry 1 of 4" in updated.stderr and "verified" in updated.stdout
-    assert live_model(workspace) == NEW_MODEL
+    assert live_model(workspace) == workspace.model(NEW_MODEL)
 
 
 def test_a_delete_whose_answer_was_lost_is_sent_again(mlws, emulator, workspace):

@@ -42,10 +42,23 @@ def test_a_slow_operation_shows_progress_on_a_terminal_and_clears_it(start_emula
         "MLWS_STORAGE_KEY": "progress-test-storage-key",
         "COLUMNS": "120",
     }
-    definition = REPO / "definitions" / "dev" / "housing-predict.json"
+    definition = REPO / "definitions" / "dev" / "housing-predict.json"  # its storage is not running here
 
     code, screen = run_on_a_terminal(
-        [MLWS, "new", "-f", str(definition), "-n", "progress-demo", "-g", "rg-progress", "-l", "South Central US"], env
+        [
+            MLWS,
+            "new",
+            "-f",
+            str(definition),
+            "-n",
+            "progress-demo",
+            "-g",
+            "rg-progress",
+            "-l",
+            "South Central US",
+            "--skip-model-check",
+        ],
+        env,
     )
 
     assert code == 0, screen
@@ -64,9 +77,21 @@ def test_no_progress_without_a_terminal(start_emulator):
         "AZURE_SUBSCRIPTION_ID": emulator.subscription,
         "MLWS_STORAGE_KEY": "progress-test-storage-key",
     }
-    definition = REPO / "definitions" / "dev" / "housing-predict.json"
+    definition = REPO / "definitions" / "dev" / "housing-predict.json"  # its storage is not running here
     done = subprocess.run(
-        [MLWS, "new", "-f", str(definition), "-n", "quiet-demo", "-g", "rg-progress", "-l", "South Central US"],
+        [
+            MLWS,
+            "new",
+            "-f",
+            str(definition),
+            "-n",
+            "quiet-demo",
+            "-g",
+            "rg-progress",
+            "-l",
+            "South Central US",
+            "--skip-model-check",
+        ],
         capture_output=True,
         text=True,
         env=env,

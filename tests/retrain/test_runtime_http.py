@@ -82,6 +82,9 @@ def test_table_format_scoring_follows_the_model_blob(world, runtime):
     from toolkit.emulator.training import train
 
     uri = world.connection_string.split("BlobEndpoint=")[1].rstrip(";") + "/models/table.ilearner"
+    world.upload(
+        "models/table.ilearner", train(housing_data.csv_text("v1").encode(), "data.csv", "price")[0].to_bytes()
+    )
     assert (
         world.run(
             "edit", str(world.predict_file), "-i", "--asset", "Housing Price [trained model]", "--uri", uri

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import REPO
+from tests.fixtures.azurite import DEV_ACCOUNT_KEY
 from toolkit.definition import resolve_placeholders
 
-# Known secret values: every test that shows output greps for them.
-STORAGE_KEY = "e2e-storage-key-Zm9vYmFyYmF6cXV1eA=="
+# Known secret values: every test that shows output greps for them. The storage key is the one the services'
+# storage account (Azurite's development account) really has: mlws reads the trained models with it.
+STORAGE_KEY = DEV_ACCOUNT_KEY
 PRIMARY_KEY = "e2e-primary-key-4f1c2d3e"
-SAS_SIGNATURE = "e2eSASsignature0123456789abcdef%3D"
-SECRETS = (STORAGE_KEY, PRIMARY_KEY, SAS_SIGNATURE)
+SECRETS = (STORAGE_KEY, PRIMARY_KEY)
+
+
+SAMPLE_STORAGE = "http://127.0.0.1:10000/devstoreaccount1"  # what definitions/dev/ names (make services-start)
 
 
 @dataclass
@@ -28,6 +33,29 @@ class Workspace:
     resource_group: str
     env: dict[str, str]
     emulator: Any
+    azurite: Any
+
+    uploaded: set[str] = field(default_factory=set)
+
+    def model(self, name: str) -> str:
+        """The URI of a trained model `models/<name>.ilearner`, put into the workspace's storage the first time."""
+        from toolkit.classic import storage
+
+        if name not in self.uploaded:
+            account = storage.parse_connection_string(self.azurite.connection_string)
+            storage.upload(account, f"models/{name}.ilearner", trained_model())
+            self.uploaded.add(name)
+        return f"{self.azurite.blob_endpoint}/models/{name}.ilearner"
+
+    def model_sas(self, name: str) -> str:
+        """A read SAS query string (no "?") for the model `name`, signed by storage: as a portal would give it."""
+        from datetime import timedelta
+
+        from toolkit.classic import storage
+
+        self.model(name)
+        account = storage.parse_connection_string(self.azurite.connection_string)
+        return storage.read_sas(account, f"models/{name}.ilearner", timedelta(hours=1)).lstrip("?")
 
     @property
     def service_path(self) -> str:
@@ -55,25 +83,37 @@ class Workspace:
         return json.loads(self.definition.read_text(encoding="utf-8"))
 
 
+@functools.cache
+def trained_model() -> bytes:
+    """A real .ilearner (the emulator's format), trained once on the v1 housing data."""
+    from tests.retrain import housing_data
+    from toolkit.emulator.training import train
+
+    return train(housing_data.csv_text("v1").encode("utf-8"), "housing-v1.csv", "price")[0].to_bytes()
+
+
 @pytest.fixture
-def workspace(tmp_path, emulator, monkeypatch) -> Workspace:
+def workspace(tmp_path, emulator, azurite, monkeypatch) -> Workspace:
     """The project's example predictive service, to be deployed under a unique name in its own resource group."""
-    return make_workspace(tmp_path, emulator, monkeypatch)
+    return make_workspace(tmp_path, emulator, azurite, monkeypatch)
 
 
 @pytest.fixture
-def faulty_workspace(tmp_path, start_emulator, monkeypatch):
+def faulty_workspace(tmp_path, start_emulator, azurite, monkeypatch):
     """A workspace on an emulator of its own, started with EmulatorConfig fields (faults, throttling)."""
-    return lambda **config: make_workspace(tmp_path, start_emulator(**config), monkeypatch)
+    return lambda **config: make_workspace(tmp_path, start_emulator(**config), azurite, monkeypatch)
 
 
-def make_workspace(tmp_path: Path, emulator, monkeypatch) -> Workspace:
+def make_workspace(tmp_path: Path, emulator, azurite, monkeypatch) -> Workspace:
+    """The sample definition, its storage re-pointed at this session's Azurite, which holds its starting model."""
     name = f"housing-{uuid.uuid4().hex[:8]}"
     group = f"rg-{uuid.uuid4().hex[:8]}"
     source = REPO / "definitions" / "dev" / "housing-predict.json"
     target = tmp_path / "definitions" / "dev" / f"{name}.json"
     target.parent.mkdir(parents=True)
-    target.write_bytes(source.read_bytes())
+    target.write_text(
+        source.read_text(encoding="utf-8").replace(SAMPLE_STORAGE, azurite.blob_endpoint), encoding="utf-8"
+    )
     (tmp_path / "mlws.yaml").write_text(
         "environments:\n"
         f"  dev:\n    subscription: {emulator.subscription}\n    resourceGroup: {group}\n"
@@ -87,4 +127,6 @@ def make_workspace(tmp_path: Path, emulator, monkeypatch) -> Workspace:
     for variable, value in env.items():
         monkeypatch.setenv(variable, value)
     monkeypatch.chdir(tmp_path)
-    return Workspace(tmp_path, name, group, env, emulator)
+    workspace = Workspace(tmp_path, name, group, env, emulator, azurite)
+    workspace.model("housing-v0")
+    return workspace

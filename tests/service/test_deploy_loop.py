@@ -6,7 +6,7 @@ import json
 
 from tests.service.conftest import SECRETS
 
-NEW_MODEL = "http://127.0.0.1:10000/devstoreaccount1/models/housing-v1.ilearner"
+NEW_MODEL = "housing-v1"  # models/<NEW_MODEL>.ilearner, in the workspace's storage
 TRAINED_MODEL = "Housing Price [trained model]"
 
 
@@ -29,7 +29,7 @@ def test_new_export_edit_diff_update_roundtrip(mlws, workspace):
     assert exported.exit_code == 0, exported.stderr
     assert definition.read_bytes() == committed  # the write-only storage key's placeholder is kept
 
-    edited = mlws("edit", definition, "--asset", TRAINED_MODEL, "--uri", NEW_MODEL, "-i")
+    edited = mlws("edit", definition, "--asset", TRAINED_MODEL, "--uri", workspace.model(NEW_MODEL), "-i")
     assert edited.exit_code == 0, edited.stderr
     edited_bytes = definition.read_bytes()
 
@@ -38,7 +38,9 @@ def test_new_export_edit_diff_update_roundtrip(mlws, workspace):
     assert planned.exit_code == 3, planned.stdout
     changes = planned.json()["result"]["changes"]
     asset_id = next(k for k, a in workspace.document()["properties"]["assets"].items() if a["name"] == TRAINED_MODEL)
-    assert [(c["path"], c["after"]) for c in changes] == [(f"properties.assets.{asset_id}.locationInfo.uri", NEW_MODEL)]
+    assert [(c["path"], c["after"]) for c in changes] == [
+        (f"properties.assets.{asset_id}.locationInfo.uri", workspace.model(NEW_MODEL))
+    ]
 
     preview = mlws("update", "-f", definition, "--what-if", "-o", "json")
     assert preview.exit_code == 0, preview.stdout
@@ -49,7 +51,7 @@ def test_new_export_edit_diff_update_roundtrip(mlws, workspace):
     outputs += [updated.stdout, updated.stderr]
     assert updated.exit_code == 0, updated.stdout
     live_assets = updated.json()["result"]["resource"]["properties"]["assets"]
-    assert live_assets[asset_id]["locationInfo"]["uri"] == NEW_MODEL
+    assert live_assets[asset_id]["locationInfo"]["uri"] == workspace.model(NEW_MODEL)
 
     assert mlws("diff", definition, "--exit-code").exit_code == 0
     again = workspace.root / "again.json"

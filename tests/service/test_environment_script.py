@@ -10,7 +10,7 @@ from pathlib import Path
 from tests.conftest import REPO
 
 SCRIPT = REPO / "scripts" / "environment.sh"
-NEW_MODEL = "http://127.0.0.1:10000/devstoreaccount1/models/housing-v7.ilearner"
+NEW_MODEL = "housing-v7"  # models/<NEW_MODEL>.ilearner, in the workspace's storage
 
 
 def environment(workspace, action: str) -> subprocess.CompletedProcess:
@@ -29,7 +29,15 @@ def asset_uri(document: dict) -> str:
 
 
 def swap_model(workspace, mlws) -> None:
-    edit = mlws("edit", workspace.definition, "-i", "--asset", "Housing Price [trained model]", "--uri", NEW_MODEL)
+    edit = mlws(
+        "edit",
+        workspace.definition,
+        "-i",
+        "--asset",
+        "Housing Price [trained model]",
+        "--uri",
+        workspace.model(NEW_MODEL),
+    )
     assert edit.exit_code == 0, edit.stderr
 
 
@@ -45,11 +53,11 @@ def test_drift_plan_deploy_round_trip(workspace, mlws):
     plan = environment(workspace, "plan")
     assert plan.returncode == 3, plan.stdout + plan.stderr
     assert (workspace.root / ".mlws" / "plans" / "dev" / workspace.definition.name).is_file()
-    assert asset_uri(workspace.live()) != NEW_MODEL  # planning changes nothing
+    assert asset_uri(workspace.live()) != workspace.model(NEW_MODEL)  # planning changes nothing
 
     deploy = environment(workspace, "deploy")
     assert deploy.returncode == 0, deploy.stdout + deploy.stderr
-    assert asset_uri(workspace.live()) == NEW_MODEL
+    assert asset_uri(workspace.live()) == workspace.model(NEW_MODEL)
     assert "verified: the live service now matches" in deploy.stdout
     assert environment(workspace, "drift").returncode == 0
 
@@ -99,7 +107,7 @@ def test_deploy_refuses_a_plan_gone_stale(workspace, mlws):
     assert behind_our_back.status == 200
     deploy = environment(workspace, "deploy")
     assert deploy.returncode == 4, deploy.stdout + deploy.stderr
-    assert asset_uri(workspace.live()) != NEW_MODEL
+    assert asset_uri(workspace.live()) != workspace.model(NEW_MODEL)
 
 
 def test_deploy_without_plans_is_bad_input(workspace):

@@ -7,13 +7,19 @@ import time
 
 from toolkit.errors import ExitCode
 
-NEW_MODEL = "http://127.0.0.1:10000/devstoreaccount1/models/housing-v9.ilearner"
+NEW_MODEL = "housing-v9"  # models/<NEW_MODEL>.ilearner, in the workspace's storage
 
 
 def edit_model(mlws, workspace) -> bytes:
     assert (
         mlws(
-            "edit", workspace.definition, "--asset", "Housing Price [trained model]", "--uri", NEW_MODEL, "-i"
+            "edit",
+            workspace.definition,
+            "--asset",
+            "Housing Price [trained model]",
+            "--uri",
+            workspace.model(NEW_MODEL),
+            "-i",
         ).exit_code
         == 0
     )
@@ -113,7 +119,7 @@ def test_timeout_names_the_url_to_resume_with(mlws, faulty_workspace):
     assert waited < 1.5
     assert resumed.exit_code == 0, resumed.stdout
     assert resumed.json()["result"]["status"] == "Succeeded"
-    assert live_model(workspace) == NEW_MODEL
+    assert live_model(workspace) == workspace.model(NEW_MODEL)
 
 
 def test_no_wait_returns_at_once_and_operation_wait_finishes(mlws, faulty_workspace):

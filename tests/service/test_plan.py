@@ -6,11 +6,19 @@ import json
 
 from tests.service.conftest import SECRETS
 
-NEW_MODEL = "http://127.0.0.1:10000/devstoreaccount1/models/housing-v2.ilearner"
+NEW_MODEL = "housing-v2"  # models/<NEW_MODEL>.ilearner, in the workspace's storage
 
 
 def swap_model(mlws, workspace) -> None:
-    edited = mlws("edit", workspace.definition, "--asset", "Housing Price [trained model]", "--uri", NEW_MODEL, "-i")
+    edited = mlws(
+        "edit",
+        workspace.definition,
+        "--asset",
+        "Housing Price [trained model]",
+        "--uri",
+        workspace.model(NEW_MODEL),
+        "-i",
+    )
     assert edited.exit_code == 0, edited.stderr
 
 
@@ -45,7 +53,7 @@ def test_stale_plan_is_refused_and_nothing_is_sent(mlws, workspace):
     assert "changed since the plan" in result.stderr
     live = workspace.live()["properties"]
     assert live["modifiedOn"] == modified_before and live["title"] == "changed in the portal"
-    assert all(a["locationInfo"]["uri"] != NEW_MODEL for a in live["assets"].values())
+    assert all(a["locationInfo"]["uri"] != workspace.model(NEW_MODEL) for a in live["assets"].values())
 
 
 def test_plan_of_an_edited_file_is_refused(mlws, workspace):

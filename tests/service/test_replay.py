@@ -70,7 +70,19 @@ def test_create_keys_remove_get_matches_recording(replay, mlws, tmp_path):
     _, group, name = parts_of(put)
     definition, env = write_definition(body_of(put), tmp_path, "test", name)
 
-    created = mlws("new", "-f", definition, "-g", group, "-l", body_of(put)["location"], "--force", "--yes", env=env)
+    created = mlws(
+        "new",
+        "-f",
+        definition,
+        "-g",
+        group,
+        "-l",
+        body_of(put)["location"],
+        "--force",
+        "--yes",
+        "--skip-model-check",
+        env=env,
+    )
     assert created.exit_code == 0, created.stderr
     keys = mlws("keys", "-n", name, "-g", group, "--show", "-o", "json")
     assert keys.exit_code == 0, keys.stderr
@@ -106,7 +118,19 @@ def test_regional_copy_matches_recording(replay, mlws, tmp_path):
     region = server.recording.first("POST")["RequestUri"].split("region=")[1].split("&")[0]
     definition, env = write_definition(body_of(put), tmp_path, "test", name)
 
-    created = mlws("new", "-f", definition, "-g", group, "-l", body_of(put)["location"], "--force", "--yes", env=env)
+    created = mlws(
+        "new",
+        "-f",
+        definition,
+        "-g",
+        group,
+        "-l",
+        body_of(put)["location"],
+        "--force",
+        "--yes",
+        "--skip-model-check",
+        env=env,
+    )
     assert created.exit_code == 0, created.stderr
     missing = mlws("get", "-n", name, "-g", group, "--region", region)
     assert missing.exit_code == 1
@@ -132,10 +156,22 @@ def test_update_whole_and_properties_match_recording(replay, mlws, tmp_path):
     new_primary = property_patch["properties"]["keys"]["primary"]
 
     assert (
-        mlws("new", "-f", created, "-g", group, "-l", body_of(put)["location"], "--force", "--yes", env=env).exit_code
+        mlws(
+            "new",
+            "-f",
+            created,
+            "-g",
+            group,
+            "-l",
+            body_of(put)["location"],
+            "--force",
+            "--yes",
+            "--skip-model-check",
+            env=env,
+        ).exit_code
         == 0
     )
-    whole = mlws("update", "-f", updated, "-g", group, "--whole", env=update_env)
+    whole = mlws("update", "-f", updated, "-g", group, "--whole", "--skip-model-check", env=update_env)
     assert whole.exit_code == 0, whole.stderr
     by_flags = mlws(
         "update",
@@ -180,7 +216,19 @@ def test_an_update_the_service_did_not_apply_is_refused(replay, mlws, tmp_path):
     _, group, name = parts_of(put)
     created, env = write_definition(body_of(put), tmp_path, "test", name)
     assert (
-        mlws("new", "-f", created, "-g", group, "-l", body_of(put)["location"], "--force", "--yes", env=env).exit_code
+        mlws(
+            "new",
+            "-f",
+            created,
+            "-g",
+            group,
+            "-l",
+            body_of(put)["location"],
+            "--force",
+            "--yes",
+            "--skip-model-check",
+            env=env,
+        ).exit_code
         == 0
     )
 

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import parse_qs
 
-from tests.service.conftest import PRIMARY_KEY, SAS_SIGNATURE, SECRETS
+from tests.service.conftest import PRIMARY_KEY, SECRETS
 from toolkit.arm.credential import DEVELOPMENT_TOKEN
-
-MODEL = "http://127.0.0.1:10000/devstoreaccount1/models/housing-v3.ilearner"
 
 
 def test_secrets_never_leave_the_environment(mlws, workspace):
     document = workspace.document()
     document["properties"]["keys"] = {"primary": "${MLWS_PRIMARY_KEY}"}
     model = next(a for a in document["properties"]["assets"].values() if a["name"].endswith("[trained model]"))
-    model["locationInfo"]["uri"] = MODEL + "?${MODEL_SAS}"
+    model_uri, sas = workspace.model("housing-v3"), workspace.model_sas("housing-v3")
+    model["locationInfo"]["uri"] = model_uri + "?${MODEL_SAS}"
     workspace.definition.write_text(json.dumps(document, indent=2), encoding="utf-8")
-    env = {"MLWS_PRIMARY_KEY": PRIMARY_KEY, "MODEL_SAS": f"sv=2020-08-04&sr=b&sig={SAS_SIGNATURE}"}
+    env = {"MLWS_PRIMARY_KEY": PRIMARY_KEY, "MODEL_SAS": sas}
+    signature = parse_qs(sas)["sig"][0]
     exported = workspace.root / "exported.json"
     target = ("-n", workspace.name)
 
@@ -39,7 +40,7 @@ def test_secrets_never_leave_the_environment(mlws, workspace):
     assert [r.exit_code for r in runs] == [0] * len(runs), [(r.exit_code, r.stderr[-300:]) for r in runs]
     assert re.search(r"mlws: http: .*-> PUT ", runs[1].stderr)  # --debug really logged the requests
     texts = [r.stdout for r in runs] + [r.stderr for r in runs] + [exported.read_text(encoding="utf-8")]
-    for index, secret in enumerate((*SECRETS, DEVELOPMENT_TOKEN)):
+    for index, secret in enumerate((*SECRETS, signature, DEVELOPMENT_TOKEN)):
         leaks = [where for where, text in enumerate(texts) if secret in text]
         assert leaks == [], f"secret #{index} reached outputs {leaks}"
     exported_uri = next(
@@ -47,4 +48,4 @@ def test_secrets_never_leave_the_environment(mlws, workspace):
         for a in json.loads(exported.read_text())["properties"]["assets"].values()
         if a["name"].endswith("[trained model]")
     )
-    assert exported_uri.startswith(MODEL + "?${") and exported_uri.endswith("}")
+    assert exported_uri.startswith(model_uri + "?${") and exported_uri.endswith("}")

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 from tests.service.conftest import PRIMARY_KEY
 
-NEW_MODEL = "http://127.0.0.1:10000/devstoreaccount1/models/housing-v4.ilearner"
+NEW_MODEL = "housing-v4"  # models/<NEW_MODEL>.ilearner, in the workspace's storage
 TRAINED_MODEL = "Housing Price [trained model]"
 
 
 def test_update_prints_the_changed_paths_and_the_verification(mlws, workspace):
     workspace.deploy()
-    assert mlws("edit", workspace.definition, "--asset", TRAINED_MODEL, "--uri", NEW_MODEL, "-i").exit_code == 0
+    assert (
+        mlws(
+            "edit", workspace.definition, "--asset", TRAINED_MODEL, "--uri", workspace.model(NEW_MODEL), "-i"
+        ).exit_code
+        == 0
+    )
     planned = mlws("diff", workspace.definition, "-o", "json").json()["result"]["changes"]
 
     updated = mlws("update", "-f", workspace.definition)
 
     assert updated.exit_code == 0, updated.stderr
     lines = updated.stdout.splitlines()
-    assert [line.strip().split(":")[0] for line in lines[1:-1]] == [f"~ {c['path']}" for c in planned]
-    assert NEW_MODEL in updated.stdout
+    assert [line.strip().split(":")[0] for line in lines[1:-2]] == [f"~ {c['path']}" for c in planned]
+    assert lines[-2] == f"trained model found before sending: {workspace.model(NEW_MODEL)}"
     assert lines[-1] == f"verified: the live service now matches (read back from '{workspace.name}')"
 
 
@@ -41,8 +46,9 @@ def test_new_prints_the_definition_created_and_the_verification(mlws, workspace)
 
     assert created.exit_code == 0, created.stderr
     lines = created.stdout.splitlines()
-    added = [line.strip().split(":")[0] for line in lines[1:-2]]
+    added = [line.strip().split(":")[0] for line in lines[1:-3]]
     assert added == [f"+ {part}" for part in workspace.document()]
+    assert lines[-3] == f"trained model found before sending: {workspace.model('housing-v0')}"
     assert lines[-2].startswith("verified: the live service now matches")
     # The storage key was sent but no read returns it: the result says so instead of claiming it was verified.
     assert lines[-1] == (

@@ -124,24 +124,19 @@ def test_a_plan_made_before_a_key_was_exported_is_stale(mlws, workspace, monkeyp
 
 def test_a_model_swap_needs_no_storage_key(mlws, workspace, monkeypatch):
     workspace.deploy()
+    model, sas = workspace.model("housing-v9"), workspace.model_sas("housing-v9")
     monkeypatch.delenv("MLWS_STORAGE_KEY")
-    swapped = mlws(
-        "edit",
-        workspace.definition,
-        "--asset",
-        "Housing Price [trained model]",
-        "--uri",
-        "http://127.0.0.1:10000/devstoreaccount1/models/housing-v9.ilearner",
-        "-i",
-    )
-    assert swapped.exit_code == 0, swapped.stderr
+    # The model is looked for through its SAS (the URI's own credential): the storage key is not needed at all.
+    uri = f"{model}?${{MLWS_MODEL_SAS}}"
+    edit_definition(workspace, lambda properties, _d: properties["assets"]["asset2"]["locationInfo"].update(uri=uri))
 
-    updated = mlws("update", "-f", workspace.definition, "-o", "json")
+    updated = mlws("update", "-f", workspace.definition, "-o", "json", env={"MLWS_MODEL_SAS": sas})
 
     assert updated.exit_code == 0, updated.stdout
     assert updated.json()["result"]["verified"] is True
+    assert updated.json()["result"]["modelsChecked"] == [model]
     uris = [a["locationInfo"]["uri"] for a in workspace.live()["properties"]["assets"].values()]
-    assert "http://127.0.0.1:10000/devstoreaccount1/models/housing-v9.ilearner" in uris
+    assert f"{model}?{sas}" in uris and sas not in updated.stdout
 
 
 def test_import_reports_the_variables_and_resolve_demands_them(mlws, workspace, monkeypatch):
@@ -255,22 +250,22 @@ def test_a_removed_tag_is_a_plain_update(mlws, workspace):
 
 def test_a_sas_placeholder_verifies_and_then_keeps_the_live_sas(mlws, workspace, monkeypatch):
     workspace.deploy()
-    model = "http://127.0.0.1:10000/devstoreaccount1/models/housing-sas.ilearner"
+    model, sas = workspace.model("housing-sas"), workspace.model_sas("housing-sas")
     edit_definition(
         workspace,
         lambda properties, _d: properties["assets"]["asset2"]["locationInfo"].update(uri=model + "?${MLWS_MODEL_SAS}"),
     )
-    monkeypatch.setenv("MLWS_MODEL_SAS", SAS)
+    monkeypatch.setenv("MLWS_MODEL_SAS", sas)
 
     updated = mlws("update", "-f", workspace.definition)
     monkeypatch.delenv("MLWS_MODEL_SAS")
     unset = mlws("diff", workspace.definition, "-o", "json")
 
     assert updated.exit_code == 0, updated.stderr
-    assert workspace.live()["properties"]["assets"]["asset2"]["locationInfo"]["uri"] == f"{model}?{SAS}"
+    assert workspace.live()["properties"]["assets"]["asset2"]["locationInfo"]["uri"] == f"{model}?{sas}"
     assert unset.exit_code == 0 and unset.json()["result"]["hasChanges"] is False
     assert unset.json()["result"]["keptFromLive"] == ["MLWS_MODEL_SAS"]
-    assert no_secret_in(updated.stdout, updated.stderr, unset.stdout)
+    assert no_secret_in(updated.stdout, updated.stderr, unset.stdout) and sas not in updated.stdout + unset.stdout
 
 
 # --- 8: property updates are validated as the service will hold them ---------------------------------------------
@@ -313,3 +308,62 @@ def test_update_of_a_missing_service_says_how_to_create_it(mlws, workspace):
     result = mlws("update", "-f", workspace.definition)
 
     assert result.exit_code == 4 and "mlws new -f" in result.stderr and "--plan" in result.stderr
+
+
+# --- 6: a service is pointed only at a trained model that is there ------------------------------------------------
+
+
+def swap_to(mlws, workspace, uri: str) -> None:
+    edited = mlws("edit", workspace.definition, "--asset", "Housing Price [trained model]", "--uri", uri, "-i")
+    assert edited.exit_code == 0, edited.stderr
+
+
+def test_a_model_that_does_not_exist_is_refused_before_anything_is_sent(mlws, workspace):
+    workspace.deploy()
+    modified = workspace.live()["properties"]["modifiedOn"]
+    missing = f"{workspace.azurite.blob_endpoint}/models/does-not-exist.ilearner"
+    swap_to(mlws, workspace, missing)
+
+    refused = mlws("update", "-f", workspace.definition)
+
+    assert refused.exit_code == 2, refused.stdout
+    assert f"{missing} does not exist" in refused.stderr and "nothing was sent" in refused.stderr
+    assert workspace.live()["properties"]["modifiedOn"] == modified
+
+
+def test_a_wrong_storage_key_and_unreachable_storage_are_refused_and_can_be_skipped(mlws, workspace, monkeypatch):
+    workspace.deploy()
+    swap_to(mlws, workspace, workspace.model("housing-keyed"))
+    monkeypatch.setenv("MLWS_STORAGE_KEY", "d3Jvbmcta2V5LWZvci1henVyaXRl")
+
+    wrong_key = mlws("update", "-f", workspace.definition)
+    swap_to(mlws, workspace, "http://127.0.0.1:9/devstoreaccount1/models/elsewhere.ilearner")  # nothing listens
+    unreachable = mlws("update", "-f", workspace.definition)
+    skipped = mlws("update", "-f", workspace.definition, "--skip-model-check")
+
+    assert wrong_key.exit_code == 2 and "storage refused" in wrong_key.stderr, wrong_key.stderr
+    assert unreachable.exit_code == 2 and "cannot reach blob storage" in unreachable.stderr
+    assert "--skip-model-check" in unreachable.stderr
+    assert skipped.exit_code == 0, skipped.stderr
+    assert "d3Jvbmcta2V5LWZvci1henVyaXRl" not in wrong_key.stderr + unreachable.stderr
+
+
+def test_new_with_a_missing_model_creates_nothing(mlws, workspace):
+    swap_to(mlws, workspace, f"{workspace.azurite.blob_endpoint}/models/never-trained.ilearner")
+
+    refused = mlws("new", "-f", workspace.definition)
+
+    assert refused.exit_code == 2 and "never-trained.ilearner does not exist" in refused.stderr
+    assert workspace.emulator.call("GET", workspace.service_path).status == 404
+
+
+def test_a_trained_model_asset_must_name_an_ilearner(mlws, workspace, tmp_path):
+    workspace.deploy()
+    assets = workspace.document()["properties"]["assets"]
+    assets["asset2"]["locationInfo"]["uri"] = f"{workspace.azurite.blob_endpoint}/models/housing.csv"
+    file = tmp_path / "assets.json"
+    file.write_text(json.dumps(assets), encoding="utf-8")
+
+    refused = mlws("update", "-n", workspace.name, "--assets", file)
+
+    assert refused.exit_code == 2 and "is not an .ilearner blob" in refused.stderr

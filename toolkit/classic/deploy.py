@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit import names
+from toolkit.classic.models import check_models
 from toolkit.classic.preview import Confirm, RequestPreview
 from toolkit.classic.webservices import (
     API_VERSION,
@@ -617,6 +618,15 @@ def _read_back_sent(services: WebServices, body: dict[str, Any]) -> ReadBack:
     return ReadBack(resource, bool(compared) or keys_checked, keys_checked, _unreadable_sent(body))
 
 
+@dataclass
+class ModelCheck:
+    """What checking the trained models of a request needs (toolkit.classic.models)."""
+
+    live: dict[str, Any] | None  # the live service, None when creating
+    env: Mapping[str, str]
+    skip: bool = False  # --skip-model-check
+
+
 def _send(
     services: WebServices,
     method: str,
@@ -629,11 +639,14 @@ def _send(
     question: str | None,
     what_if: bool,
     wait: WaitOptions,
+    models: ModelCheck,
 ) -> OperationResult | RequestPreview:
-    """Ask (read-only is always asked; `question` goes ahead without a terminal unless it is a replacement),
-    send, wait, read back. `question` None: the request was reviewed (a plan) or already confirmed."""
+    """Check the trained models the request points at, ask (read-only is always asked; `question` goes ahead
+    without a terminal unless it is a replacement), send, wait, read back. `question` None: the request was
+    reviewed (a plan) or already confirmed."""
     if what_if:
         return _preview(services, method, body)
+    checked = check_models(body, models.live, models.env, skip=models.skip)
     if _get(body, ("properties", "readOnly")) is True:
         confirm(READ_ONLY_WARNING.format(name=services.target.describe()))
     elif question is not None:
@@ -641,20 +654,23 @@ def _send(
         confirm("\n".join([question, *lines, f"Send this {method}?"]), unattended=method == "PATCH")
     operation = services.begin_put(body) if method == "PUT" else services.begin_patch(body)
     if wait.no_wait:
-        return OperationResult(action, services.target, operation.status_url, waited=False, changes=shown)
+        return OperationResult(
+            action, services.target, operation.status_url, waited=False, changes=shown, models_checked=checked
+        )
     status = services.finish(operation, wait, action)
-    checked: ReadBack = read_back()
+    found: ReadBack = read_back()
     return OperationResult(
         action,
         services.target,
         operation.status_url,
         waited=True,
         status=status,
-        resource=checked.resource,
+        resource=found.resource,
         changes=shown,
-        verified=checked.verified,
-        keys_checked=checked.keys_checked,
-        unverifiable=checked.unverifiable,
+        verified=found.verified,
+        keys_checked=found.keys_checked,
+        unverifiable=found.unverifiable,
+        models_checked=checked,
     )
 
 
@@ -682,6 +698,7 @@ def _create(
     wait: WaitOptions,
     action: str,
     confirm: Confirm,
+    skip_model_check: bool,
 ) -> OperationResult | RequestPreview:
     """PUT the definition with every placeholder resolved, wait, read back and compare: `new` and create plans."""
     body = canonical({**resolve_placeholders(desired, env), "location": services.target.location})
@@ -697,6 +714,7 @@ def _create(
         question=None,
         what_if=what_if,
         wait=wait,
+        models=ModelCheck(None, env, skip_model_check),
     )
 
 
@@ -711,6 +729,7 @@ def new_service(
     confirm: Confirm,
     what_if: bool,
     wait: WaitOptions,
+    skip_model_check: bool = False,
     env: Mapping[str, str] = os.environ,
     debug: bool = False,
 ) -> OperationResult | RequestPreview:
@@ -728,7 +747,16 @@ def new_service(
             f"web service {target.describe()} already exists; `mlws new` would replace it whole. "
             "Use `mlws update -f` to change it, or pass --force to overwrite"
         )
-    return _create(services, desired, env, what_if=what_if, wait=wait, action="new", confirm=confirm)
+    return _create(
+        services,
+        desired,
+        env,
+        what_if=what_if,
+        wait=wait,
+        action="new",
+        confirm=confirm,
+        skip_model_check=skip_model_check,
+    )
 
 
 # --- update --------------------------------------------------------------------------------------------------
@@ -875,6 +903,7 @@ def update_service(
     confirm: Confirm,
     what_if: bool,
     wait: WaitOptions,
+    skip_model_check: bool = False,
     env: Mapping[str, str] = os.environ,
     debug: bool = False,
 ) -> OperationResult | RequestPreview:
@@ -891,12 +920,15 @@ def update_service(
     if whole and file is None:
         raise BadInput("update: --whole goes with -f FILE")
     if plan is not None:
-        return _update_from_plan(plan, env, confirm=confirm, what_if=what_if, wait=wait, debug=debug)
+        return _update_from_plan(
+            plan, env, confirm=confirm, what_if=what_if, wait=wait, skip_model_check=skip_model_check, debug=debug
+        )
     services = WebServices.connect(service_target(name, resource_group, subscription, file=file), debug=debug)
     question = f"Update web service {services.target.describe()}:"
     if file is None:
         body = changes.body()
-        _check_merged(services.get(), body)
+        live_resource = services.get()
+        _check_merged(live_resource, body)
         shown = _sent_parts(body, skip=("packageType",))  # packageType goes with every PATCH, asked for or not
         return _send(
             services,
@@ -909,10 +941,12 @@ def update_service(
             question=question,
             what_if=what_if,
             wait=wait,
+            models=ModelCheck(live_resource, env, skip_model_check),
         )
     desired = _load_desired(file)
     if whole:
         body = canonical(resolve_placeholders(desired, env))
+        models = ModelCheck(None if what_if or skip_model_check else services.get(), env, skip_model_check)
         return _send(
             services,
             "PATCH",
@@ -924,6 +958,7 @@ def update_service(
             question=question,
             what_if=what_if,
             wait=wait,
+            models=models,
         )
     live = _read_live(services, desired, env)
     if live is None:
@@ -933,7 +968,8 @@ def update_service(
             "`mlws update --plan plan.json`"
         )
     planned = _plan(services, file, desired, live, env)
-    return _apply(services, planned, desired, env, confirm=confirm, what_if=what_if, wait=wait, reviewed=False)
+    models = ModelCheck(live.resource, env, skip_model_check)
+    return _apply(services, planned, desired, env, models, confirm=confirm, what_if=what_if, wait=wait, reviewed=False)
 
 
 def _apply(
@@ -941,6 +977,7 @@ def _apply(
     planned: _Planned,
     desired: dict[str, Any],
     env: Mapping[str, str],
+    models: ModelCheck,
     *,
     confirm: Confirm,
     what_if: bool,
@@ -976,10 +1013,11 @@ def _apply(
         question=None if reviewed else question,
         what_if=what_if,
         wait=wait,
+        models=models,
     )
 
 
-def _update_from_plan(path: Path, env: Mapping[str, str], *, confirm, what_if, wait, debug):
+def _update_from_plan(path: Path, env: Mapping[str, str], *, confirm, what_if, wait, skip_model_check, debug):
     saved = _read_plan(path)
     file = Path(saved["file"])
     recorded = saved["target"]
@@ -1005,7 +1043,16 @@ def _update_from_plan(path: Path, env: Mapping[str, str], *, confirm, what_if, w
                 f"web service {target.describe()} exists now but did not when the plan {path} was made; "
                 f"nothing was sent. Review with `mlws diff {file}` and plan again"
             )
-        return _create(services, desired, env, what_if=what_if, wait=wait, action="create", confirm=confirm)
+        return _create(
+            services,
+            desired,
+            env,
+            what_if=what_if,
+            wait=wait,
+            action="create",
+            confirm=confirm,
+            skip_model_check=skip_model_check,
+        )
     if live is None:
         raise Refused(
             f"web service {target.describe()} existed when the plan {path} was made and does not now; "
@@ -1024,7 +1071,8 @@ def _update_from_plan(path: Path, env: Mapping[str, str], *, confirm, what_if, w
             f"the plan {path} no longer describes what {file} would change (its placeholders' variables differ "
             f"from when it was made, e.g. a key being rotated); nothing was sent. Plan again with `mlws diff {file}`"
         )
-    return _apply(services, planned, desired, env, confirm=confirm, what_if=what_if, wait=wait, reviewed=True)
+    models = ModelCheck(live.resource, env, skip_model_check)
+    return _apply(services, planned, desired, env, models, confirm=confirm, what_if=what_if, wait=wait, reviewed=True)
 
 
 def _sent_parts(body: dict[str, Any], skip: tuple[str, ...] = ()) -> list[str]:

@@ -248,13 +248,29 @@ def read_sas(account: Account, relative_location: str, lifetime: timedelta) -> s
     return f"?{token}"
 
 
+def _url_client(url: str) -> BlobClient:
+    from azure.storage.blob import BlobClient
+
+    return BlobClient.from_blob_url(url, **_client_options())
+
+
 def download_url(url_with_sas: str) -> bytes:
     """Read a blob through a URL that carries its SAS (BaseLocation + RelativeLocation + SasBlobToken)."""
     from azure.core.exceptions import AzureError
-    from azure.storage.blob import BlobClient
 
     bare = url_with_sas.split("?", 1)[0]
     try:
-        return BlobClient.from_blob_url(url_with_sas, **_client_options()).download_blob().readall()
+        return _url_client(url_with_sas).download_blob().readall()
+    except AzureError as error:
+        raise _translate_at(error, f"blob {bare}", urlsplit(bare).netloc) from None
+
+
+def etag_url(url: str) -> str:
+    """The etag of the blob a URL names (one HEAD), read through the URL's own SAS, or anonymously without one."""
+    from azure.core.exceptions import AzureError
+
+    bare = url.split("?", 1)[0]
+    try:
+        return _url_client(url).get_blob_properties().etag
     except AzureError as error:
         raise _translate_at(error, f"blob {bare}", urlsplit(bare).netloc) from None

@@ -142,6 +142,7 @@ class OperationResult:
     verified: bool = False  # the service was read back and matches what was sent
     keys_checked: bool = False  # the service keys sent were read back with listKeys
     unverifiable: list[str] = field(default_factory=list)  # sent, not read back: "path (why)"
+    models_checked: list[str] = field(default_factory=list)  # trained models found in storage before sending
     exit_code: int = ExitCode.OK
 
     def to_json(self) -> dict[str, Any]:
@@ -155,6 +156,7 @@ class OperationResult:
             "verified": self.verified,
             "keysChecked": self.keys_checked,
             "notVerifiable": self.unverifiable,
+            "modelsChecked": self.models_checked,
             "resource": None if self.resource is None else mask_secrets(self.resource),
         }
 
@@ -167,6 +169,7 @@ class OperationResult:
         else:
             lines = [f"{self.action}: done for {where}"]
         lines += [f"  {change}" for change in self.changes]
+        lines += [f"trained model found before sending: {uri}" for uri in self.models_checked]
         if self.verified:
             how = "read back" + (", the service keys with listKeys," if self.keys_checked else "")
             lines.append(f"verified: the live service now matches ({how} from '{self.target.name}')")

@@ -56,6 +56,13 @@ WhatIf = Annotated[bool, typer.Option("--what-if", help="Print the request (secr
 Timeout = Annotated[
     float | None, typer.Option("--timeout", help="Seconds to wait for the operation (default: until it ends).")
 ]
+SkipModelCheck = Annotated[
+    bool,
+    typer.Option(
+        "--skip-model-check",
+        help="Do not look for the trained models in storage first (for storage mlws cannot reach from here).",
+    ),
+]
 NoWait = Annotated[
     bool, typer.Option("--no-wait", help="Start the operation, print its URL, and return (see `mlws operation wait`).")
 ]

@@ -19,6 +19,7 @@ from toolkit.cli.app import (
     NoWait,
     Output,
     OutputFormat,
+    SkipModelCheck,
     Subscription,
     Timeout,
     WhatIf,
@@ -153,6 +154,7 @@ def new(
     ] = False,
     yes: Yes = False,
     what_if: WhatIf = False,
+    skip_model_check: SkipModelCheck = False,
     timeout: Timeout = None,
     no_wait: NoWait = False,
     output: Output = OutputFormat.text,
@@ -160,7 +162,8 @@ def new(
 ) -> int:
     """Create a web service from a definition (New-AzMlWebService); refuses to overwrite one unless --force.
 
-    ${ENV} placeholders are resolved from the environment; then PUT, wait, read back.
+    ${ENV} placeholders are resolved from the environment; the trained models are looked for in storage
+    (--skip-model-check for storage mlws cannot reach); then PUT, wait, read back.
 
     \b
     Example: mlws new -f definitions/dev/scoring.json -g ml-dev -l southcentralus
@@ -179,6 +182,7 @@ def new(
         confirm=confirmation(yes),
         what_if=what_if,
         wait=wait_options(timeout, no_wait),
+        skip_model_check=skip_model_check,
         debug=debug,
     )
     return emit(Outcome.of(result))
@@ -232,6 +236,7 @@ def update(
     package: Annotated[Path | None, typer.Option("--package", help="JSON file: the graph package.")] = None,
     yes: Yes = False,
     what_if: WhatIf = False,
+    skip_model_check: SkipModelCheck = False,
     timeout: Timeout = None,
     no_wait: NoWait = False,
     output: Output = OutputFormat.text,
@@ -245,7 +250,8 @@ def update(
     keeps what is live (the keys, a SAS), except the storage key, which no read returns. --whole PATCHes the
     whole definition (as -ServiceUpdates). --plan applies a saved plan (no prompt: it was reviewed) and refuses
     (exit 4) if the service or the file changed since. Every update is read back: a change that did not take is
-    exit 4; what cannot be read back (the storage key) is listed. On a terminal the changes are shown and
+    exit 4; what cannot be read back (the storage key) is listed. A changed [trained model] must exist in
+    storage first (exit 2 otherwise; --skip-model-check). On a terminal the changes are shown and
     confirmed (a declined prompt is exit 4). Unlike the cmdlet, individual properties never add "readOnly": false.
 
     \b
@@ -286,6 +292,7 @@ def update(
         confirm=confirmation(yes),
         what_if=what_if,
         wait=wait_options(timeout, no_wait),
+        skip_model_check=skip_model_check,
         debug=debug,
     )
     return emit(Outcome.of(result))

@@ -1,0 +1,101 @@
+"""Before a web service is pointed at a trained model, the model must be there: an `.ilearner` blob it can read.
+
+The service itself accepts any URI and fails only when it scores (`mlws score` then answers "model not
+found"), so `new` and `update` look first, for every `[trained model]` asset whose URI they would change:
+the URI must name an `.ilearner` blob, and the blob must exist. It is read the way the service reads it:
+through the URI's own SAS when it has one, else with the service's storage account (its name from the
+definition or the live service, its key from the definition's `${MLWS_STORAGE_KEY}` placeholder or the
+environment). Without either, the blob is asked for anonymously (a public container answers). A model
+that is missing, unreadable or on storage that cannot be reached is bad input (exit 2) naming the URI and
+the reason, and nothing is sent; `--skip-model-check` is for storage that cannot be reached from where
+mlws runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from toolkit.definition.secrets import PLACEHOLDER
+from toolkit.errors import BadInput, MlwsError
+
+MODEL_EXTENSION = ".ilearner"
+SKIP_HINT = "pass --skip-model-check if the service reads storage mlws cannot reach from here"
+
+
+def is_trained_model(asset: Any) -> bool:
+    return isinstance(asset, dict) and str(asset.get("name", "")).lower().endswith("[trained model]")
+
+
+def model_uri_problem(uri: Any) -> str | None:
+    """Why `uri` cannot be a trained model's location, or None (offline: the form only)."""
+    if not isinstance(uri, str) or not uri.lower().startswith(("http://", "https://")):
+        return f"{uri!r} is not an http(s) blob URI"
+    if not uri.split("?", 1)[0].lower().endswith(MODEL_EXTENSION):
+        return f"{uri.split('?', 1)[0]} is not an {MODEL_EXTENSION} blob (a trained model)"
+    return None
+
+
+def changed_models(sent: dict[str, Any], live: dict[str, Any] | None) -> dict[str, str]:
+    """asset id -> URI of every trained-model asset in a request body whose URI differs from the live one."""
+    assets = (sent.get("properties") or {}).get("assets")
+    live_assets = ((live or {}).get("properties") or {}).get("assets") or {}
+    found = {}
+    for asset_id, asset in assets.items() if isinstance(assets, dict) else ():
+        uri = (asset.get("locationInfo") or {}).get("uri") if is_trained_model(asset) else None
+        before = ((live_assets.get(asset_id) or {}).get("locationInfo") or {}).get("uri")
+        if uri is not None and uri != before:
+            found[asset_id] = uri
+    return found
+
+
+def check_models(
+    sent: dict[str, Any], live: dict[str, Any] | None, env: Mapping[str, str], *, skip: bool = False
+) -> list[str]:
+    """Check the trained models a request would point the service at (module docstring); the URIs checked."""
+    changed = changed_models(sent, live)
+    if skip or not changed:
+        return []
+    account = _storage_account(sent, live, env)
+    for asset_id, uri in changed.items():
+        where = f"properties.assets.{asset_id}.locationInfo.uri"
+        problem = model_uri_problem(uri)
+        if problem is None:
+            problem = _unreadable(uri, account)
+        if problem is not None:
+            raise BadInput(f"{where}: the trained model cannot be used: {problem}; nothing was sent ({SKIP_HINT})")
+    return [uri.split("?", 1)[0] for uri in changed.values()]
+
+
+def _storage_account(sent: dict[str, Any], live: dict[str, Any] | None, env: Mapping[str, str]) -> tuple[str, str]:
+    """The service's storage account name and key, '' where unknown."""
+    given = (sent.get("properties") or {}).get("storageAccount") or {}
+    known = ((live or {}).get("properties") or {}).get("storageAccount") or {}
+    name = str(given.get("name") or known.get("name") or "")
+    key = given.get("key")
+    if not isinstance(key, str) or not key or PLACEHOLDER.search(key):
+        key = env.get("MLWS_STORAGE_KEY", "")
+    return name, key
+
+
+def _unreadable(uri: str, account: tuple[str, str]) -> str | None:
+    """Why the blob cannot be read, or None when it exists."""
+    from toolkit.classic import storage
+
+    name, key = account
+    try:
+        if "?" in uri or not key:
+            storage.etag_url(uri)
+        else:
+            blob_account, relative = storage.account_for_url(uri, name, key)
+            storage.etag(blob_account, relative)
+    except storage.BlobNotFound:
+        return f"{uri.split('?', 1)[0]} does not exist"
+    except storage.BlobAccessDenied:
+        how = "its SAS" if "?" in uri else f"storage account {name}'s key" if key else "anonymous access"
+        return f"storage refused to show {uri.split('?', 1)[0]} with {how}" + (
+            "" if key or "?" in uri else " (set MLWS_STORAGE_KEY to the service's storage account key)"
+        )
+    except MlwsError as error:  # unreachable storage, a malformed URI
+        return error.message
+    return None
