@@ -70,6 +70,7 @@ def test_create_poll_get_and_delete(emulator):
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,7})?Z", service["properties"]["createdOn"])
     deleted = emulator.call("DELETE", path + API)
     assert deleted.status == 202 and deleted.body is None
+    assert deleted.header("content-type") is None and deleted.header("content-length") == "0"  # as recorded
     assert "/operationresults/" in deleted.header("location")
     assert wait(emulator, deleted)["status"] == "Succeeded"
     assert emulator.call("GET", deleted.header("location")).body["status"] == "Succeeded"

@@ -17,6 +17,7 @@ import secrets
 import time
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 from toolkit.emulator.conventions import (
     PROVIDER,
@@ -25,11 +26,14 @@ from toolkit.emulator.conventions import (
     decode_skiptoken,
     encode_skiptoken,
     json_object,
-    normalise_location,
+    known_location,
+    location_conflict,
+    put_location,
 )
 from toolkit.emulator.plans import PLANS_API, CommitmentPlans
 from toolkit.emulator.router import EmulatorContext, HttpError, Request, Response, Router
 from toolkit.emulator.store import StoredService
+from toolkit.regions import normalise
 
 WEB_SERVICES_API = "2017-01-01"
 WEB_SERVICE_TYPE = f"{PROVIDER}/webServices"
@@ -138,7 +142,7 @@ class Operations:
         op = {
             "id": str(uuid.uuid4()),
             "subscription": subscription,
-            "location": normalise_location(location),
+            "location": normalise(location),
             "kind": kind,
             "started": time.time(),
             "seconds": self.context.faults.op_seconds,
@@ -157,8 +161,9 @@ class Operations:
 
     def status_url(self, op: dict[str, Any], results: bool = False) -> str:
         leaf = "operationresults" if results else "operationsStatus"
+        # A header: the subscription segment came URL-decoded from the path, so it is encoded back to ASCII.
         return (
-            f"{self.context.base_url}/subscriptions/{op['subscription']}/providers/{PROVIDER}"
+            f"{self.context.base_url}/subscriptions/{quote(op['subscription'], safe='')}/providers/{PROVIDER}"
             f"/locations/{op['location']}/{leaf}/{op['id']}?api-version={WEB_SERVICES_API}"
         )
 
@@ -273,8 +278,8 @@ class WebServices:
         with self.store.transaction():
             service = self.existing(request)
             region = request.query.get("region")
-            if region and normalise_location(region) != normalise_location(service.location):
-                copies = self.store.regional_copy_operations(service, normalise_location(region))
+            if region and known_location(region, WEB_SERVICE_TYPE) != normalise(service.location):
+                copies = self.store.regional_copy_operations(service, normalise(region))
                 if not any(Operations.status(self.store.get_operation(op_id)) == "Succeeded" for op_id in copies):
                     raise HttpError(
                         404,
@@ -282,7 +287,7 @@ class WebServices:
                         "The specified resource was not found.",
                         [{
                             "code": "PerRegionPayloadNotFound",
-                            "message": f"Web Service Definition for region {normalise_location(region)} was not found. "
+                            "message": f"Web Service Definition for region {normalise(region)} was not found. "
                             "Please use the same URL making a POST call and wait for it succeeded, then try GET again.",
                         }],
                     )  # fmt: skip
@@ -292,9 +297,7 @@ class WebServices:
         check_api_version(request, WEB_SERVICES_API)
         body = canonical_keys(json_object(request), ("location", "tags", "properties", "name", "id", "type"))
         params = request.params
-        location = body.get("location")
-        if not isinstance(location, str) or not location.strip():
-            raise HttpError(400, "LocationRequired", "The location property is required for this definition.")
+        location = put_location(body, WEB_SERVICE_TYPE)
         tags = body.get("tags") or {}
         if not isinstance(tags, dict):
             raise HttpError(400, "InvalidRequestContent", "tags must be an object of strings.")
@@ -307,14 +310,8 @@ class WebServices:
             old = self.store.get_service(params["subscription"], params["resource_group"], params["name"])
             if old is not None:
                 self.refuse_read_only(old)
-                if normalise_location(old.location) != normalise_location(location):
-                    raise HttpError(
-                        409,
-                        "InvalidResourceLocation",
-                        f"The resource '{old.name}' already exists in location '{normalise_location(old.location)}' "
-                        f"in resource group '{old.resource_group}'. A resource with the same name cannot be created "
-                        f"in location '{normalise_location(location)}'. Please select a new resource name.",
-                    )
+                if normalise(old.location) != normalise(location):
+                    raise location_conflict(old.name, old.resource_group, old.location, location)
             properties = self.keep_secrets(properties, old)
             plan_id = self.check_commitment_plan(properties, old)
             now = time.time()
@@ -435,10 +432,11 @@ class WebServices:
         region = request.query.get("region")
         if not region:
             raise bad_request([("MissingRegion", "region", "The 'region' query parameter is required.")])
+        region = known_location(region, WEB_SERVICE_TYPE)
         with self.store.transaction():
             service = self.existing(request)
             op = self.operations.start(service.subscription, service.location, "CreateRegionalBlob")
-            self.store.save_regional_copy(service, normalise_location(region), op["id"])
+            self.store.save_regional_copy(service, region, op["id"])
         body = {
             "id": service.name,  # the real provider answers the bare name here
             "name": service.name,

@@ -8,6 +8,7 @@ import json
 import time
 from typing import Any
 
+from toolkit import regions
 from toolkit.emulator.router import HttpError, Request
 
 PROVIDER = "Microsoft.MachineLearning"
@@ -22,9 +23,40 @@ def arm_time(epoch: float) -> str:
     return f"{text}.{digits}Z" if digits else f"{text}Z"
 
 
-def normalise_location(location: str) -> str:
-    """'South Central US' -> 'southcentralus', the form used in operation URLs and `?region=`."""
-    return "".join(location.split()).lower()
+def known_location(location: str, resource_type: str) -> str:
+    """The normalised region ('southcentralus'); HttpError 400 as ARM answers a region the type is not offered in.
+
+    Checked before anything is stored, so a location can never reach a header (the status URL carries it).
+    """
+    normalised = regions.normalise(location)
+    if normalised not in regions.KNOWN_REGIONS:
+        raise HttpError(
+            400,
+            "LocationNotAvailableForResourceType",
+            f"The provided location '{location}' is not available for resource type '{resource_type}'. "
+            f"List of available regions for the resource type is '{','.join(regions.KNOWN_REGIONS)}'.",
+        )
+    return normalised
+
+
+def put_location(body: dict[str, Any], resource_type: str) -> str:
+    """The `location` of a PUT body, as sent (it is echoed back so); HttpError 400 when missing or not offered."""
+    location = body.get("location")
+    if not isinstance(location, str) or not location.strip():
+        raise HttpError(400, "LocationRequired", "The location property is required for this definition.")
+    known_location(location, resource_type)
+    return location
+
+
+def location_conflict(name: str, resource_group: str, existing: str, asked: str) -> HttpError:
+    """ARM's 409 for a PUT naming an existing resource in another region: a resource never moves region."""
+    return HttpError(
+        409,
+        "InvalidResourceLocation",
+        f"The resource '{name}' already exists in location '{regions.normalise(existing)}' in resource group "
+        f"'{resource_group}'. A resource with the same name cannot be created in location "
+        f"'{regions.normalise(asked)}'. Please select a new resource name.",
+    )
 
 
 def check_api_version(request: Request, *supported: str) -> None:

@@ -22,9 +22,12 @@ from toolkit.emulator.conventions import (
     decode_skiptoken,
     encode_skiptoken,
     json_object,
+    location_conflict,
+    put_location,
 )
 from toolkit.emulator.router import EmulatorContext, HttpError, Request, Response, Router
 from toolkit.emulator.store import StoredService
+from toolkit.regions import KNOWN_REGIONS, normalise
 
 PLANS_API = "2016-05-01-preview"
 PLAN_TYPE = f"{PROVIDER}/commitmentPlans"
@@ -48,7 +51,6 @@ TRANSACTIONS = "machineLearningWebServiceTransactions"
 SKUS = {"S1": {COMPUTE_HOURS: 25.0, TRANSACTIONS: 100000.0}, "S2": {COMPUTE_HOURS: 250.0, TRANSACTIONS: 1000000.0}}
 SKU_TIER = "Standard"
 MIN_CAPACITY, MAX_CAPACITY = 1, 10
-LOCATIONS = ["South Central US", "West Europe", "Southeast Asia", "Japan East", "East US 2", "West Central US"]
 
 
 def meter(*parts: str) -> str:
@@ -183,9 +185,7 @@ class CommitmentPlans:
     def put(self, request: Request) -> Response:
         check_api_version(request, PLANS_API)
         body = json_object(request)
-        location = body.get("location")
-        if not isinstance(location, str) or not location.strip():
-            raise HttpError(400, "LocationRequired", "The location property is required for this definition.")
+        location = put_location(body, PLAN_TYPE)
         sku = check_sku(body.get("sku"))
         tags = body.get("tags") or {}
         if not isinstance(tags, dict):
@@ -193,6 +193,9 @@ class CommitmentPlans:
         params = request.params
         with self.store.transaction():
             old = self.store.get_plan(params["subscription"], params["resource_group"], params["plan"])
+            if old is not None and normalise(old["location"]) != normalise(location):
+                # Its web services stay where they are: a plan never moves region under them.
+                raise location_conflict(old["name"], old["resourceGroup"], old["location"], location)
             doc = {
                 "subscription": old["subscription"] if old else params["subscription"],
                 "resourceGroup": old["resourceGroup"] if old else params["resource_group"],
@@ -289,7 +292,7 @@ class CommitmentPlans:
                 "resourceType": "commitmentPlans",
                 "name": name,
                 "tier": SKU_TIER,
-                "locations": LOCATIONS,
+                "locations": list(KNOWN_REGIONS.values()),
                 "capacity": {"minimum": MIN_CAPACITY, "maximum": MAX_CAPACITY, "default": 1, "scaleType": "Manual"},
                 "capabilities": [{"name": quantity, "value": str(per_unit)} for quantity, per_unit in per_sku.items()],
                 "costs": [{"meterID": meter(name, "plan"), "quantity": 1, "extendedUnit": "Month"}],

@@ -32,7 +32,7 @@ import signal
 import socket
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -228,12 +228,7 @@ class Emulator:
 
     def respond(self, request: Request) -> Response | None:
         """The answer to one request, or None to drop the connection (an injected fault)."""
-        headers = {
-            "x-ms-request-id": str(uuid.uuid4()),
-            "x-ms-correlation-request-id": request.headers.get("x-ms-correlation-request-id")
-            or request.headers.get("x-ms-client-request-id")
-            or str(uuid.uuid4()),
-        }
+        rate_limits: dict[str, str] = {}
         try:
             if not request.path.startswith(ADMIN_PREFIX):
                 fault = self.faults.request_fault()
@@ -245,21 +240,37 @@ class Emulator:
             if route.arm:
                 self._authorise(request)
                 if "subscription" in request.params:
-                    headers.update(self.throttle.spend(request.params["subscription"], write=request.method != "GET"))
+                    rate_limits = self.throttle.spend(request.params["subscription"], write=request.method != "GET")
             response = route.handler(request)
         except HttpError as error:
             response = error.response()
         except Exception:  # a bug: answer like ARM and keep serving; the trace goes to the log
             log.exception("emulator error on %s %s", request.method, request.path)
             response = HttpError(500, "InternalServerError", "The emulator failed to handle the request.").response()
-        for name, value in {
-            **headers,
-            "Content-Type": "application/json; charset=utf-8",
+        response.headers = {**rate_limits, **response.headers}
+        return self.finish(response, request.headers)
+
+    def finish(self, response: Response, request_headers: Mapping[str, str]) -> Response:
+        """`response` with the headers every ARM answer carries (JSON Content-Type only when there is a body).
+
+        Every header value must be printable ASCII (HTTP sends them as Latin-1 at best, and a value that cannot
+        be encoded would drop the connection mid-answer): handlers encode what they put in one at the source,
+        and a value that still is not is a bug, answered 500 instead.
+        """
+        bad = [name for name, value in response.headers.items() if not (is_header_text(name) and is_header_text(value))]
+        if bad:
+            log.error("emulator bug: header %s is not printable ASCII; answering 500", bad[0])
+            response = HttpError(500, "InternalServerError", "The emulator built an invalid header.").response()
+        headers = {
+            "x-ms-request-id": str(uuid.uuid4()),
+            "x-ms-correlation-request-id": correlation_id(request_headers),
             "Cache-Control": "no-cache",
             "Pragma": "no-cache",
             "Expires": "-1",
-        }.items():
-            response.headers.setdefault(name, value)
+        }
+        if response.body not in (None, b""):  # as recorded: an empty answer (DELETE 202) has no Content-Type
+            headers["Content-Type"] = "application/json; charset=utf-8"
+        response.headers = {**headers, **response.headers}
         return response
 
     def _authorise(self, request: Request) -> None:
@@ -273,6 +284,19 @@ class Emulator:
             )
         if self.config.token is not None and token != self.config.token:
             raise HttpError(401, "InvalidAuthenticationToken", "The access token is invalid.")
+
+
+def is_header_text(value: str) -> bool:
+    return value.isascii() and value.isprintable()
+
+
+def correlation_id(request_headers: Mapping[str, str]) -> str:
+    """The client's correlation (or client request) id echoed as ARM does, when it is safe to echo; else a new one."""
+    for name in ("x-ms-correlation-request-id", "x-ms-client-request-id"):
+        value = request_headers.get(name, "")
+        if value and len(value) <= 256 and is_header_text(value):
+            return value
+    return str(uuid.uuid4())
 
 
 def injected_error(status: int) -> HttpError:
