@@ -8,6 +8,10 @@ TCP_NODELAY (small JSON answers must not wait for Nagle) and the listen backlog 
 
 Loopback only: a host that is not a loopback address is refused.
 
+Bad HTTP is answered, never dropped: an unparseable request line, a bad or doubled Content-Length, a broken
+chunked body (chunked bodies are decoded), a body over Resource Manager's 4 MB, headers too long or an unknown
+method each get a status line and a JSON ARM error, and the connection is closed.
+
 Injected 500/503 answers and dropped connections hit every route (ARM and runtime) except the
 admin endpoints below; failed and slow operations apply to ARM long-running operations.
 
@@ -28,12 +32,14 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import logging
+import re
 import signal
 import socket
 import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -47,6 +53,12 @@ from toolkit.errors import BadInput
 
 log = logging.getLogger("toolkit.emulator")
 ADMIN_PREFIX = "/_emulator/"
+# Resource Manager refuses request bodies over 4 MB (its documented request limit); the service keeps definitions
+# over 3 MB in blob storage (reference notes), which the emulator does not emulate.
+MAX_BODY_BYTES = 4 * 2**20
+MAX_CHUNK_LINE = 4096  # a chunk-size or trailer line; real ones are a few bytes
+DIGITS = re.compile(r"[0-9]+")
+HEX_DIGITS = re.compile(rb"[0-9A-Fa-f]+")
 
 
 @dataclass
@@ -91,6 +103,10 @@ class _Server(ThreadingHTTPServer):
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A connection that failed mid-answer (the client went away): logged, never printed to stderr."""
+        log.debug("connection from %s ended with an error", client_address, exc_info=True)
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -111,30 +127,126 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's signature
         log.debug("%s " + format, self.address_string(), *args)
 
+    def parse_request(self) -> bool:
+        if not super().parse_request():
+            return False
+        if self.request_version == "HTTP/0.9":  # "GET /path": a request line without a version
+            self.send_error(HTTPStatus.BAD_REQUEST, "The request line needs a method, a path and HTTP/1.x.")
+            return False
+        return True
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (request line, header size, unknown method) as JSON ARM errors."""
+        status = HTTPStatus(code)
+        # A request line that named no version leaves HTTP/0.9 here, which would send the body without a status line.
+        self.request_version = self.protocol_version
+        self.close_connection = True
+        error = HttpError(code, status.phrase.title().replace(" ", ""), message or status.description)
+        self.write(self.server.app.finish(error.response(), CaseInsensitiveDict()))
+
+    def write(self, response: Response) -> None:
+        payload = response.payload()
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(payload)
+
     def handle_any(self) -> None:
         parts = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
+        headers = CaseInsensitiveDict(self.headers.items())
+        try:
+            body = self.read_body()
+        except HttpError as error:
+            self.close_connection = True  # what is left of the body is still on the wire
+            self.write(self.server.app.finish(error.response(), headers))
+            return
         request = Request(
             method=self.command,
             path=parts.path,
             query=CaseInsensitiveDict(parse_qsl(parts.query, keep_blank_values=True)),
-            headers=CaseInsensitiveDict(self.headers.items()),
-            body=self.rfile.read(length) if length else b"",
+            headers=headers,
+            body=body,
         )
         response = self.server.app.respond(request)
         if response is None:  # injected fault: drop the connection without answering
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return
-        payload = response.payload()
-        self.send_response(response.status)
-        for name, value in response.headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        self.write(response)
+
+    def read_body(self) -> bytes:
+        """The request body (Content-Length or chunked); HttpError 400, 413 or 501 when it cannot be read."""
+        codings = [c.strip().lower() for v in self.headers.get_all("Transfer-Encoding", []) for c in v.split(",")]
+        lengths = [value.strip() for value in self.headers.get_all("Content-Length", [])]
+        if codings and lengths:  # RFC 9112 §6.3: a request smuggling pattern, refused rather than guessed at
+            raise HttpError(400, "InvalidRequestHeaders", "Send Content-Length or Transfer-Encoding, not both.")
+        if codings:
+            if codings != ["chunked"]:
+                raise HttpError(
+                    501,
+                    "UnsupportedTransferEncoding",
+                    f"Transfer-Encoding {', '.join(codings)!r} is not supported: send chunked or Content-Length.",
+                )
+            return self.read_chunks()
+        if not lengths:
+            return b""
+        if len(set(lengths)) > 1 or not DIGITS.fullmatch(lengths[0]):
+            raise HttpError(
+                400,
+                "InvalidContentLength",
+                f"Content-Length must be one whole number of bytes, got {', '.join(map(repr, lengths))}.",
+            )
+        length = int(lengths[0])
+        if length > MAX_BODY_BYTES:
+            raise too_large()
+        body = self.rfile.read(length)
+        if len(body) < length:
+            raise HttpError(400, "IncompleteBody", f"The body ended after {len(body)} of {length} bytes.")
+        return body
+
+    def read_chunks(self) -> bytes:
+        """A chunked body decoded into one (RFC 9112 §7.1); chunk extensions and trailers are read and ignored."""
+        body = bytearray()
+        while True:
+            size_text = self.chunk_line().split(b";", 1)[0].strip()
+            if not HEX_DIGITS.fullmatch(size_text):
+                raise bad_chunks(f"a chunk size must be hexadecimal, got {size_text[:40]!r}")
+            size = int(size_text, 16)
+            if size == 0:
+                break
+            if len(body) + size > MAX_BODY_BYTES:
+                raise too_large()
+            chunk = self.rfile.read(size)
+            if len(chunk) < size or self.rfile.read(2) != b"\r\n":
+                raise bad_chunks("a chunk ended before its declared size, or without CRLF")
+            body += chunk
+        while self.chunk_line().strip():  # trailer fields, up to the empty line
+            pass
+        return bytes(body)
+
+    def chunk_line(self) -> bytes:
+        line = self.rfile.readline(MAX_CHUNK_LINE + 1)
+        if len(line) > MAX_CHUNK_LINE or not line.endswith(b"\n"):
+            raise bad_chunks("a chunk size or trailer line is too long, or the body ended early")
+        return line
 
     do_GET = do_PUT = do_PATCH = do_POST = do_DELETE = handle_any
+
+
+def too_large() -> HttpError:
+    return HttpError(
+        413,
+        "RequestContentTooLarge",
+        f"The request body is larger than {MAX_BODY_BYTES // 2**20} MB, the most Resource Manager accepts.",
+    )
+
+
+def bad_chunks(reason: str) -> HttpError:
+    return HttpError(400, "InvalidChunkedEncoding", f"The chunked request body is malformed: {reason}.")
 
 
 class Emulator:
