@@ -86,6 +86,10 @@ def test_dropped_connections_and_failed_operations(start_emulator):
     assert emulator.call("GET", service_path(emulator) + API).body["properties"]["title"] == "kept"  # not applied
     bad = emulator.call("PUT", "/_emulator/faults", {"errorRate": 2})
     assert bad.status == 400 and emulator.call("GET", "/_emulator/faults").body["errorRate"] == 0.0
+    assert bad.body["error"]["message"] == "errorRate must be a fraction from 0 to 1, got 2.0"
+    window = emulator.call("PUT", "/_emulator/throttle", {"windowSeconds": 0})
+    assert window.status == 400 and "windowSeconds" in window.body["error"]["message"]
+    assert emulator.call("GET", "/_emulator/throttle").body["windowSeconds"] == 3600.0
 
 
 def test_slow_operations_stay_provisioning(start_emulator):

@@ -46,7 +46,14 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from toolkit.emulator import arm, plans
-from toolkit.emulator.faults import Faults, FaultSettings, Throttle, ThrottleSettings
+from toolkit.emulator.faults import (
+    Faults,
+    FaultSettings,
+    SettingError,
+    Throttle,
+    ThrottleSettings,
+    check_count,
+)
 from toolkit.emulator.router import CaseInsensitiveDict, EmulatorContext, HttpError, Request, Response, Router
 from toolkit.emulator.store import Store
 from toolkit.errors import BadInput
@@ -61,8 +68,12 @@ DIGITS = re.compile(r"[0-9]+")
 HEX_DIGITS = re.compile(rb"[0-9A-Fa-f]+")
 
 
-@dataclass
+@dataclass(frozen=True)
 class EmulatorConfig:
+    """The emulator's settings, checked when made: BadInput naming the `mlws emulator serve` option (the field
+    name with dashes, e.g. `--read-budget`) of the first setting outside its rule, so nothing starts with
+    nonsense limits and the library and the CLI refuse the same things."""
+
     host: str = "127.0.0.1"
     port: int = 0  # 0 = a free port, chosen at start
     db: Path | str = ":memory:"  # a file keeps the state across restarts
@@ -78,16 +89,49 @@ class EmulatorConfig:
     seed: int | None = None  # makes the injected faults repeatable
     page_size: int = 10  # items per page of list operations
 
+    def __post_init__(self) -> None:
+        try:
+            if not is_loopback(self.host):
+                raise SettingError("host", "must be a loopback address (127.0.0.1, ::1 or localhost)", self.host)
+            check_count("port", self.port, minimum=0, maximum=65535)
+            check_count("page_size", self.page_size, minimum=1)
+            if self.token is not None and not self.token.strip():
+                raise SettingError("token", "must not be empty (leave it out to accept any token)", "", secret=True)
+            if str(self.db) != ":memory:" and Path(self.db).is_dir():
+                raise SettingError("db", "must name a state file, not a directory", str(self.db))
+            self.fault_settings().validate()
+            self.throttle_settings().validate()
+        except SettingError as error:
+            raise BadInput(error.named(option_of(CONFIG_FIELDS.get(error.setting, error.setting)))) from None
 
-def check_loopback(host: str) -> None:
-    try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback:
-        raise BadInput(
-            f"refusing to listen on {host!r}: the emulator serves loopback only (use 127.0.0.1, ::1 or localhost)"
+    def fault_settings(self) -> FaultSettings:
+        return FaultSettings(
+            error_rate=self.error_rate,
+            drop_rate=self.drop_rate,
+            fail_rate=self.fail_rate,
+            op_seconds=self.op_seconds,
+            job_seconds=self.job_seconds,
+            seed=self.seed,
         )
+
+    def throttle_settings(self) -> ThrottleSettings:
+        return ThrottleSettings(self.read_budget, self.write_budget, self.throttle_window)
+
+
+# The config field behind each throttle setting (fault settings share the config's field names).
+CONFIG_FIELDS = {"reads": "read_budget", "writes": "write_budget", "window_seconds": "throttle_window"}
+
+
+def option_of(field: str) -> str:
+    """The `mlws emulator serve` option of a config field: `read_budget` -> `--read-budget`."""
+    return "--" + field.replace("_", "-")
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class _Server(ThreadingHTTPServer):
@@ -254,25 +298,8 @@ class Emulator:
 
     def __init__(self, config: EmulatorConfig | None = None) -> None:
         self.config = config or EmulatorConfig()
-        check_loopback(self.config.host)
-        if self.config.page_size < 1:
-            raise BadInput(f"page size must be at least 1, got {self.config.page_size}")
-        try:
-            self.faults = Faults(
-                FaultSettings(
-                    error_rate=self.config.error_rate,
-                    drop_rate=self.config.drop_rate,
-                    fail_rate=self.config.fail_rate,
-                    op_seconds=self.config.op_seconds,
-                    job_seconds=self.config.job_seconds,
-                    seed=self.config.seed,
-                )
-            )
-        except ValueError as exc:
-            raise BadInput(f"emulator fault settings: {exc}") from None
-        self.throttle = Throttle(
-            ThrottleSettings(self.config.read_budget, self.config.write_budget, self.config.throttle_window)
-        )
+        self.faults = Faults(self.config.fault_settings())
+        self.throttle = Throttle(self.config.throttle_settings())
         self.router = Router()
         self.url = ""
         self._server: _Server | None = None
@@ -280,15 +307,14 @@ class Emulator:
         self.store: Store | None = None
 
     def start(self) -> Emulator:
+        self.store = Store(self.config.db)
         try:
             self._server = _Server((self.config.host, self.config.port), _Handler, self)
         except OSError as exc:
+            self.store.close()
             raise BadInput(f"cannot listen on {self.config.host}:{self.config.port}: {exc.strerror or exc}") from None
         host, port = self._server.server_address[:2]
         self.url = f"http://[{host}]:{port}" if ":" in host else f"http://{self.config.host}:{port}"
-        if str(self.config.db) != ":memory:":
-            Path(self.config.db).parent.mkdir(parents=True, exist_ok=True)
-        self.store = Store(self.config.db)
         context = EmulatorContext(store=self.store, config=self.config, faults=self.faults, base_url=self.url)
         self._register(context)
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
