@@ -81,7 +81,9 @@ def test_dropped_connections_and_failed_operations(start_emulator):
     status = emulator.call("GET", created.header("azure-asyncoperation")).body
     assert status["status"] == "Failed" and status["error"]["code"] and status["error"]["message"]
     assert emulator.call("GET", service_path(emulator) + API).body["properties"]["provisioningState"] == "Failed"
-    patched = emulator.call("PATCH", service_path(emulator) + API, {"properties": {"title": "changed"}})
+    patched = emulator.call(
+        "PATCH", service_path(emulator) + API, {"properties": {"packageType": "Graph", "title": "changed"}}
+    )
     assert emulator.call("GET", patched.header("azure-asyncoperation")).body["status"] == "Failed"
     assert emulator.call("GET", service_path(emulator) + API).body["properties"]["title"] == "kept"  # not applied
     bad = emulator.call("PUT", "/_emulator/faults", {"errorRate": 2})

@@ -7,6 +7,8 @@ import pytest
 from toolkit.emulator import EmulatorConfig
 from toolkit.errors import BadInput
 
+pytestmark = pytest.mark.timeout(30)  # a setting that is not refused starts serving: fail instead of waiting
+
 
 @pytest.mark.parametrize(
     ("args", "option"),

@@ -33,6 +33,7 @@ from toolkit.emulator.conventions import (
 from toolkit.emulator.plans import PLANS_API, CommitmentPlans
 from toolkit.emulator.router import EmulatorContext, HttpError, Request, Response, Router
 from toolkit.emulator.store import StoredService
+from toolkit.emulator.validation import bad_request, require_package_type, validate_properties
 from toolkit.regions import normalise
 
 WEB_SERVICES_API = "2017-01-01"
@@ -57,7 +58,6 @@ SPARSE_PROPERTIES = (
 )  # fmt: skip
 READ_ONLY_PROPERTIES = ("createdOn", "modifiedOn", "provisioningState", "swaggerLocation")
 NEVER_RETURNED = ("keys", "commitmentPlan")
-DIAGNOSTICS_LEVELS = ("None", "Error", "All")
 
 
 def canonical_keys(values: dict[str, Any], known: tuple[str, ...]) -> dict[str, Any]:
@@ -81,51 +81,6 @@ def merge(base: Any, patch: Any) -> Any:
         else:
             merged[key] = merge(merged.get(key), value)
     return merged
-
-
-def bad_request(problems: list[tuple[str, str, str]]) -> HttpError:
-    details = [{"code": code, "target": target, "message": message} for code, target, message in problems]
-    return HttpError(400, "BadRequest", problems[0][2], details)
-
-
-def validate_properties(properties: Any) -> None:
-    """The checks the provider makes on a definition; HttpError 400 listing every problem."""
-    if not isinstance(properties, dict):
-        raise bad_request(
-            [("MissingProperties", "properties", "The 'properties' object of the web service is required.")]
-        )
-    problems: list[tuple[str, str, str]] = []
-    if properties.get("packageType") != "Graph":
-        problems.append(
-            ("InvalidPackageType", "properties.packageType",
-             f"properties.packageType must be 'Graph', got {properties.get('packageType')!r}.")
-        )  # fmt: skip
-    realtime = properties.get("realtimeConfiguration")
-    if realtime is not None:
-        calls = realtime.get("maxConcurrentCalls") if isinstance(realtime, dict) else realtime
-        if calls is not None and (isinstance(calls, bool) or not isinstance(calls, int) or not 4 <= calls <= 200):
-            problems.append(
-                ("InvalidMaxConcurrentCalls", "properties.realtimeConfiguration.maxConcurrentCalls",
-                 f"maxConcurrentCalls must be an integer from 4 to 200, got {calls!r}.")
-            )  # fmt: skip
-    diagnostics = properties.get("diagnostics")
-    if diagnostics is not None:
-        level = diagnostics.get("level") if isinstance(diagnostics, dict) else diagnostics
-        if level not in DIAGNOSTICS_LEVELS:
-            problems.append(
-                ("InvalidDiagnosticsLevel", "properties.diagnostics.level",
-                 f"diagnostics.level must be one of {', '.join(DIAGNOSTICS_LEVELS)}, got {level!r}.")
-            )  # fmt: skip
-    for name in ("keys", "storageAccount", "machineLearningWorkspace", "commitmentPlan", "assets", "parameters"):
-        if name in properties and not isinstance(properties[name], dict):
-            problems.append(("InvalidProperty", f"properties.{name}", f"properties.{name} must be an object."))
-    plan = properties.get("commitmentPlan")
-    if isinstance(plan, dict) and not isinstance(plan.get("id"), str):
-        problems.append(("InvalidCommitmentPlan", "properties.commitmentPlan.id", "commitmentPlan.id is required."))
-    if "readOnly" in properties and not isinstance(properties["readOnly"], bool):
-        problems.append(("InvalidProperty", "properties.readOnly", "properties.readOnly must be true or false."))
-    if problems:
-        raise bad_request(problems)
 
 
 def generate_key() -> str:
@@ -385,9 +340,8 @@ class WebServices:
     def patch(self, request: Request) -> Response:
         check_api_version(request, WEB_SERVICES_API)
         body = canonical_keys(json_object(request), ("location", "tags", "properties", "name", "id", "type"))
-        changes = body.get("properties") or {}
-        if not isinstance(changes, dict):
-            raise bad_request([("InvalidProperty", "properties", "properties must be an object.")])
+        changes = body.get("properties")
+        require_package_type(changes)
         changes = {k: v for k, v in canonical_keys(changes, KNOWN_PROPERTIES).items() if k not in READ_ONLY_PROPERTIES}
         tags = body.get("tags")
         if tags is not None and not isinstance(tags, dict):

@@ -59,6 +59,16 @@ def location_conflict(name: str, resource_group: str, existing: str, asked: str)
     )
 
 
+def member(value: Any, name: str) -> Any:
+    """`value[name]` matched case-insensitively (the .NET service read `Name` as `name`), None when absent."""
+    if not isinstance(value, dict):
+        return None
+    if name in value:
+        return value[name]
+    lowered = name.lower()
+    return next((item for key, item in value.items() if key.lower() == lowered), None)
+
+
 def check_api_version(request: Request, *supported: str) -> None:
     version = request.query.get("api-version")
     if not version:
