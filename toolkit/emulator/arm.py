@@ -29,6 +29,8 @@ from toolkit.emulator.conventions import (
     known_location,
     location_conflict,
     put_location,
+    resource_body,
+    without_nulls,
 )
 from toolkit.emulator.plans import PLANS_API, CommitmentPlans
 from toolkit.emulator.router import EmulatorContext, HttpError, Request, Response, Router
@@ -66,20 +68,34 @@ def canonical_keys(values: dict[str, Any], known: tuple[str, ...]) -> dict[str, 
     return {by_lower.get(key.lower(), key): value for key, value in values.items()}
 
 
-def merge(base: Any, patch: Any) -> Any:
-    """Server-side PATCH merge: objects merged key by key (recursively), the rest replaces.
+def merge(stored: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """The properties a PATCH leaves: `changes` (a PATCH's `properties`) merged into the stored ones.
 
-    null removes a key, and so does an empty object: the real service stopped returning
-    `parameters` after a PATCH that sent `"parameters": {}` (recorded in TestUpdateWebService).
+    As the real service merged (recorded in TestUpdateWebService, where `"parameters": {}` removed
+    `parameters` and `"package": {..., "graphParameters": {}}` kept `graphParameters: {}`):
+    - a direct property of `properties` sent as {} is removed;
+    - below that level objects merge key by key: a nested {} merges nothing (kept as {} where the key was absent);
+    - null is ignored anywhere (the .NET service read it as absent), so `{"x": null}` merges nothing;
+    - lists and scalars replace.
+    So a PATCH never removes one entry of a map (an asset, a parameter, a port, a node): to drop one the client
+    must PUT the whole definition. `tags`, outside `properties`, replace whole (see `patch`).
     """
-    if not isinstance(base, dict) or not isinstance(patch, dict):
-        return patch
-    merged = dict(base)
-    for key, value in patch.items():
-        if value is None or value == {}:
+    merged = dict(stored)
+    for key, value in changes.items():
+        if value == {}:
             merged.pop(key, None)
-        else:
-            merged[key] = merge(merged.get(key), value)
+        elif value is not None:
+            merged[key] = merge_below(merged.get(key), value)
+    return merged
+
+
+def merge_below(stored: Any, change: Any) -> Any:
+    if not isinstance(change, dict):
+        return without_nulls(change)
+    merged = dict(stored) if isinstance(stored, dict) else {}
+    for key, value in change.items():
+        if value is not None:
+            merged[key] = merge_below(merged.get(key), value)
     return merged
 
 
@@ -250,7 +266,7 @@ class WebServices:
 
     def put(self, request: Request) -> Response:
         check_api_version(request, WEB_SERVICES_API)
-        body = canonical_keys(json_object(request), ("location", "tags", "properties", "name", "id", "type"))
+        body = canonical_keys(resource_body(request), ("location", "tags", "properties", "name", "id", "type"))
         params = request.params
         location = put_location(body, WEB_SERVICE_TYPE)
         tags = body.get("tags") or {}
@@ -339,11 +355,12 @@ class WebServices:
 
     def patch(self, request: Request) -> Response:
         check_api_version(request, WEB_SERVICES_API)
+        # Nulls are kept until `merge`, which ignores them: `{"x": null}` must merge nothing, not count as {}.
         body = canonical_keys(json_object(request), ("location", "tags", "properties", "name", "id", "type"))
         changes = body.get("properties")
         require_package_type(changes)
         changes = {k: v for k, v in canonical_keys(changes, KNOWN_PROPERTIES).items() if k not in READ_ONLY_PROPERTIES}
-        tags = body.get("tags")
+        tags = without_nulls(body.get("tags"))
         if tags is not None and not isinstance(tags, dict):
             raise HttpError(400, "InvalidRequestContent", "tags must be an object of strings.")
         with self.store.transaction():

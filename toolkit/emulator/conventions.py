@@ -92,6 +92,22 @@ def json_object(request: Request) -> dict[str, Any]:
     return body
 
 
+def resource_body(request: Request) -> dict[str, Any]:
+    """A resource's PUT/PATCH/POST body as the .NET service read it: null members are absent, at any depth.
+
+    So a null the client sent is never stored and never echoed back (`exampleRequest.globalParameters: null`).
+    """
+    return without_nulls(json_object(request))
+
+
+def without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: without_nulls(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [without_nulls(item) for item in value]
+    return value
+
+
 def encode_skiptoken(key: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
 

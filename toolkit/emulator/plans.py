@@ -21,9 +21,9 @@ from toolkit.emulator.conventions import (
     check_api_version,
     decode_skiptoken,
     encode_skiptoken,
-    json_object,
     location_conflict,
     put_location,
+    resource_body,
 )
 from toolkit.emulator.router import EmulatorContext, HttpError, Request, Response, Router
 from toolkit.emulator.store import StoredService
@@ -184,7 +184,7 @@ class CommitmentPlans:
 
     def put(self, request: Request) -> Response:
         check_api_version(request, PLANS_API)
-        body = json_object(request)
+        body = resource_body(request)
         location = put_location(body, PLAN_TYPE)
         sku = check_sku(body.get("sku"))
         tags = body.get("tags") or {}
@@ -211,7 +211,7 @@ class CommitmentPlans:
 
     def patch(self, request: Request) -> Response:
         check_api_version(request, PLANS_API)
-        body = json_object(request)
+        body = resource_body(request)
         extra = sorted(set(body) - {"tags", "sku"})
         if extra:
             raise HttpError(400, "BadRequest", f"Only tags and sku of a commitment plan may be modified, not {extra}.")
@@ -339,7 +339,7 @@ class CommitmentPlans:
 
     def move_association(self, request: Request) -> Response:
         check_api_version(request, PLANS_API)
-        destination_id = json_object(request).get("destinationPlanId")
+        destination_id = resource_body(request).get("destinationPlanId")
         if not isinstance(destination_id, str):
             raise HttpError(400, "BadRequest", "destinationPlanId (the ARM id of a commitment plan) is required.")
         params = request.params

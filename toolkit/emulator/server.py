@@ -46,6 +46,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from toolkit.emulator import arm, plans
+from toolkit.emulator.conventions import json_object
 from toolkit.emulator.faults import (
     Faults,
     FaultSettings,
@@ -334,11 +335,11 @@ class Emulator:
         runtime.register(router, context)
 
     def _set_faults(self, request: Request) -> Response:
-        self.faults.update(arm.json_object(request))
+        self.faults.update(json_object(request))
         return Response(200, self.faults.to_json())
 
     def _set_throttle(self, request: Request) -> Response:
-        self.throttle.update(arm.json_object(request))
+        self.throttle.update(json_object(request))
         return Response(200, self.throttle.to_json())
 
     def stop(self) -> None:
