@@ -3,7 +3,9 @@
 Follows the recorded production traffic and the facts in ../shared/reference/notes/classic-api.md:
 PUT 201/200 and PATCH 200 answer a minimal body with `Azure-AsyncOperation`; DELETE 202 adds
 `Location`; `keys`, `storageAccount.key` and `commitmentPlan` are stored but only `listKeys` returns
-keys; lists are sparse and paged with an absolute `nextLink` carrying `$skiptoken`.
+keys; credential parameters are stored in clear but answered as ciphertext (credentials.py); lists are
+sparse and paged with an absolute `nextLink` carrying `$skiptoken`. What the provider refuses in a
+definition is in validation.py; how a PATCH merges, in `merge`.
 
 A long-running operation's state is computed from the wall clock when read (started + op seconds),
 so no background thread is needed. Its effect is applied when it is accepted, unless the fault
@@ -32,6 +34,7 @@ from toolkit.emulator.conventions import (
     resource_body,
     without_nulls,
 )
+from toolkit.emulator.credentials import KEY_BYTES, Credentials
 from toolkit.emulator.plans import PLANS_API, CommitmentPlans
 from toolkit.emulator.router import EmulatorContext, HttpError, Request, Response, Router
 from toolkit.emulator.store import StoredService
@@ -174,6 +177,7 @@ class WebServices:
         self.plans = plans
         self.store = context.store
         self.operations = Operations(context)
+        self.credentials = Credentials(self.store.secret("credentials-key", KEY_BYTES))
 
     # -- views ---------------------------------------------------------------------------------------
 
@@ -183,8 +187,11 @@ class WebServices:
     def swagger_location(self, service: StoredService) -> str:
         return f"{self.context.base_url}{service.runtime_path()}/swagger.json"
 
-    def visible_properties(self, service: StoredService, names: tuple[str, ...] | None = None) -> dict[str, Any]:
-        """What GET shows: read-only fields filled in, secrets and the commitment plan left out."""
+    def visible_properties(
+        self, service: StoredService, names: tuple[str, ...] | None = None, region: str | None = None
+    ) -> dict[str, Any]:
+        """What GET shows (in `region`, by default the service's own): read-only fields filled in, secrets and the
+        commitment plan left out, credential parameters encrypted for that region."""
         stored = service.properties
         shown: dict[str, Any] = {
             "payloadsInBlobStorage": stored.get("payloadsInBlobStorage", False),
@@ -201,7 +208,8 @@ class WebServices:
                 value = {k: v for k, v in value.items() if k != "key"}
             shown[key] = value
         order = [key for key in PROPERTY_ORDER if key in shown] + [key for key in shown if key not in PROPERTY_ORDER]
-        return {key: shown[key] for key in order if names is None or key in names}
+        shown = {key: shown[key] for key in order if names is None or key in names}
+        return self.credentials.sealed(shown, normalise(region or service.location))
 
     def envelope(self, service: StoredService, properties: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -262,7 +270,7 @@ class WebServices:
                             "Please use the same URL making a POST call and wait for it succeeded, then try GET again.",
                         }],
                     )  # fmt: skip
-            return Response(200, self.envelope(service, self.visible_properties(service)))
+            return Response(200, self.envelope(service, self.visible_properties(service, region=region)))
 
     def put(self, request: Request) -> Response:
         check_api_version(request, WEB_SERVICES_API)
@@ -277,6 +285,7 @@ class WebServices:
             properties = canonical_keys(properties, KNOWN_PROPERTIES)
             properties = {k: v for k, v in properties.items() if k not in READ_ONLY_PROPERTIES}
         validate_properties(properties)
+        properties = self.credentials.opened(properties)
         with self.store.transaction():
             old = self.store.get_service(params["subscription"], params["resource_group"], params["name"])
             if old is not None:
@@ -368,6 +377,7 @@ class WebServices:
             self.refuse_read_only(old)
             properties = merge(old.properties, changes)
             validate_properties(properties)
+            properties = self.credentials.opened(properties)
             self.check_commitment_plan(properties, old)
             op = self.operations.start(old.subscription, old.location, "update")
             old.op_id = op["id"]

@@ -59,14 +59,20 @@ def location_conflict(name: str, resource_group: str, existing: str, asked: str)
     )
 
 
-def member(value: Any, name: str) -> Any:
-    """`value[name]` matched case-insensitively (the .NET service read `Name` as `name`), None when absent."""
-    if not isinstance(value, dict):
+def key_of(value: Any, name: Any) -> str | None:
+    """The key of `value` that is `name` matched case-insensitively (the .NET service read `Name` as `name`)."""
+    if not isinstance(value, dict) or not isinstance(name, str):
         return None
     if name in value:
-        return value[name]
+        return name
     lowered = name.lower()
-    return next((item for key, item in value.items() if key.lower() == lowered), None)
+    return next((key for key in value if key.lower() == lowered), None)
+
+
+def member(value: Any, name: str) -> Any:
+    """`value[name]` matched case-insensitively, None when absent (or when `value` is not an object)."""
+    key = key_of(value, name)
+    return None if key is None else value[key]
 
 
 def check_api_version(request: Request, *supported: str) -> None:
