@@ -45,7 +45,7 @@ def raw_headers(emulator, method: str, target: str, body: bytes = b"", headers: 
     return answer.split(b"\r\n\r\n", 1)[0]
 
 
-@pytest.mark.parametrize("location", ["Mars Central", "東日本", "West US", ""])
+@pytest.mark.parametrize("location", ["Mars Central", "東日本", "West US", ""])  # West US: the spec examples'
 def test_a_web_service_in_an_unknown_location_is_refused_and_not_created(emulator, location):
     path = service_path(emulator)
     reply = emulator.call("PUT", path + WS_API, {"location": location, "properties": {"packageType": "Graph"}})
