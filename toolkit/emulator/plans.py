@@ -4,7 +4,9 @@ As recorded: PUT answers 200 (also on creation) with the full plan, its properti
 the SKU; PATCH changes only tags and sku; DELETE answers 200 and is a no-op for a missing plan, but
 is refused while web services are associated with the plan. An association is created by the web
 services provider when a service is created with `properties.commitmentPlan.id`, and removed with it.
-Usage is not metered: usage history reports the included quantities with zero use.
+Usage is not metered: usage history reports the included quantities with zero use. A PUT over an
+existing plan in another region is ARM's 409 InvalidResourceLocation, as for web services (not recorded
+for plans): a plan never moves region with its services associated.
 """
 
 from __future__ import annotations
@@ -194,7 +196,6 @@ class CommitmentPlans:
         with self.store.transaction():
             old = self.store.get_plan(params["subscription"], params["resource_group"], params["plan"])
             if old is not None and normalise(old["location"]) != normalise(location):
-                # Its web services stay where they are: a plan never moves region under them.
                 raise location_conflict(old["name"], old["resourceGroup"], old["location"], location)
             doc = {
                 "subscription": old["subscription"] if old else params["subscription"],
