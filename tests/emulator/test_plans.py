@@ -101,3 +101,26 @@ def test_plan_lists_page_with_skip_token_and_skus(start_emulator):
         "GET", f"/subscriptions/{emulator.subscription}/providers/Microsoft.MachineLearning/skus" + PLAN_API
     ).body["value"]
     assert {item["name"] for item in skus} >= {"S1", "S2"}
+
+
+def test_a_plan_never_moves_region_under_its_services(emulator):
+    path = plan_path(emulator)
+    assert emulator.call("PUT", path + PLAN_API, {"location": "southcentralus", "sku": sku()}).status == 200
+    service = f"/subscriptions/{emulator.subscription}/resourceGroups/rg-plans/providers/Microsoft.MachineLearning"
+    service += f"/webServices/ws-{uuid.uuid4().hex[:8]}"
+    definition = {
+        "location": "South Central US",
+        "properties": {"packageType": "Graph", "commitmentPlan": {"id": path}},
+    }
+    assert emulator.call("PUT", service + WS_API, definition).status == 201
+
+    moved = emulator.call("PUT", path + PLAN_API, {"location": "westeurope", "sku": sku("S2")})
+
+    assert moved.status == 409 and moved.body["error"]["code"] == "InvalidResourceLocation"
+    assert "southcentralus" in moved.body["error"]["message"] and "westeurope" in moved.body["error"]["message"]
+    kept = emulator.call("GET", path + PLAN_API).body
+    assert kept["location"] == "southcentralus" and kept["sku"]["name"] == "S1"
+    listed = emulator.call("GET", path + "/commitmentAssociations" + PLAN_API).body["value"]
+    assert [item["properties"]["associatedResourceId"] for item in listed] == [service]
+    same_region = emulator.call("PUT", path + PLAN_API, {"location": "South Central US", "sku": sku("S2")})
+    assert same_region.status == 200 and same_region.body["sku"]["name"] == "S2"

@@ -81,11 +81,17 @@ def test_dropped_connections_and_failed_operations(start_emulator):
     status = emulator.call("GET", created.header("azure-asyncoperation")).body
     assert status["status"] == "Failed" and status["error"]["code"] and status["error"]["message"]
     assert emulator.call("GET", service_path(emulator) + API).body["properties"]["provisioningState"] == "Failed"
-    patched = emulator.call("PATCH", service_path(emulator) + API, {"properties": {"title": "changed"}})
+    patched = emulator.call(
+        "PATCH", service_path(emulator) + API, {"properties": {"packageType": "Graph", "title": "changed"}}
+    )
     assert emulator.call("GET", patched.header("azure-asyncoperation")).body["status"] == "Failed"
     assert emulator.call("GET", service_path(emulator) + API).body["properties"]["title"] == "kept"  # not applied
     bad = emulator.call("PUT", "/_emulator/faults", {"errorRate": 2})
     assert bad.status == 400 and emulator.call("GET", "/_emulator/faults").body["errorRate"] == 0.0
+    assert bad.body["error"]["message"] == "errorRate must be a fraction from 0 to 1, got 2.0"
+    window = emulator.call("PUT", "/_emulator/throttle", {"windowSeconds": 0})
+    assert window.status == 400 and "windowSeconds" in window.body["error"]["message"]
+    assert emulator.call("GET", "/_emulator/throttle").body["windowSeconds"] == 3600.0
 
 
 def test_slow_operations_stay_provisioning(start_emulator):

@@ -10,6 +10,7 @@ import uuid
 import pytest
 
 API = "?api-version=2017-01-01"
+GRAPH_ONLY = {"properties": {"packageType": "Graph"}}  # the smallest PATCH: the discriminator alone
 
 
 def new_path(emulator, group: str = "rg-services") -> tuple[str, str]:
@@ -70,6 +71,7 @@ def test_create_poll_get_and_delete(emulator):
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,7})?Z", service["properties"]["createdOn"])
     deleted = emulator.call("DELETE", path + API)
     assert deleted.status == 202 and deleted.body is None
+    assert deleted.header("content-type") is None and deleted.header("content-length") == "0"  # as recorded
     assert "/operationresults/" in deleted.header("location")
     assert wait(emulator, deleted)["status"] == "Succeeded"
     assert emulator.call("GET", deleted.header("location")).body["status"] == "Succeeded"
@@ -82,7 +84,7 @@ def test_create_poll_get_and_delete(emulator):
 def test_secrets_only_through_list_keys(emulator):
     path, _ = new_path(emulator)
     wait(emulator, emulator.call("PUT", path + API, definition(keys={"primary": "given-primary"})))
-    shown = [emulator.call("GET", path + API).body, emulator.call("PATCH", path + API, {"properties": {}}).body]
+    shown = [emulator.call("GET", path + API).body, emulator.call("PATCH", path + API, GRAPH_ONLY).body]
     shown.append(emulator.call("PUT", path + API, definition()).body)
     shown += emulator.call("GET", path.rsplit("/", 1)[0] + API).body["value"]
     for body in shown:
@@ -101,6 +103,7 @@ def test_patch_merges_on_the_server(emulator):
     time.sleep(0.01)
     patch = {
         "properties": {
+            "packageType": "Graph",
             "description": "second",
             "keys": {"primary": "rotated"},
             "realtimeConfiguration": {"maxConcurrentCalls": 30},
@@ -157,7 +160,10 @@ def test_wrong_api_version_is_refused(emulator):
 def test_read_only_service_refuses_updates(emulator):
     path, _ = new_path(emulator)
     wait(emulator, emulator.call("PUT", path + API, definition(readOnly=True)))
-    for method, body in (("PATCH", {"properties": {"description": "x"}}), ("PUT", definition())):
+    for method, body in (
+        ("PATCH", {"properties": {"packageType": "Graph", "description": "x"}}),
+        ("PUT", definition()),
+    ):
         reply = emulator.call(method, path + API, body)
         assert reply.status == 409 and reply.body["error"]["details"][0]["code"] == "WebServiceIsReadOnly"
     assert emulator.call("GET", path + API).body["properties"]["description"] == "first"

@@ -3,7 +3,9 @@
 Follows the recorded production traffic and the facts in ../shared/reference/notes/classic-api.md:
 PUT 201/200 and PATCH 200 answer a minimal body with `Azure-AsyncOperation`; DELETE 202 adds
 `Location`; `keys`, `storageAccount.key` and `commitmentPlan` are stored but only `listKeys` returns
-keys; lists are sparse and paged with an absolute `nextLink` carrying `$skiptoken`.
+keys; credential parameters are stored in clear but answered as ciphertext (credentials.py); lists are
+sparse and paged with an absolute `nextLink` carrying `$skiptoken`. What the provider refuses in a
+definition is in validation.py; how a PATCH merges, in `merge`.
 
 A long-running operation's state is computed from the wall clock when read (started + op seconds),
 so no background thread is needed. Its effect is applied when it is accepted, unless the fault
@@ -17,6 +19,7 @@ import secrets
 import time
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 from toolkit.emulator.conventions import (
     PROVIDER,
@@ -25,11 +28,18 @@ from toolkit.emulator.conventions import (
     decode_skiptoken,
     encode_skiptoken,
     json_object,
-    normalise_location,
+    known_location,
+    location_conflict,
+    put_location,
+    resource_body,
+    without_nulls,
 )
+from toolkit.emulator.credentials import KEY_BYTES, Credentials
 from toolkit.emulator.plans import PLANS_API, CommitmentPlans
 from toolkit.emulator.router import EmulatorContext, HttpError, Request, Response, Router
 from toolkit.emulator.store import StoredService
+from toolkit.emulator.validation import bad_request, require_package_type, validate_properties
+from toolkit.regions import normalise
 
 WEB_SERVICES_API = "2017-01-01"
 WEB_SERVICE_TYPE = f"{PROVIDER}/webServices"
@@ -53,7 +63,6 @@ SPARSE_PROPERTIES = (
 )  # fmt: skip
 READ_ONLY_PROPERTIES = ("createdOn", "modifiedOn", "provisioningState", "swaggerLocation")
 NEVER_RETURNED = ("keys", "commitmentPlan")
-DIAGNOSTICS_LEVELS = ("None", "Error", "All")
 
 
 def canonical_keys(values: dict[str, Any], known: tuple[str, ...]) -> dict[str, Any]:
@@ -62,66 +71,35 @@ def canonical_keys(values: dict[str, Any], known: tuple[str, ...]) -> dict[str, 
     return {by_lower.get(key.lower(), key): value for key, value in values.items()}
 
 
-def merge(base: Any, patch: Any) -> Any:
-    """Server-side PATCH merge: objects merged key by key (recursively), the rest replaces.
+def merge(stored: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """The properties a PATCH leaves: `changes` (a PATCH's `properties`) merged into the stored ones.
 
-    null removes a key, and so does an empty object: the real service stopped returning
-    `parameters` after a PATCH that sent `"parameters": {}` (recorded in TestUpdateWebService).
+    As the real service merged (recorded in TestUpdateWebService, where `"parameters": {}` removed
+    `parameters` and `"package": {..., "graphParameters": {}}` kept `graphParameters: {}`):
+    - a direct property of `properties` sent as {} is removed;
+    - below that level objects merge key by key: a nested {} merges nothing (kept as {} where the key was absent);
+    - null is ignored anywhere (the .NET service read it as absent), so `{"x": null}` merges nothing;
+    - lists and scalars replace.
+    So a PATCH never removes one entry of a map (an asset, a parameter, a port, a node): to drop one the client
+    must PUT the whole definition. `tags`, outside `properties`, replace whole (see `patch`).
     """
-    if not isinstance(base, dict) or not isinstance(patch, dict):
-        return patch
-    merged = dict(base)
-    for key, value in patch.items():
-        if value is None or value == {}:
+    merged = dict(stored)
+    for key, value in changes.items():
+        if value == {}:
             merged.pop(key, None)
-        else:
-            merged[key] = merge(merged.get(key), value)
+        elif value is not None:
+            merged[key] = merge_below(merged.get(key), value)
     return merged
 
 
-def bad_request(problems: list[tuple[str, str, str]]) -> HttpError:
-    details = [{"code": code, "target": target, "message": message} for code, target, message in problems]
-    return HttpError(400, "BadRequest", problems[0][2], details)
-
-
-def validate_properties(properties: Any) -> None:
-    """The checks the provider makes on a definition; HttpError 400 listing every problem."""
-    if not isinstance(properties, dict):
-        raise bad_request(
-            [("MissingProperties", "properties", "The 'properties' object of the web service is required.")]
-        )
-    problems: list[tuple[str, str, str]] = []
-    if properties.get("packageType") != "Graph":
-        problems.append(
-            ("InvalidPackageType", "properties.packageType",
-             f"properties.packageType must be 'Graph', got {properties.get('packageType')!r}.")
-        )  # fmt: skip
-    realtime = properties.get("realtimeConfiguration")
-    if realtime is not None:
-        calls = realtime.get("maxConcurrentCalls") if isinstance(realtime, dict) else realtime
-        if calls is not None and (isinstance(calls, bool) or not isinstance(calls, int) or not 4 <= calls <= 200):
-            problems.append(
-                ("InvalidMaxConcurrentCalls", "properties.realtimeConfiguration.maxConcurrentCalls",
-                 f"maxConcurrentCalls must be an integer from 4 to 200, got {calls!r}.")
-            )  # fmt: skip
-    diagnostics = properties.get("diagnostics")
-    if diagnostics is not None:
-        level = diagnostics.get("level") if isinstance(diagnostics, dict) else diagnostics
-        if level not in DIAGNOSTICS_LEVELS:
-            problems.append(
-                ("InvalidDiagnosticsLevel", "properties.diagnostics.level",
-                 f"diagnostics.level must be one of {', '.join(DIAGNOSTICS_LEVELS)}, got {level!r}.")
-            )  # fmt: skip
-    for name in ("keys", "storageAccount", "machineLearningWorkspace", "commitmentPlan", "assets", "parameters"):
-        if name in properties and not isinstance(properties[name], dict):
-            problems.append(("InvalidProperty", f"properties.{name}", f"properties.{name} must be an object."))
-    plan = properties.get("commitmentPlan")
-    if isinstance(plan, dict) and not isinstance(plan.get("id"), str):
-        problems.append(("InvalidCommitmentPlan", "properties.commitmentPlan.id", "commitmentPlan.id is required."))
-    if "readOnly" in properties and not isinstance(properties["readOnly"], bool):
-        problems.append(("InvalidProperty", "properties.readOnly", "properties.readOnly must be true or false."))
-    if problems:
-        raise bad_request(problems)
+def merge_below(stored: Any, change: Any) -> Any:
+    if not isinstance(change, dict):
+        return without_nulls(change)
+    merged = dict(stored) if isinstance(stored, dict) else {}
+    for key, value in change.items():
+        if value is not None:
+            merged[key] = merge_below(merged.get(key), value)
+    return merged
 
 
 def generate_key() -> str:
@@ -138,7 +116,7 @@ class Operations:
         op = {
             "id": str(uuid.uuid4()),
             "subscription": subscription,
-            "location": normalise_location(location),
+            "location": normalise(location),
             "kind": kind,
             "started": time.time(),
             "seconds": self.context.faults.op_seconds,
@@ -157,8 +135,9 @@ class Operations:
 
     def status_url(self, op: dict[str, Any], results: bool = False) -> str:
         leaf = "operationresults" if results else "operationsStatus"
+        # A header: the subscription segment came URL-decoded from the path, so it is encoded back to ASCII.
         return (
-            f"{self.context.base_url}/subscriptions/{op['subscription']}/providers/{PROVIDER}"
+            f"{self.context.base_url}/subscriptions/{quote(op['subscription'], safe='')}/providers/{PROVIDER}"
             f"/locations/{op['location']}/{leaf}/{op['id']}?api-version={WEB_SERVICES_API}"
         )
 
@@ -198,6 +177,7 @@ class WebServices:
         self.plans = plans
         self.store = context.store
         self.operations = Operations(context)
+        self.credentials = Credentials(self.store.secret("credentials-key", KEY_BYTES))
 
     # -- views ---------------------------------------------------------------------------------------
 
@@ -207,8 +187,11 @@ class WebServices:
     def swagger_location(self, service: StoredService) -> str:
         return f"{self.context.base_url}{service.runtime_path()}/swagger.json"
 
-    def visible_properties(self, service: StoredService, names: tuple[str, ...] | None = None) -> dict[str, Any]:
-        """What GET shows: read-only fields filled in, secrets and the commitment plan left out."""
+    def visible_properties(
+        self, service: StoredService, names: tuple[str, ...] | None = None, region: str | None = None
+    ) -> dict[str, Any]:
+        """What GET shows (in `region`, by default the service's own): read-only fields filled in, secrets and the
+        commitment plan left out, credential parameters encrypted for that region."""
         stored = service.properties
         shown: dict[str, Any] = {
             "payloadsInBlobStorage": stored.get("payloadsInBlobStorage", False),
@@ -225,7 +208,8 @@ class WebServices:
                 value = {k: v for k, v in value.items() if k != "key"}
             shown[key] = value
         order = [key for key in PROPERTY_ORDER if key in shown] + [key for key in shown if key not in PROPERTY_ORDER]
-        return {key: shown[key] for key in order if names is None or key in names}
+        shown = {key: shown[key] for key in order if names is None or key in names}
+        return self.credentials.sealed(shown, normalise(region or service.location))
 
     def envelope(self, service: StoredService, properties: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -273,8 +257,8 @@ class WebServices:
         with self.store.transaction():
             service = self.existing(request)
             region = request.query.get("region")
-            if region and normalise_location(region) != normalise_location(service.location):
-                copies = self.store.regional_copy_operations(service, normalise_location(region))
+            if region and known_location(region, WEB_SERVICE_TYPE) != normalise(service.location):
+                copies = self.store.regional_copy_operations(service, normalise(region))
                 if not any(Operations.status(self.store.get_operation(op_id)) == "Succeeded" for op_id in copies):
                     raise HttpError(
                         404,
@@ -282,19 +266,17 @@ class WebServices:
                         "The specified resource was not found.",
                         [{
                             "code": "PerRegionPayloadNotFound",
-                            "message": f"Web Service Definition for region {normalise_location(region)} was not found. "
+                            "message": f"Web Service Definition for region {normalise(region)} was not found. "
                             "Please use the same URL making a POST call and wait for it succeeded, then try GET again.",
                         }],
                     )  # fmt: skip
-            return Response(200, self.envelope(service, self.visible_properties(service)))
+            return Response(200, self.envelope(service, self.visible_properties(service, region=region)))
 
     def put(self, request: Request) -> Response:
         check_api_version(request, WEB_SERVICES_API)
-        body = canonical_keys(json_object(request), ("location", "tags", "properties", "name", "id", "type"))
+        body = canonical_keys(resource_body(request), ("location", "tags", "properties", "name", "id", "type"))
         params = request.params
-        location = body.get("location")
-        if not isinstance(location, str) or not location.strip():
-            raise HttpError(400, "LocationRequired", "The location property is required for this definition.")
+        location = put_location(body, WEB_SERVICE_TYPE)
         tags = body.get("tags") or {}
         if not isinstance(tags, dict):
             raise HttpError(400, "InvalidRequestContent", "tags must be an object of strings.")
@@ -303,18 +285,13 @@ class WebServices:
             properties = canonical_keys(properties, KNOWN_PROPERTIES)
             properties = {k: v for k, v in properties.items() if k not in READ_ONLY_PROPERTIES}
         validate_properties(properties)
+        properties = self.credentials.opened(properties)
         with self.store.transaction():
             old = self.store.get_service(params["subscription"], params["resource_group"], params["name"])
             if old is not None:
                 self.refuse_read_only(old)
-                if normalise_location(old.location) != normalise_location(location):
-                    raise HttpError(
-                        409,
-                        "InvalidResourceLocation",
-                        f"The resource '{old.name}' already exists in location '{normalise_location(old.location)}' "
-                        f"in resource group '{old.resource_group}'. A resource with the same name cannot be created "
-                        f"in location '{normalise_location(location)}'. Please select a new resource name.",
-                    )
+                if normalise(old.location) != normalise(location):
+                    raise location_conflict(old.name, old.resource_group, old.location, location)
             properties = self.keep_secrets(properties, old)
             plan_id = self.check_commitment_plan(properties, old)
             now = time.time()
@@ -387,12 +364,12 @@ class WebServices:
 
     def patch(self, request: Request) -> Response:
         check_api_version(request, WEB_SERVICES_API)
+        # Nulls are kept until `merge`, which ignores them: `{"x": null}` must merge nothing, not count as {}.
         body = canonical_keys(json_object(request), ("location", "tags", "properties", "name", "id", "type"))
-        changes = body.get("properties") or {}
-        if not isinstance(changes, dict):
-            raise bad_request([("InvalidProperty", "properties", "properties must be an object.")])
+        changes = body.get("properties")
+        require_package_type(changes)
         changes = {k: v for k, v in canonical_keys(changes, KNOWN_PROPERTIES).items() if k not in READ_ONLY_PROPERTIES}
-        tags = body.get("tags")
+        tags = without_nulls(body.get("tags"))
         if tags is not None and not isinstance(tags, dict):
             raise HttpError(400, "InvalidRequestContent", "tags must be an object of strings.")
         with self.store.transaction():
@@ -400,6 +377,7 @@ class WebServices:
             self.refuse_read_only(old)
             properties = merge(old.properties, changes)
             validate_properties(properties)
+            properties = self.credentials.opened(properties)
             self.check_commitment_plan(properties, old)
             op = self.operations.start(old.subscription, old.location, "update")
             old.op_id = op["id"]
@@ -435,10 +413,11 @@ class WebServices:
         region = request.query.get("region")
         if not region:
             raise bad_request([("MissingRegion", "region", "The 'region' query parameter is required.")])
+        region = known_location(region, WEB_SERVICE_TYPE)
         with self.store.transaction():
             service = self.existing(request)
             op = self.operations.start(service.subscription, service.location, "CreateRegionalBlob")
-            self.store.save_regional_copy(service, normalise_location(region), op["id"])
+            self.store.save_regional_copy(service, region, op["id"])
         body = {
             "id": service.name,  # the real provider answers the bare name here
             "name": service.name,

@@ -22,6 +22,38 @@ DEFAULT_READS = 12000
 DEFAULT_WRITES = 1200
 
 
+class SettingError(ValueError):
+    """A setting outside its rule. Callers name the setting their own way (a CLI option, an admin JSON key)."""
+
+    def __init__(self, setting: str, rule: str, value: Any, *, secret: bool = False) -> None:
+        super().__init__(f"{setting} {rule}")
+        self.setting, self.rule, self.value, self.secret = setting, rule, value, secret
+
+    def named(self, name: str) -> str:
+        return f"{name} {self.rule}" if self.secret else f"{name} {self.rule}, got {self.value!r}"
+
+
+def check_fraction(setting: str, value: Any) -> None:
+    if not is_number(value) or not 0.0 <= value <= 1.0:
+        raise SettingError(setting, "must be a fraction from 0 to 1", value)
+
+
+def check_seconds(setting: str, value: Any, *, positive: bool = False) -> None:
+    if not is_number(value) or not math.isfinite(value) or value < 0 or (positive and value == 0):
+        raise SettingError(setting, f"must be a finite number of seconds {'above' if positive else 'from'} 0", value)
+
+
+def check_count(setting: str, value: Any, minimum: int, maximum: int | None = None) -> None:
+    too_big = maximum is not None and isinstance(value, int) and value > maximum
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum or too_big:
+        span = f"from {minimum} to {maximum}" if maximum is not None else f"of at least {minimum}"
+        raise SettingError(setting, f"must be a whole number {span}", value)
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 @dataclass
 class FaultSettings:
     error_rate: float = 0.0  # fraction of requests answered 500 or 503 (half each)
@@ -32,13 +64,11 @@ class FaultSettings:
     seed: int | None = None
 
     def validate(self) -> None:
+        """SettingError naming the field of the first setting outside its rule."""
         for name in ("error_rate", "drop_rate", "fail_rate"):
-            value = getattr(self, name)
-            if not 0.0 <= value <= 1.0:
-                raise ValueError(f"{name} must be between 0 and 1, got {value}")
+            check_fraction(name, getattr(self, name))
         for name in ("op_seconds", "job_seconds"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+            check_seconds(name, getattr(self, name))
 
 
 FAULT_FIELDS = {
@@ -90,6 +120,9 @@ class Faults:
                 values[attr] = None if value is None and attr == "seed" else type_of(attr)(value)
             settings = FaultSettings(**values)
             settings.validate()
+        except SettingError as exc:
+            wire = next(wire for wire, attr in FAULT_FIELDS.items() if attr == exc.setting)
+            raise HttpError(400, "InvalidFaultSettings", exc.named(wire)) from None
         except (TypeError, ValueError) as exc:
             raise HttpError(400, "InvalidFaultSettings", str(exc)) from None
         with self._lock:
@@ -121,6 +154,16 @@ class ThrottleSettings:
     writes: int | None = None
     window_seconds: float = 3600.0
 
+    def validate(self) -> None:
+        """SettingError naming the field of the first setting outside its rule (a budget of 0 throttles all)."""
+        for name in ("reads", "writes"):
+            if getattr(self, name) is not None:
+                check_count(name, getattr(self, name), minimum=0)
+        check_seconds("window_seconds", self.window_seconds, positive=True)
+
+
+THROTTLE_FIELDS = {"reads": "reads", "writes": "writes", "windowSeconds": "window_seconds"}
+
 
 @dataclass
 class _Window:
@@ -140,23 +183,25 @@ class Throttle:
                 "windowSeconds": self.settings.window_seconds}  # fmt: skip
 
     def update(self, changes: dict[str, Any]) -> None:
-        known = {"reads": "reads", "writes": "writes", "windowSeconds": "window_seconds"}
-        unknown = sorted(set(changes) - set(known))
+        unknown = sorted(set(changes) - set(THROTTLE_FIELDS))
         if unknown:
             raise HttpError(
-                400, "InvalidThrottleSettings", f"Unknown throttle settings {unknown}; known: {list(known)}."
+                400, "InvalidThrottleSettings", f"Unknown throttle settings {unknown}; known: {list(THROTTLE_FIELDS)}."
             )
         values = asdict(self.settings)
         try:
             for wire, value in changes.items():
-                attr = known[wire]
+                attr = THROTTLE_FIELDS[wire]
                 values[attr] = float(value) if attr == "window_seconds" else (None if value is None else int(value))
+            settings = ThrottleSettings(**values)
+            settings.validate()
+        except SettingError as exc:
+            wire = next(wire for wire, attr in THROTTLE_FIELDS.items() if attr == exc.setting)
+            raise HttpError(400, "InvalidThrottleSettings", exc.named(wire)) from None
         except (TypeError, ValueError) as exc:
             raise HttpError(400, "InvalidThrottleSettings", str(exc)) from None
-        if values["window_seconds"] <= 0 or any(values[k] is not None and values[k] < 0 for k in ("reads", "writes")):
-            raise HttpError(400, "InvalidThrottleSettings", "budgets must be >= 0 and windowSeconds > 0")
         with self._lock:
-            self.settings = ThrottleSettings(**values)
+            self.settings = settings
             self._windows.clear()
 
     def spend(self, subscription: str, write: bool) -> dict[str, str]:

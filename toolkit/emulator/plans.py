@@ -4,7 +4,9 @@ As recorded: PUT answers 200 (also on creation) with the full plan, its properti
 the SKU; PATCH changes only tags and sku; DELETE answers 200 and is a no-op for a missing plan, but
 is refused while web services are associated with the plan. An association is created by the web
 services provider when a service is created with `properties.commitmentPlan.id`, and removed with it.
-Usage is not metered: usage history reports the included quantities with zero use.
+Usage is not metered: usage history reports the included quantities with zero use. A PUT over an
+existing plan in another region is ARM's 409 InvalidResourceLocation, as for web services (not recorded
+for plans): a plan never moves region with its services associated.
 """
 
 from __future__ import annotations
@@ -21,10 +23,13 @@ from toolkit.emulator.conventions import (
     check_api_version,
     decode_skiptoken,
     encode_skiptoken,
-    json_object,
+    location_conflict,
+    put_location,
+    resource_body,
 )
 from toolkit.emulator.router import EmulatorContext, HttpError, Request, Response, Router
 from toolkit.emulator.store import StoredService
+from toolkit.regions import KNOWN_REGIONS, normalise
 
 PLANS_API = "2016-05-01-preview"
 PLAN_TYPE = f"{PROVIDER}/commitmentPlans"
@@ -48,7 +53,6 @@ TRANSACTIONS = "machineLearningWebServiceTransactions"
 SKUS = {"S1": {COMPUTE_HOURS: 25.0, TRANSACTIONS: 100000.0}, "S2": {COMPUTE_HOURS: 250.0, TRANSACTIONS: 1000000.0}}
 SKU_TIER = "Standard"
 MIN_CAPACITY, MAX_CAPACITY = 1, 10
-LOCATIONS = ["South Central US", "West Europe", "Southeast Asia", "Japan East", "East US 2", "West Central US"]
 
 
 def meter(*parts: str) -> str:
@@ -182,10 +186,8 @@ class CommitmentPlans:
 
     def put(self, request: Request) -> Response:
         check_api_version(request, PLANS_API)
-        body = json_object(request)
-        location = body.get("location")
-        if not isinstance(location, str) or not location.strip():
-            raise HttpError(400, "LocationRequired", "The location property is required for this definition.")
+        body = resource_body(request)
+        location = put_location(body, PLAN_TYPE)
         sku = check_sku(body.get("sku"))
         tags = body.get("tags") or {}
         if not isinstance(tags, dict):
@@ -193,6 +195,8 @@ class CommitmentPlans:
         params = request.params
         with self.store.transaction():
             old = self.store.get_plan(params["subscription"], params["resource_group"], params["plan"])
+            if old is not None and normalise(old["location"]) != normalise(location):
+                raise location_conflict(old["name"], old["resourceGroup"], old["location"], location)
             doc = {
                 "subscription": old["subscription"] if old else params["subscription"],
                 "resourceGroup": old["resourceGroup"] if old else params["resource_group"],
@@ -208,7 +212,7 @@ class CommitmentPlans:
 
     def patch(self, request: Request) -> Response:
         check_api_version(request, PLANS_API)
-        body = json_object(request)
+        body = resource_body(request)
         extra = sorted(set(body) - {"tags", "sku"})
         if extra:
             raise HttpError(400, "BadRequest", f"Only tags and sku of a commitment plan may be modified, not {extra}.")
@@ -289,7 +293,7 @@ class CommitmentPlans:
                 "resourceType": "commitmentPlans",
                 "name": name,
                 "tier": SKU_TIER,
-                "locations": LOCATIONS,
+                "locations": list(KNOWN_REGIONS.values()),
                 "capacity": {"minimum": MIN_CAPACITY, "maximum": MAX_CAPACITY, "default": 1, "scaleType": "Manual"},
                 "capabilities": [{"name": quantity, "value": str(per_unit)} for quantity, per_unit in per_sku.items()],
                 "costs": [{"meterID": meter(name, "plan"), "quantity": 1, "extendedUnit": "Month"}],
@@ -336,7 +340,7 @@ class CommitmentPlans:
 
     def move_association(self, request: Request) -> Response:
         check_api_version(request, PLANS_API)
-        destination_id = json_object(request).get("destinationPlanId")
+        destination_id = resource_body(request).get("destinationPlanId")
         if not isinstance(destination_id, str):
             raise HttpError(400, "BadRequest", "destinationPlanId (the ARM id of a commitment plan) is required.")
         params = request.params

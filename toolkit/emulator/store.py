@@ -1,4 +1,5 @@
-"""The emulator's state in SQLite: web services, operations, regional copies, plans, associations.
+"""The emulator's state in SQLite: web services, operations, regional copies, plans, associations, and the
+emulator's own secrets (the key its credential ciphertexts are made with).
 
 One connection guarded by one re-entrant lock: every request's reads and writes run inside
 `transaction()`, so concurrent requests see whole resources and a crash mid-request leaves none
@@ -9,6 +10,7 @@ Resources are keyed case-insensitively (ARM names are), and documents keep the s
 from __future__ import annotations
 
 import json
+import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -38,6 +40,9 @@ CREATE TABLE IF NOT EXISTS regional_copies (
 CREATE TABLE IF NOT EXISTS plans (
     sub_key TEXT NOT NULL, rg_key TEXT NOT NULL, name_key TEXT NOT NULL, doc TEXT NOT NULL,
     PRIMARY KEY (sub_key, rg_key, name_key)
+);
+CREATE TABLE IF NOT EXISTS secrets (
+    name TEXT PRIMARY KEY, value BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS associations (
     sub_key TEXT NOT NULL, rg_key TEXT NOT NULL, plan_key TEXT NOT NULL, name_key TEXT NOT NULL,
@@ -110,7 +115,12 @@ class Store:
         self.path = str(path)
         self._lock = threading.RLock()
         self._depth = 0
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        try:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise BadInput(f"{self.path}: cannot open the emulator state file ({exc}); give another --db") from None
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
@@ -140,6 +150,15 @@ class Store:
             self._depth -= 1
             if self._depth == 0:
                 self._db.execute("COMMIT")
+
+    def secret(self, name: str, size: int) -> bytes:
+        """The emulator's own secret `name` (`size` random bytes made on first use), kept across restarts."""
+        with self.transaction() as db:
+            row = db.execute("SELECT value FROM secrets WHERE name=?", (name,)).fetchone()
+            if row is None:
+                row = (secrets.token_bytes(size),)
+                db.execute("INSERT INTO secrets VALUES (?, ?)", (name, row[0]))
+        return bytes(row[0])
 
     # -- web services -------------------------------------------------------------------------
 
