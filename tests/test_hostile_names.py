@@ -263,21 +263,21 @@ def test_names_the_service_uses_are_accepted(rule, value):
     assert getattr(names, rule).check(value, "-n/--name") == value
 
 
-def test_an_unknown_region_is_refused_with_the_nearest_known_ones():
-    from toolkit import names
+def test_an_unknown_region_is_refused_with_the_nearest_known_ones(mlws, tmp_path):
+    """A region the service is not offered in (toolkit/regions.py) is bad input, with the nearest as a hint."""
+    with CountingServer() as server:
+        env = {"MLWS_ARM_ENDPOINT": server.url, "AZURE_SUBSCRIPTION_ID": GUID}
+        misspelt = mlws("add-region", "-n", "svc", "-g", "rg", "--region", "westeurop", "--yes", env=env)
+        unknown = mlws("get", "-n", "svc", "-g", "rg", "--region", "West US", env=env)
+        hostile = mlws("add-region", "-n", "svc", "-g", "rg", "--region", "westeurope/x", "--yes", env=env)
+        sent = list(server.requests)
 
-    known = ("southcentralus", "westcentralus", "westeurope", "japaneast")
-
-    with pytest.raises(BadInput) as misspelt:
-        names.location("westeurop", "-l/--location", known)
-    with pytest.raises(BadInput) as hostile_form:
-        names.location("westeurope/x", "--region", known)
-
-    assert misspelt.value.message.startswith("-l/--location 'westeurop': not a region the service knows")
-    assert "did you mean westeurope" in misspelt.value.message
-    assert hostile_form.value.message.startswith("--region 'westeurope/x': a region name is")
-    assert "did you mean westeurope" in hostile_form.value.message
-    assert names.location("West Europe", "-l/--location", known) == "West Europe"
+    assert misspelt.exit_code == unknown.exit_code == hostile.exit_code == 2
+    assert misspelt.stderr.startswith("mlws: error: --region 'westeurop': not a region the service is offered in")
+    assert "did you mean westeurope?" in misspelt.stderr
+    assert "southcentralus" in unknown.stderr  # the regions it is offered in are listed
+    assert "--region 'westeurope/x': a region name is" in hostile.stderr
+    assert sent == []
 
 
 # -- the attacks of the issue, end to end on the emulator -------------------------------------------------

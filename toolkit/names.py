@@ -11,12 +11,11 @@ A bad value is BadInput (exit 2) naming where it came from and the rule; nothing
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Collection
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from toolkit import regions
 from toolkit.errors import BadInput
 
 
@@ -97,18 +96,14 @@ def segment(rule: Rule, value: str | None) -> str:
     return quote(rule.check(value or ""), safe="")
 
 
-def location(value: str, source: str | None, known: Collection[str] = ()) -> str:
-    """A region (`-l/--location`, `--region`): the form always; with `known` (the regions the service knows),
-    also that it is one of them, compared as ARM does (without case and spaces), with the nearest as a hint."""
-    squeezed = {_squeezed(region): region for region in known}
-    if LOCATION.pattern.fullmatch(value) and (not known or _squeezed(value) in squeezed):
+def location(value: str, source: str | None) -> str:
+    """A region (`-l/--location`, `--region`): the form, and one the service is offered in (toolkit.regions),
+    compared as ARM does (without case and spaces), with the nearest known ones as a hint."""
+    if LOCATION.pattern.fullmatch(value) and regions.is_known(value):
         return value
-    nearest = difflib.get_close_matches(_squeezed(value), squeezed, n=3)
-    hint = f"; did you mean {' or '.join(squeezed[n] for n in nearest)}?" if nearest else ""
+    nearest = regions.closest(value)
+    hint = f"; did you mean {' or '.join(nearest)}?" if nearest else ""
     if not LOCATION.pattern.fullmatch(value):
         raise BadInput(f"{_quoted(value, source)}: {LOCATION.what} is {LOCATION.text}{hint}")
-    raise BadInput(f"{_quoted(value, source)}: not a region the service knows{hint}")
-
-
-def _squeezed(region: str) -> str:
-    return region.replace(" ", "").lower()
+    known = ", ".join(regions.KNOWN_REGIONS)
+    raise BadInput(f"{_quoted(value, source)}: not a region the service is offered in ({known}){hint}")
