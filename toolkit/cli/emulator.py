@@ -36,7 +36,7 @@ def serve(
     ] = None,
     throttle_window: Annotated[float, typer.Option(help="Length of the throttling window in seconds.")] = 3600.0,
     error_rate: Annotated[
-        float, typer.Option("--error-rate", "--fault-rate", help="Fraction of requests answered 500/503.")
+        float, typer.Option("--error-rate", help="Fraction of requests answered 500/503.")
     ] = 0.0,
     drop_rate: Annotated[float, typer.Option(help="Fraction of connections dropped without an answer.")] = 0.0,
     fail_rate: Annotated[float, typer.Option(help="Fraction of long-running operations that end Failed.")] = 0.0,
