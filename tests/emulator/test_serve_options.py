@@ -23,7 +23,7 @@ pytestmark = pytest.mark.timeout(30)  # a setting that is not refused starts ser
         (["--op-seconds", "inf"], "--op-seconds"),
         (["--job-seconds", "-0.5"], "--job-seconds"),
         (["--error-rate", "1.5"], "--error-rate"),
-        (["--fault-rate", "nan"], "--error-rate"),  # the older name of the same option
+        (["--error-rate", "nan"], "--error-rate"),
         (["--drop-rate", "-0.1"], "--drop-rate"),
         (["--fail-rate", "2"], "--fail-rate"),
         (["--page-size", "0"], "--page-size"),
