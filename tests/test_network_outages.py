@@ -73,27 +73,9 @@ def workspace(tmp_path, start_emulator, azurite, monkeypatch):
     return make_workspace(tmp_path, start_emulator(), azurite, monkeypatch)
 
 
-def live_model(workspace) -> str:
-    assets = workspace.live()["properties"]["assets"]
-    return next(a["locationInfo"]["uri"] for a in assets.values() if a["name"].endswith("[trained model]"))
-
-
-def edit_model(mlws, workspace) -> None:
-    edited = mlws(
-        "edit",
-        workspace.definition,
-        "--asset",
-        "Housing Price [trained model]",
-        "--uri",
-        workspace.model(NEW_MODEL),
-        "-i",
-    )
-    assert edited.exit_code == 0, edited.stderr
-
-
 def test_update_rides_through_an_outage_while_polling(mlws, start_emulator, workspace):
     workspace.deploy()
-    edit_model(mlws, workspace)
+    workspace.swap_model(mlws, NEW_MODEL)
 
     # Longer than the 4 s the old retries covered after the first poll (at 1 s).
     with OutageAfterNextChange(start_emulator, workspace.emulator, seconds=4.25):
@@ -102,7 +84,7 @@ def test_update_rides_through_an_outage_while_polling(mlws, start_emulator, work
     assert updated.exit_code == 0, updated.stderr
     assert RODE_THROUGH in updated.stderr
     assert "verified" in updated.stdout
-    assert live_model(workspace) == workspace.model(NEW_MODEL)
+    assert workspace.live_model() == workspace.model(NEW_MODEL)
 
 
 def test_new_rides_through_an_outage_while_polling(mlws, start_emulator, workspace):
@@ -130,7 +112,7 @@ def test_remove_rides_through_an_outage_while_polling(mlws, start_emulator, work
 
 def test_an_outage_past_the_timeout_is_unknown_outcome_and_resumable(mlws, start_emulator, workspace):
     workspace.deploy()
-    edit_model(mlws, workspace)
+    workspace.swap_model(mlws, NEW_MODEL)
 
     with OutageAfterNextChange(start_emulator, workspace.emulator, seconds=None) as outage:
         given_up = mlws("update", "-f", workspace.definition, "--timeout", "3")
@@ -142,7 +124,7 @@ def test_an_outage_past_the_timeout_is_unknown_outcome_and_resumable(mlws, start
     assert "gave no answer" in given_up.stderr and resume, given_up.stderr
     assert resumed.exit_code == 0, resumed.stdout
     assert resumed.json()["result"]["status"] == "Succeeded"
-    assert live_model(workspace) == workspace.model(NEW_MODEL)
+    assert workspace.live_model() == workspace.model(NEW_MODEL)
 
 
 def test_without_a_timeout_the_outage_budget_ends_the_wait(mlws, start_emulator, workspace, monkeypatch):
@@ -163,7 +145,7 @@ def test_without_a_timeout_the_outage_budget_ends_the_wait(mlws, start_emulator,
 
 def test_the_read_back_after_a_completed_update_rides_through_server_errors(mlws, workspace):
     workspace.deploy()
-    edit_model(mlws, workspace)
+    workspace.swap_model(mlws, NEW_MODEL)
     service = rf"/webServices/{workspace.name}$"
 
     with FaultProxy(workspace.emulator.url) as proxy:
@@ -177,12 +159,12 @@ def test_the_read_back_after_a_completed_update_rides_through_server_errors(mlws
     assert [request for request in read_back if request[0] == "GET" and "/webServices/" in request[1]] == [
         ("GET", urlsplit(workspace.service_path).path)
     ] * (client.RETRY_TOTAL + 3)
-    assert live_model(workspace) == workspace.model(NEW_MODEL)
+    assert workspace.live_model() == workspace.model(NEW_MODEL)
 
 
 def test_polling_rides_through_server_errors(mlws, workspace):
     workspace.deploy()
-    edit_model(mlws, workspace)
+    workspace.swap_model(mlws, NEW_MODEL)
     status = r"/operationsStatus/"
 
     with FaultProxy(workspace.emulator.url) as proxy:
@@ -193,4 +175,4 @@ def test_polling_rides_through_server_errors(mlws, workspace):
     assert updated.exit_code == 0, updated.stderr
     assert "verified" in updated.stdout
     assert polls >= client.RETRY_TOTAL + 3  # every 503 was polled through, then the answer came
-    assert live_model(workspace) == workspace.model(NEW_MODEL)
+    assert workspace.live_model() == workspace.model(NEW_MODEL)

@@ -17,11 +17,6 @@ from tests.service.conftest import make_workspace
 NEW_MODEL = "housing-retried"  # models/<NEW_MODEL>.ilearner, in the workspace's storage
 
 
-def live_model(workspace) -> str:
-    assets = workspace.live()["properties"]["assets"]
-    return next(a["locationInfo"]["uri"] for a in assets.values() if a["name"].endswith("[trained model]"))
-
-
 @pytest.fixture
 def workspace(tmp_path, emulator, azurite, monkeypatch):
     return make_workspace(tmp_path, emulator, azurite, monkeypatch)
@@ -59,11 +54,7 @@ def test_a_put_whose_answer_was_lost_is_sent_again(mlws, emulator, workspace):
 
 def test_a_patch_whose_answer_was_lost_is_sent_again(mlws, emulator, workspace):
     workspace.deploy()
-    model = workspace.model(NEW_MODEL)
-    assert (
-        mlws("edit", workspace.definition, "--asset", "Housing Price [trained model]", "--uri", model, "-i").exit_code
-        == 0
-    )
+    workspace.swap_model(mlws, NEW_MODEL)
     with FaultProxy(emulator.url) as proxy:
         proxy.fault("PATCH", rf"/webServices/{workspace.name}$", DROP_AFTER, times=1)
         updated = run_through(mlws, proxy, "update", "-f", workspace.definition)
@@ -71,7 +62,7 @@ def test_a_patch_whose_answer_was_lost_is_sent_again(mlws, emulator, workspace):
 
     assert updated.exit_code == 0, updated.stderr
     assert sent == 2 and "retry 1 of 4" in updated.stderr and "verified" in updated.stdout
-    assert live_model(workspace) == workspace.model(NEW_MODEL)
+    assert workspace.live_model() == workspace.model(NEW_MODEL)
 
 
 def test_a_delete_whose_answer_was_lost_is_sent_again(mlws, emulator, workspace):

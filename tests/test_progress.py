@@ -3,34 +3,13 @@
 from __future__ import annotations
 
 import os
-import pty
 import re
 import subprocess
-import sys
-from pathlib import Path
 
 from tests.conftest import REPO
+from tests.terminal import MLWS, run_on_a_terminal
 
-MLWS = str(Path(sys.executable).parent / "mlws")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-
-
-def run_on_a_terminal(args: list[str], env: dict[str, str]) -> tuple[int, str]:
-    """Run mlws with stdin/stdout/stderr on a pseudo-terminal, as a person would; returns (exit code, screen text)."""
-    master, slave = pty.openpty()
-    process = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True)
-    os.close(slave)
-    chunks = []
-    while True:
-        try:
-            data = os.read(master, 4096)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(master)
-    return process.wait(timeout=60), b"".join(chunks).decode("utf-8", "replace")
 
 
 def test_a_slow_operation_shows_progress_on_a_terminal_and_clears_it(start_emulator, tmp_path):

@@ -15,7 +15,8 @@ import time
 import pytest
 
 from tests.retrain.conftest import TRAINING_ASSET
-from tests.test_progress import ANSI, MLWS, run_on_a_terminal
+from tests.terminal import MLWS, run_on_a_terminal
+from tests.test_progress import ANSI
 from toolkit.classic import storage
 
 API = "?api-version=2017-01-01"

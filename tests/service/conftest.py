@@ -24,6 +24,7 @@ SECRETS = (STORAGE_KEY, PRIMARY_KEY)
 
 
 SAMPLE_STORAGE = "http://127.0.0.1:10000/devstoreaccount1"  # what definitions/dev/ names (make services-start)
+TRAINED_MODEL = "Housing Price [trained model]"
 
 
 @dataclass
@@ -46,6 +47,21 @@ class Workspace:
             storage.upload(account, f"models/{name}.ilearner", trained_model())
             self.uploaded.add(name)
         return f"{self.azurite.blob_endpoint}/models/{name}.ilearner"
+
+    def point_at(self, mlws, uri: str) -> str:
+        """Point the definition's trained model at `uri` with `mlws edit -i`; returns `uri`."""
+        edited = mlws("edit", self.definition, "--asset", TRAINED_MODEL, "--uri", uri, "-i")
+        assert edited.exit_code == 0, edited.stderr
+        return uri
+
+    def swap_model(self, mlws, name: str) -> str:
+        """Point the definition at models/<name>.ilearner, put into storage first; returns its URI."""
+        return self.point_at(mlws, self.model(name))
+
+    def live_model(self, document: dict | None = None) -> str:
+        """The trained model's URI in `document` (default: the live service)."""
+        assets = (document or self.live())["properties"]["assets"]
+        return next(a["locationInfo"]["uri"] for a in assets.values() if a["name"] == TRAINED_MODEL)
 
     def model_sas(self, name: str) -> str:
         """A read SAS query string (no "?") for the model `name`, signed by storage: as a portal would give it."""

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-from tests.service.conftest import SECRETS
+from tests.service.conftest import SECRETS, TRAINED_MODEL
 
 NEW_MODEL = "housing-v1"  # models/<NEW_MODEL>.ilearner, in the workspace's storage
-TRAINED_MODEL = "Housing Price [trained model]"
 
 
 def no_secrets_in(*texts: str) -> bool:

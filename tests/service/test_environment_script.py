@@ -23,29 +23,11 @@ def environment(workspace, action: str) -> subprocess.CompletedProcess:
     return subprocess.run(["bash", str(SCRIPT), action, "dev"], capture_output=True, text=True, env=env, timeout=120)
 
 
-def asset_uri(document: dict) -> str:
-    (asset,) = [a for a in document["properties"]["assets"].values() if a["name"].endswith("[trained model]")]
-    return asset["locationInfo"]["uri"]
-
-
-def swap_model(workspace, mlws) -> None:
-    edit = mlws(
-        "edit",
-        workspace.definition,
-        "-i",
-        "--asset",
-        "Housing Price [trained model]",
-        "--uri",
-        workspace.model(NEW_MODEL),
-    )
-    assert edit.exit_code == 0, edit.stderr
-
-
 def test_drift_plan_deploy_round_trip(workspace, mlws):
     workspace.deploy()
     assert environment(workspace, "drift").returncode == 0
 
-    swap_model(workspace, mlws)
+    workspace.swap_model(mlws, NEW_MODEL)
     drift = environment(workspace, "drift")
     assert drift.returncode == 3, drift.stdout + drift.stderr
     assert "locationInfo.uri" in drift.stdout
@@ -53,11 +35,11 @@ def test_drift_plan_deploy_round_trip(workspace, mlws):
     plan = environment(workspace, "plan")
     assert plan.returncode == 3, plan.stdout + plan.stderr
     assert (workspace.root / ".mlws" / "plans" / "dev" / workspace.definition.name).is_file()
-    assert asset_uri(workspace.live()) != workspace.model(NEW_MODEL)  # planning changes nothing
+    assert workspace.live_model() != workspace.model(NEW_MODEL)  # planning changes nothing
 
     deploy = environment(workspace, "deploy")
     assert deploy.returncode == 0, deploy.stdout + deploy.stderr
-    assert asset_uri(workspace.live()) == workspace.model(NEW_MODEL)
+    assert workspace.live_model() == workspace.model(NEW_MODEL)
     assert "verified: the live service now matches" in deploy.stdout
     assert environment(workspace, "drift").returncode == 0
 
@@ -92,13 +74,13 @@ def test_a_new_service_is_planned_created_and_then_in_sync(workspace):
     assert deploy.returncode == 0, deploy.stdout + deploy.stderr
     assert f"create: done for '{brand_new.stem}'" in deploy.stdout
     created = workspace.emulator.call("GET", workspace.service_path.replace(workspace.name, brand_new.stem))
-    assert created.status == 200 and asset_uri(created.body) == asset_uri(workspace.document())
+    assert created.status == 200 and workspace.live_model(created.body) == workspace.live_model(workspace.document())
     assert drift.returncode == 0, drift.stdout + drift.stderr
 
 
 def test_deploy_refuses_a_plan_gone_stale(workspace, mlws):
     workspace.deploy()
-    swap_model(workspace, mlws)
+    workspace.swap_model(mlws, NEW_MODEL)
     assert environment(workspace, "plan").returncode == 3
 
     behind_our_back = workspace.emulator.call(
@@ -107,7 +89,7 @@ def test_deploy_refuses_a_plan_gone_stale(workspace, mlws):
     assert behind_our_back.status == 200
     deploy = environment(workspace, "deploy")
     assert deploy.returncode == 4, deploy.stdout + deploy.stderr
-    assert asset_uri(workspace.live()) != workspace.model(NEW_MODEL)
+    assert workspace.live_model() != workspace.model(NEW_MODEL)
 
 
 def test_deploy_without_plans_is_bad_input(workspace):

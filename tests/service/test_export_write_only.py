@@ -8,11 +8,10 @@ import uuid
 
 from tests.conftest import REPO
 from tests.retrain import housing_data as housing
-from tests.service.conftest import PRIMARY_KEY, SAMPLE_STORAGE, STORAGE_KEY
+from tests.service.conftest import PRIMARY_KEY, SAMPLE_STORAGE, STORAGE_KEY, TRAINED_MODEL
 from toolkit.definition import redact_secrets
 
 COMMITTED = REPO / "definitions" / "dev" / "housing-predict.json"
-TRAINED_MODEL = "Housing Price [trained model]"
 
 
 def test_export_of_an_unchanged_service_gives_the_committed_file_byte_for_byte(mlws, workspace):

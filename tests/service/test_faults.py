@@ -10,27 +10,6 @@ from toolkit.errors import ExitCode
 NEW_MODEL = "housing-v9"  # models/<NEW_MODEL>.ilearner, in the workspace's storage
 
 
-def edit_model(mlws, workspace) -> bytes:
-    assert (
-        mlws(
-            "edit",
-            workspace.definition,
-            "--asset",
-            "Housing Price [trained model]",
-            "--uri",
-            workspace.model(NEW_MODEL),
-            "-i",
-        ).exit_code
-        == 0
-    )
-    return workspace.definition.read_bytes()
-
-
-def live_model(workspace) -> str:
-    assets = workspace.live()["properties"]["assets"]
-    return next(a["locationInfo"]["uri"] for a in assets.values() if a["name"].endswith("[trained model]"))
-
-
 def test_throttling_is_retried_after_retry_after(mlws, faulty_workspace):
     workspace = faulty_workspace()
     workspace.deploy()
@@ -54,7 +33,8 @@ def test_a_429_storm_ends_in_a_clear_error(mlws, faulty_workspace):
 
 def test_server_errors_and_dropped_connections_are_retried(mlws, faulty_workspace):
     workspace = faulty_workspace(error_rate=0.15, drop_rate=0.1, seed=4)
-    file_before = edit_model(mlws, workspace)
+    workspace.swap_model(mlws, NEW_MODEL)
+    file_before = workspace.definition.read_bytes()
 
     created = mlws("new", "-f", workspace.definition, "--debug")
     listed = mlws("list", "-o", "json")
@@ -88,8 +68,9 @@ def test_dropped_connections_everywhere_give_a_clear_error(mlws, faulty_workspac
 def test_a_failed_operation_is_exit_1_with_the_request_id(mlws, faulty_workspace, tmp_path):
     workspace = faulty_workspace()
     workspace.deploy()
-    model_before = live_model(workspace)
-    file_before = edit_model(mlws, workspace)
+    model_before = workspace.live_model()
+    workspace.swap_model(mlws, NEW_MODEL)
+    file_before = workspace.definition.read_bytes()
     workspace.emulator.call("PUT", "/_emulator/faults", {"failRate": 1.0})
 
     result = mlws("update", "-f", workspace.definition, "-o", "json")
@@ -99,14 +80,14 @@ def test_a_failed_operation_is_exit_1_with_the_request_id(mlws, faulty_workspace
     assert error["type"] == "OperationFailed" and error["requestId"]
     assert "update failed" in error["message"]
     assert workspace.definition.read_bytes() == file_before
-    assert live_model(workspace) == model_before
+    assert workspace.live_model() == model_before
 
 
 def test_timeout_names_the_url_to_resume_with(mlws, faulty_workspace):
     workspace = faulty_workspace(op_seconds=2.0)
     workspace.emulator.call("PUT", "/_emulator/faults", {"opSeconds": 0.05})
     workspace.deploy()
-    edit_model(mlws, workspace)
+    workspace.swap_model(mlws, NEW_MODEL)
     workspace.emulator.call("PUT", "/_emulator/faults", {"opSeconds": 2.0})
 
     started = time.monotonic()
@@ -119,7 +100,7 @@ def test_timeout_names_the_url_to_resume_with(mlws, faulty_workspace):
     assert waited < 1.5
     assert resumed.exit_code == 0, resumed.stdout
     assert resumed.json()["result"]["status"] == "Succeeded"
-    assert live_model(workspace) == workspace.model(NEW_MODEL)
+    assert workspace.live_model() == workspace.model(NEW_MODEL)
 
 
 def test_no_wait_returns_at_once_and_operation_wait_finishes(mlws, faulty_workspace):

@@ -9,22 +9,9 @@ from tests.service.conftest import SECRETS
 NEW_MODEL = "housing-v2"  # models/<NEW_MODEL>.ilearner, in the workspace's storage
 
 
-def swap_model(mlws, workspace) -> None:
-    edited = mlws(
-        "edit",
-        workspace.definition,
-        "--asset",
-        "Housing Price [trained model]",
-        "--uri",
-        workspace.model(NEW_MODEL),
-        "-i",
-    )
-    assert edited.exit_code == 0, edited.stderr
-
-
 def test_reviewed_plan_is_applied(mlws, workspace):
     workspace.deploy()
-    swap_model(mlws, workspace)
+    workspace.swap_model(mlws, NEW_MODEL)
     plan = workspace.root / "plan.json"
 
     planned = mlws("diff", workspace.definition, "--out", plan)
@@ -40,7 +27,7 @@ def test_reviewed_plan_is_applied(mlws, workspace):
 
 def test_stale_plan_is_refused_and_nothing_is_sent(mlws, workspace):
     workspace.deploy()
-    swap_model(mlws, workspace)
+    workspace.swap_model(mlws, NEW_MODEL)
     plan = workspace.root / "plan.json"
     assert mlws("diff", workspace.definition, "--out", plan).exit_code == 0
     behind_our_back = {"properties": {"packageType": "Graph", "title": "changed in the portal"}}
@@ -60,7 +47,7 @@ def test_plan_of_an_edited_file_is_refused(mlws, workspace):
     workspace.deploy()
     plan = workspace.root / "plan.json"
     assert mlws("diff", workspace.definition, "--out", plan).exit_code == 0
-    swap_model(mlws, workspace)
+    workspace.swap_model(mlws, NEW_MODEL)
 
     result = mlws("update", "--plan", plan)
 

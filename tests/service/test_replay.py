@@ -60,6 +60,13 @@ def assert_replayed_exactly(server: ReplayServer) -> None:
         assert exchange.headers["authorization"].startswith("Bearer ")
 
 
+def new_as_recorded(mlws, definition, group: str, put: dict, env: dict[str, str]):
+    """`mlws new` of the recorded PUT's definition: --force as the cmdlet (no existence check), and no model
+    check: the recording holds the service's traffic, not its storage."""
+    location = body_of(put)["location"]
+    return mlws("new", "-f", definition, "-g", group, "-l", location, "--force", "--yes", "--skip-model-check", env=env)
+
+
 def assert_same_body(sent, expected, what: str) -> None:
     assert differing_paths(sent, expected) == [], f"{what}: body differs from the recording at these paths"
 
@@ -70,19 +77,7 @@ def test_create_keys_remove_get_matches_recording(replay, mlws, tmp_path):
     _, group, name = parts_of(put)
     definition, env = write_definition(body_of(put), tmp_path, "test", name)
 
-    created = mlws(
-        "new",
-        "-f",
-        definition,
-        "-g",
-        group,
-        "-l",
-        body_of(put)["location"],
-        "--force",
-        "--yes",
-        "--skip-model-check",
-        env=env,
-    )
+    created = new_as_recorded(mlws, definition, group, put, env)
     assert created.exit_code == 0, created.stderr
     keys = mlws("keys", "-n", name, "-g", group, "--show", "-o", "json")
     assert keys.exit_code == 0, keys.stderr
@@ -118,19 +113,7 @@ def test_regional_copy_matches_recording(replay, mlws, tmp_path):
     region = server.recording.first("POST")["RequestUri"].split("region=")[1].split("&")[0]
     definition, env = write_definition(body_of(put), tmp_path, "test", name)
 
-    created = mlws(
-        "new",
-        "-f",
-        definition,
-        "-g",
-        group,
-        "-l",
-        body_of(put)["location"],
-        "--force",
-        "--yes",
-        "--skip-model-check",
-        env=env,
-    )
+    created = new_as_recorded(mlws, definition, group, put, env)
     assert created.exit_code == 0, created.stderr
     missing = mlws("get", "-n", name, "-g", group, "--region", region)
     assert missing.exit_code == 1
@@ -155,22 +138,7 @@ def test_update_whole_and_properties_match_recording(replay, mlws, tmp_path):
     updated, update_env = write_definition(whole_patch, tmp_path / "next", "test", name)
     new_primary = property_patch["properties"]["keys"]["primary"]
 
-    assert (
-        mlws(
-            "new",
-            "-f",
-            created,
-            "-g",
-            group,
-            "-l",
-            body_of(put)["location"],
-            "--force",
-            "--yes",
-            "--skip-model-check",
-            env=env,
-        ).exit_code
-        == 0
-    )
+    assert new_as_recorded(mlws, created, group, put, env).exit_code == 0
     whole = mlws("update", "-f", updated, "-g", group, "--whole", "--skip-model-check", env=update_env)
     assert whole.exit_code == 0, whole.stderr
     by_flags = mlws(
@@ -215,22 +183,7 @@ def test_an_update_the_service_did_not_apply_is_refused(replay, mlws, tmp_path):
     put = server.recording.first("PUT")
     _, group, name = parts_of(put)
     created, env = write_definition(body_of(put), tmp_path, "test", name)
-    assert (
-        mlws(
-            "new",
-            "-f",
-            created,
-            "-g",
-            group,
-            "-l",
-            body_of(put)["location"],
-            "--force",
-            "--yes",
-            "--skip-model-check",
-            env=env,
-        ).exit_code
-        == 0
-    )
+    assert new_as_recorded(mlws, created, group, put, env).exit_code == 0
 
     result = mlws("update", "-n", name, "-g", group, "--title", "a title the recording never had")
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from tests.service.conftest import PRIMARY_KEY
+from tests.service.conftest import PRIMARY_KEY, TRAINED_MODEL
 
 NEW_MODEL = "housing-v4"  # models/<NEW_MODEL>.ilearner, in the workspace's storage
-TRAINED_MODEL = "Housing Price [trained model]"
 
 
 def test_update_prints_the_changed_paths_and_the_verification(mlws, workspace):

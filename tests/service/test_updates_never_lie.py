@@ -313,16 +313,11 @@ def test_update_of_a_missing_service_says_how_to_create_it(mlws, workspace):
 # --- 6: a service is pointed only at a trained model that is there ------------------------------------------------
 
 
-def swap_to(mlws, workspace, uri: str) -> None:
-    edited = mlws("edit", workspace.definition, "--asset", "Housing Price [trained model]", "--uri", uri, "-i")
-    assert edited.exit_code == 0, edited.stderr
-
-
 def test_a_model_that_does_not_exist_is_refused_before_anything_is_sent(mlws, workspace):
     workspace.deploy()
     modified = workspace.live()["properties"]["modifiedOn"]
     missing = f"{workspace.azurite.blob_endpoint}/models/does-not-exist.ilearner"
-    swap_to(mlws, workspace, missing)
+    workspace.point_at(mlws, missing)
 
     refused = mlws("update", "-f", workspace.definition)
 
@@ -333,11 +328,11 @@ def test_a_model_that_does_not_exist_is_refused_before_anything_is_sent(mlws, wo
 
 def test_a_wrong_storage_key_and_unreachable_storage_are_refused_and_can_be_skipped(mlws, workspace, monkeypatch):
     workspace.deploy()
-    swap_to(mlws, workspace, workspace.model("housing-keyed"))
+    workspace.point_at(mlws, workspace.model("housing-keyed"))
     monkeypatch.setenv("MLWS_STORAGE_KEY", "d3Jvbmcta2V5LWZvci1henVyaXRl")
 
     wrong_key = mlws("update", "-f", workspace.definition)
-    swap_to(mlws, workspace, "http://127.0.0.1:9/devstoreaccount1/models/elsewhere.ilearner")  # nothing listens
+    workspace.point_at(mlws, "http://127.0.0.1:9/devstoreaccount1/models/elsewhere.ilearner")  # nothing listens
     unreachable = mlws("update", "-f", workspace.definition)
     skipped = mlws("update", "-f", workspace.definition, "--skip-model-check")
 
@@ -349,7 +344,7 @@ def test_a_wrong_storage_key_and_unreachable_storage_are_refused_and_can_be_skip
 
 
 def test_new_with_a_missing_model_creates_nothing(mlws, workspace):
-    swap_to(mlws, workspace, f"{workspace.azurite.blob_endpoint}/models/never-trained.ilearner")
+    workspace.point_at(mlws, f"{workspace.azurite.blob_endpoint}/models/never-trained.ilearner")
 
     refused = mlws("new", "-f", workspace.definition)
 

@@ -619,40 +619,42 @@ def _read_back_sent(services: WebServices, body: dict[str, Any]) -> ReadBack:
 
 
 @dataclass
-class ModelCheck:
-    """What checking the trained models of a request needs (toolkit.classic.models)."""
+class Sending:
+    """How a command sends a change: how it asks, whether it only shows the request, how it waits, the
+    environment its placeholders resolve from, and whether the trained models are looked for first."""
 
-    live: dict[str, Any] | None  # the live service, None when creating
+    confirm: Confirm
+    what_if: bool
+    wait: WaitOptions
     env: Mapping[str, str]
-    skip: bool = False  # --skip-model-check
+    skip_model_check: bool = False
 
 
 def _send(
     services: WebServices,
     method: str,
     body: dict[str, Any],
+    how: Sending,
     *,
     action: str,
     shown: list[str],
+    live: dict[str, Any] | None,
     read_back,
-    confirm: Confirm,
     question: str | None,
-    what_if: bool,
-    wait: WaitOptions,
-    models: ModelCheck,
 ) -> OperationResult | RequestPreview:
-    """Check the trained models the request points at, ask (read-only is always asked; `question` goes ahead
-    without a terminal unless it is a replacement), send, wait, read back. `question` None: the request was
-    reviewed (a plan) or already confirmed."""
-    if what_if:
+    """Check the trained models the request points at (against `live`, None when creating), ask (read-only is
+    always asked; `question` goes ahead without a terminal unless it is a replacement), send, wait, read back.
+    `question` None: the request was reviewed (a plan) or already confirmed."""
+    if how.what_if:
         return _preview(services, method, body)
-    checked = check_models(body, models.live, models.env, skip=models.skip)
+    checked = check_models(body, live, how.env, skip=how.skip_model_check)
     if _get(body, ("properties", "readOnly")) is True:
-        confirm(READ_ONLY_WARNING.format(name=services.target.describe()))
+        how.confirm(READ_ONLY_WARNING.format(name=services.target.describe()))
     elif question is not None:
         lines = [f"  {line.removeprefix('sent ')}" for line in shown]  # nothing is sent yet
-        confirm("\n".join([question, *lines, f"Send this {method}?"]), unattended=method == "PATCH")
+        how.confirm("\n".join([question, *lines, f"Send this {method}?"]), unattended=method == "PATCH")
     operation = services.begin_put(body) if method == "PUT" else services.begin_patch(body)
+    wait = how.wait
     if wait.no_wait:
         return OperationResult(
             action, services.target, operation.status_url, waited=False, changes=shown, models_checked=checked
@@ -689,32 +691,20 @@ def creation_changes(desired: dict[str, Any], target: Target) -> list[Change]:
     return diff({}, canonical({**desired, "location": target.location})).changes
 
 
-def _create(
-    services: WebServices,
-    desired: dict[str, Any],
-    env: Mapping[str, str],
-    *,
-    what_if: bool,
-    wait: WaitOptions,
-    action: str,
-    confirm: Confirm,
-    skip_model_check: bool,
-) -> OperationResult | RequestPreview:
+def _create(services: WebServices, desired: dict[str, Any], how: Sending, *, action: str):
     """PUT the definition with every placeholder resolved, wait, read back and compare: `new` and create plans."""
-    body = canonical({**resolve_placeholders(desired, env), "location": services.target.location})
+    body = canonical({**resolve_placeholders(desired, how.env), "location": services.target.location})
     shown = [change.to_text() for change in creation_changes(desired, services.target)]
     return _send(
         services,
         "PUT",
         body,
+        how,
         action=action,
         shown=shown,
-        read_back=lambda: _read_back_file(services, desired, body, env, keys=False),
-        confirm=confirm,
+        live=None,
+        read_back=lambda: _read_back_file(services, desired, body, how.env, keys=False),
         question=None,
-        what_if=what_if,
-        wait=wait,
-        models=ModelCheck(None, env, skip_model_check),
     )
 
 
@@ -747,16 +737,7 @@ def new_service(
             f"web service {target.describe()} already exists; `mlws new` would replace it whole. "
             "Use `mlws update -f` to change it, or pass --force to overwrite"
         )
-    return _create(
-        services,
-        desired,
-        env,
-        what_if=what_if,
-        wait=wait,
-        action="new",
-        confirm=confirm,
-        skip_model_check=skip_model_check,
-    )
+    return _create(services, desired, Sending(confirm, what_if, wait, env, skip_model_check), action="new")
 
 
 # --- update --------------------------------------------------------------------------------------------------
@@ -919,10 +900,9 @@ def update_service(
         raise BadInput(f"update: give only one of -f FILE, --plan PLAN, or property flags (got {', '.join(modes)})")
     if whole and file is None:
         raise BadInput("update: --whole goes with -f FILE")
+    how = Sending(confirm, what_if, wait, env, skip_model_check)
     if plan is not None:
-        return _update_from_plan(
-            plan, env, confirm=confirm, what_if=what_if, wait=wait, skip_model_check=skip_model_check, debug=debug
-        )
+        return _update_from_plan(plan, how, debug=debug)
     services = WebServices.connect(service_target(name, resource_group, subscription, file=file), debug=debug)
     question = f"Update web service {services.target.describe()}:"
     if file is None:
@@ -934,31 +914,26 @@ def update_service(
             services,
             "PATCH",
             body,
+            how,
             action="update",
             shown=shown,
+            live=live_resource,
             read_back=lambda: _read_back_sent(services, body),
-            confirm=confirm,
             question=question,
-            what_if=what_if,
-            wait=wait,
-            models=ModelCheck(live_resource, env, skip_model_check),
         )
     desired = _load_desired(file)
     if whole:
         body = canonical(resolve_placeholders(desired, env))
-        models = ModelCheck(None if what_if or skip_model_check else services.get(), env, skip_model_check)
         return _send(
             services,
             "PATCH",
             body,
+            how,
             action="update",
             shown=_sent_parts(body),
+            live=None if what_if or skip_model_check else services.get(),
             read_back=lambda: _read_back_file(services, desired, body, env, keys=False),
-            confirm=confirm,
             question=question,
-            what_if=what_if,
-            wait=wait,
-            models=models,
         )
     live = _read_live(services, desired, env)
     if live is None:
@@ -967,22 +942,11 @@ def update_service(
             f"`mlws new -f {file}`, or review `mlws diff {file} --out plan.json` and apply "
             "`mlws update --plan plan.json`"
         )
-    planned = _plan(services, file, desired, live, env)
-    models = ModelCheck(live.resource, env, skip_model_check)
-    return _apply(services, planned, desired, env, models, confirm=confirm, what_if=what_if, wait=wait, reviewed=False)
+    return _apply(services, _plan(services, file, desired, live, env), desired, how, reviewed=False)
 
 
 def _apply(
-    services: WebServices,
-    planned: _Planned,
-    desired: dict[str, Any],
-    env: Mapping[str, str],
-    models: ModelCheck,
-    *,
-    confirm: Confirm,
-    what_if: bool,
-    wait: WaitOptions,
-    reviewed: bool,
+    services: WebServices, planned: _Planned, desired: dict[str, Any], how: Sending, *, reviewed: bool
 ) -> OperationResult | RequestPreview:
     plan, body = planned.plan, planned.body
     if not plan.has_changes:
@@ -1006,18 +970,16 @@ def _apply(
         services,
         "PUT" if replacing else "PATCH",
         body,
+        how,
         action="replace" if replacing else "update",
         shown=shown,
-        read_back=lambda: _read_back_file(services, desired, body, env),
-        confirm=confirm,
+        live=planned.live.resource,
+        read_back=lambda: _read_back_file(services, desired, body, how.env),
         question=None if reviewed else question,
-        what_if=what_if,
-        wait=wait,
-        models=models,
     )
 
 
-def _update_from_plan(path: Path, env: Mapping[str, str], *, confirm, what_if, wait, skip_model_check, debug):
+def _update_from_plan(path: Path, how: Sending, *, debug: bool) -> OperationResult | RequestPreview:
     saved = _read_plan(path)
     file = Path(saved["file"])
     recorded = saved["target"]
@@ -1036,29 +998,20 @@ def _update_from_plan(path: Path, env: Mapping[str, str], *, confirm, what_if, w
     if saved["action"] == CREATE:
         target = _creation_target(target, desired)
     services = WebServices.connect(target, debug=debug)
-    live = _read_live(services, desired, env)
+    live = _read_live(services, desired, how.env)
     if saved["action"] == CREATE:
         if live is not None:
             raise Refused(
                 f"web service {target.describe()} exists now but did not when the plan {path} was made; "
                 f"nothing was sent. Review with `mlws diff {file}` and plan again"
             )
-        return _create(
-            services,
-            desired,
-            env,
-            what_if=what_if,
-            wait=wait,
-            action="create",
-            confirm=confirm,
-            skip_model_check=skip_model_check,
-        )
+        return _create(services, desired, how, action="create")
     if live is None:
         raise Refused(
             f"web service {target.describe()} existed when the plan {path} was made and does not now; "
             f"nothing was sent. Review with `mlws diff {file}` and plan again"
         )
-    planned = _plan(services, file, desired, live, env)
+    planned = _plan(services, file, desired, live, how.env)
     if not planned.plan.has_changes:
         return OperationResult(f"update: no changes (the live service already matches {file})", target, None, True)
     if planned.plan.live_hash != saved["liveHash"]:
@@ -1071,8 +1024,7 @@ def _update_from_plan(path: Path, env: Mapping[str, str], *, confirm, what_if, w
             f"the plan {path} no longer describes what {file} would change (its placeholders' variables differ "
             f"from when it was made, e.g. a key being rotated); nothing was sent. Plan again with `mlws diff {file}`"
         )
-    models = ModelCheck(live.resource, env, skip_model_check)
-    return _apply(services, planned, desired, env, models, confirm=confirm, what_if=what_if, wait=wait, reviewed=True)
+    return _apply(services, planned, desired, how, reviewed=True)
 
 
 def _sent_parts(body: dict[str, Any], skip: tuple[str, ...] = ()) -> list[str]:
