@@ -482,8 +482,8 @@ class Plan:
         noun = "change" if len(self.changes) == 1 else "changes"
         if self.action == REPLACE:
             return (
-                f"{len(self.changes)} {noun}; the service must be REPLACED (PUT of the whole definition, confirmed "
-                f"first): a PATCH merges and cannot remove {', '.join(self.replace_because)}"
+                f"{len(self.changes)} {noun}; the service must be REPLACED (a PUT of the whole definition): "
+                f"a PATCH merges and cannot remove {', '.join(self.replace_because)}"
             )
         return f"{len(self.changes)} {noun}; update would send: {', '.join(self.to_json()['patch'])}"
 

@@ -171,8 +171,8 @@ class OperationResult:
         lines += [f"  {change}" for change in self.changes]
         lines += [f"trained model found before sending: {uri}" for uri in self.models_checked]
         if self.verified:
-            how = "read back" + (", the service keys with listKeys," if self.keys_checked else "")
-            lines.append(f"verified: the live service now matches ({how} from '{self.target.name}')")
+            keys = "; the service keys with listKeys" if self.keys_checked else ""
+            lines.append(f"verified: the live service now matches (read back from '{self.target.name}'{keys})")
         lines += [f"not verifiable: {item}" for item in self.unverifiable]
         return "\n".join(lines)
 
