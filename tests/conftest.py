@@ -7,7 +7,6 @@ conftest modules next to the tests that need them.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from toolkit.cli import main
 pytest_plugins = ["tests.fixtures.emulator", "tests.fixtures.azurite"]
 
 REPO = Path(__file__).resolve().parent.parent
-REFERENCE = Path(os.environ.get("MLWS_REFERENCE", REPO.parent / "shared" / "reference"))
+REFERENCE = REPO / "tests" / "data" / "reference"  # recorded traffic and spec examples: see its README.md
 
 
 @dataclass
@@ -50,7 +49,5 @@ def mlws(capsys, monkeypatch):
 
 @pytest.fixture(scope="session")
 def reference() -> Path:
-    """../shared/reference: read there at test time, never copied into the project."""
-    if not REFERENCE.is_dir():
-        pytest.fail(f"reference material not found at {REFERENCE} (set MLWS_REFERENCE)")
+    """tests/data/reference: the cmdlets' recorded traffic and definitions and the spec's examples, as data."""
     return REFERENCE

@@ -1,4 +1,4 @@
-"""The spec's examples (../shared/reference/rest-api/classic/examples/) against the emulator.
+"""The spec's examples (tests/data/reference/rest-api/classic/examples/) against the emulator.
 
 Each documented request is accepted and answered with a documented status and a body of the same
 shape. Where the examples are known to differ from the real service (notes classic-api.md §4 and

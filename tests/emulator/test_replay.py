@@ -1,7 +1,7 @@
 """Replay the real recorded PowerShell traffic against the emulator and compare the answers.
 
 The recordings group requests by URL, not by time, so each recording is replayed in the order of
-operations given in ../shared/reference/notes/powershell-parity.md §6 (entry numbers below). Only
+operations the research notes give (powershell-parity.md §6; entry numbers below). Only
 Microsoft.MachineLearning requests are replayed; the harness's resource-group and storage calls are
 skipped. Operation ids differ, so a recorded status URL is mapped to the one the emulator answered.
 """

@@ -1,6 +1,6 @@
 """Microsoft.MachineLearning web services (api-version 2017-01-01) as the real provider answers.
 
-Follows the recorded production traffic and the facts in ../shared/reference/notes/classic-api.md:
+Follows the recorded production traffic and the facts of the research notes (classic-api.md):
 PUT 201/200 and PATCH 200 answer a minimal body with `Azure-AsyncOperation`; DELETE 202 adds
 `Location`; `keys`, `storageAccount.key` and `commitmentPlan` are stored but only `listKeys` returns
 keys; credential parameters are stored in clear but answered as ciphertext (credentials.py); lists are
