@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from toolkit import jsonfile
 from toolkit.classic.preview import RequestPreview
 from toolkit.classic.webservices import (
     API_VERSION,
@@ -510,7 +511,7 @@ class PropertyUpdates:
             ("package", "package"),
         ):
             if getattr(self, name) is not None:
-                properties[key] = read_json_option(getattr(self, name), "--" + name.replace("_", "-"))
+                properties[key] = read_json_option(getattr(self, name), "--" + name.replace("_", "-"), dict)
         body = {"properties": properties}
         problems = validate(body, secrets=False)
         if problems:
@@ -528,29 +529,29 @@ def _secret(value: str | None, variable: str | None, option: str) -> str | None:
     return os.environ[variable]
 
 
-def read_json_option(path: Path, option: str) -> Any:
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8-sig"))
-    except OSError as exc:
-        raise BadInput(f"{option} {path}: cannot read: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise BadInput(f"{option} {path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+def read_json_option(path: Path, option: str, expected: type) -> Any:
+    """The JSON value of a property-flag file, which must be of the `expected` kind (dict: a JSON object)."""
+    return jsonfile.read(path, flag=option, expect=expected)
 
 
 def _read_plan(path: Path) -> dict[str, Any]:
-    try:
-        plan = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise BadInput(f"--plan {path}: cannot read: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise BadInput(f"--plan {path}: not a plan file (invalid JSON at line {exc.lineno})") from None
+    plan = jsonfile.read(path, flag="--plan")
+    not_a_plan = f"--plan {path}: not a plan written by `mlws diff --out` (version {PLAN_VERSION})"
     if (
         not isinstance(plan, dict)
         or plan.get("version") != PLAN_VERSION
         or "liveHash" not in plan
         or plan.setdefault("action", UPDATE) not in (CREATE, UPDATE)
     ):
-        raise BadInput(f"--plan {path}: not a plan written by `mlws diff --out` (version {PLAN_VERSION})")
+        raise BadInput(not_a_plan)
+    # What applying the plan reads from it, checked before anything is used or sent.
+    kinds = {"file": str, "target": dict, "desiredHash": str, "liveHash": (str, type(None))}
+    wrong = [key for key, kind in kinds.items() if not isinstance(plan.get(key), kind)]
+    target = plan.get("target")
+    if isinstance(target, dict):
+        wrong += [f"target.{key}" for key, value in target.items() if not isinstance(value, str | None)]
+    if wrong:
+        raise BadInput(f"{not_a_plan}: {', '.join(wrong)} missing or of the wrong kind")
     return plan
 
 
