@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -112,49 +113,65 @@ def at(document: Any, path: tuple) -> Any:
     return document
 
 
+def place(draw, document: Any) -> tuple[tuple, Any, Any] | None:
+    """A random member or item of a random object or array: (container path, container, key); None if none."""
+    places = [where for where in containers(document) if at(document, where)]
+    if not places:
+        return None
+    where = draw(st.sampled_from(places))
+    parent = at(document, where)
+    key = draw(st.sampled_from(list(parent) if isinstance(parent, dict) else list(range(len(parent)))))
+    if not where and key == "properties":
+        key = draw(st.sampled_from(list(parent)))  # keep most changes inside properties, where the schema is
+    return where, parent, key
+
+
+def with_key_twice(draw, document: Any) -> Any:
+    """The document with one of its objects holding a key twice (the same value or another)."""
+    objects = [where for where in containers(document) if isinstance(at(document, where), dict) and at(document, where)]
+    where = draw(st.sampled_from(objects))
+    parent = at(document, where)
+    key = draw(st.sampled_from(list(parent)))
+    items = list(parent.items())
+    items.insert(draw(st.integers(0, len(items))), (key, parent[key] if draw(st.booleans()) else draw(plain_values)))
+    if not where:
+        return Pairs(tuple(items))
+    at(document, where[:-1])[where[-1]] = Pairs(tuple(items))
+    return document
+
+
+# What a file gets after its random edits: nothing more, a key twice, bytes that are not UTF-8, or one of REFUSED.
+HOSTILITIES = ("key twice", "not UTF-8", *range(len(REFUSED)))
+
+
 @st.composite
-def hostile_files(draw) -> tuple[bytes, bool]:
-    """(file bytes, whether the reader must refuse them)."""
+def hostile_files(draw, hostility: str | int | None = None) -> tuple[bytes, bool]:
+    """(file bytes, whether the reader must refuse them): random edits at random depths, then the hostility."""
     document = json.loads(PREDICT.read_text(encoding="utf-8"))
-    for _ in range(draw(st.integers(1, 4))):
-        places = containers(document)
-        if not places:  # the whole document is a Pairs now
+    for _ in range(draw(st.integers(1, 3))):
+        action = draw(st.sampled_from(["replace", "replace", "add", "remove", "accepted"]))
+        found = place(draw, document)
+        if found is None:
             break
-        where = draw(st.sampled_from(places))
-        parent = at(document, where)
-        action = draw(st.sampled_from(["replace", "replace", "add", "remove", "duplicate", "refused", "accepted"]))
-        keys = list(parent) if isinstance(parent, dict) else list(range(len(parent)))
-        if action == "add" or not keys:
-            if isinstance(parent, dict):
-                parent[draw(new_keys)] = draw(plain_values)
-            else:
-                parent.append(draw(plain_values))
-            continue
-        key = draw(st.sampled_from(keys))
-        if not where and action in ("replace", "remove", "duplicate", "refused", "accepted") and key == "properties":
-            key = draw(st.sampled_from(keys))  # keep most examples about what is inside properties
-        if action == "remove":
+        where, parent, key = found
+        if action == "add" and isinstance(parent, dict):
+            parent[draw(new_keys)] = draw(plain_values)
+        elif action == "add":
+            parent.insert(key, draw(plain_values))
+        elif action == "remove":
             del parent[key]
-        elif action == "replace":
-            parent[key] = draw(plain_values)
-        elif action == "refused":
-            parent[key] = draw(st.sampled_from(REFUSED))
-        elif action == "accepted":
-            parent[key] = draw(st.sampled_from(ACCEPTED))
-        elif isinstance(parent, dict):  # the same key twice, with this or another value
-            second = parent[key] if draw(st.booleans()) else draw(plain_values)
-            items = [(name, item) for name, item in parent.items()]
-            items.insert(draw(st.integers(0, len(items))), (key, second))
-            replacement = Pairs(tuple(items))
-            if where:
-                at(document, where[:-1])[where[-1]] = replacement
-            else:
-                document = replacement
+        else:
+            parent[key] = draw(plain_values) if action == "replace" else draw(st.sampled_from(ACCEPTED))
+    if hostility == "key twice":
+        document = with_key_twice(draw, document)
+    elif isinstance(hostility, int) and (found := place(draw, document)) is not None:
+        _where, parent, key = found
+        parent[key] = REFUSED[hostility]
     refused = refused_in(document)
     data = (render(document) + "\n").encode("utf-8")
     if draw(st.booleans()):
         data = b"\xef\xbb\xbf" + data  # a UTF-8 byte-order mark, as PowerShell writes: accepted
-    if draw(st.integers(0, 9)) == 0:
+    if hostility == "not UTF-8":
         offset = draw(st.integers(0, len(data)))
         data = data[:offset] + draw(st.sampled_from([b"\xff", b"\xc3", b"\xed\xa0\x80", b"\x80abc"])) + data[offset:]
         refused = True
@@ -165,16 +182,17 @@ def files_in(folder: Path) -> dict[str, bytes]:
     return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
 
 
-@settings(
-    max_examples=60,
+FUZZ = settings(
     deadline=None,
-    derandomize=True,
+    derandomize=True,  # the same examples on every run: CI stays stable
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-@given(hostile_files())
-def test_offline_commands_on_hostile_files(mlws, case):
-    data, refused = case
+
+
+def run_offline_commands(mlws, data: bytes, refused: bool) -> None:
+    """Every offline command on the file: exit 0, 2 or 3 only; refused files refused by all; failures write nothing;
+    diff of the file with itself finds nothing; normalize is idempotent."""
     with tempfile.TemporaryDirectory() as directory:
         folder = Path(directory)
         file = folder / "service.json"
@@ -205,10 +223,23 @@ def test_offline_commands_on_hostile_files(mlws, case):
             return
         assert same.exit_code == 0 and "No changes." in same.stdout
         assert checked.exit_code in (0, 3)
-
-        normalized = run("normalize", file)
-        assert normalized.exit_code == 0
-        first = file.read_bytes()
-        assert run("normalize", "--check", file).exit_code == 0
-        assert run("normalize", file).exit_code == 0 and file.read_bytes() == first
+        assert run("normalize", file).exit_code == 0
+        assert run("normalize", "--check", file).exit_code == 0  # idempotent: a second run would change nothing
         assert sorted(files_in(folder)) == ["service.json"]
+
+
+@settings(FUZZ, max_examples=12)
+@given(hostile_files())
+def test_offline_commands_on_randomly_edited_files(mlws, case):
+    data, refused = case
+    assert not refused
+    run_offline_commands(mlws, data, refused)
+
+
+@pytest.mark.parametrize("hostility", HOSTILITIES, ids=lambda h: h if isinstance(h, str) else REFUSED[h].text[:12])
+@settings(FUZZ, max_examples=3)
+@given(cases=st.data())
+def test_offline_commands_on_hostile_files(mlws, hostility, cases):
+    data, refused = cases.draw(hostile_files(hostility))
+    assert refused
+    run_offline_commands(mlws, data, refused)
