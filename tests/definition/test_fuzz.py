@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from tests.definition.conftest import PREDICT
@@ -186,6 +186,7 @@ FUZZ = settings(
     deadline=None,
     derandomize=True,  # the same examples on every run: CI stays stable
     database=None,
+    phases=[Phase.explicit, Phase.generate],  # no shrinking: a failure names its command and file already
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
