@@ -48,14 +48,14 @@ def test_a_flag_file_must_hold_an_object_and_nothing_is_sent(mlws, workspace, fl
 def test_assets_from_a_file_holding_an_object_still_update(mlws, workspace):
     workspace.deploy()
     assets = workspace.live()["properties"]["assets"]
-    assets["asset2"]["locationInfo"]["uri"] = "http://127.0.0.1:10000/devstoreaccount1/models/housing-v1.ilearner"
+    assets["asset1"]["name"] = "Score Model v2"
     file = workspace.root / "assets.json"
     file.write_text(json.dumps(assets), encoding="utf-8")
 
-    run = mlws("update", "-n", workspace.name, "-g", workspace.resource_group, "--assets", file)
+    run = mlws("update", "-n", workspace.name, "-g", workspace.resource_group, "--assets", file, "--yes")
 
     assert run.exit_code == 0, run.stderr
-    assert workspace.live()["properties"]["assets"]["asset2"]["locationInfo"]["uri"].endswith("housing-v1.ilearner")
+    assert workspace.live()["properties"]["assets"]["asset1"]["name"] == "Score Model v2"
 
 
 @pytest.mark.parametrize("timeout", ["-1", "0", "nan"])
