@@ -27,7 +27,7 @@ from typing import Any
 
 from toolkit.errors import BadInput
 
-MAX_DEPTH = 200  # far beyond any definition (the deepest real ones nest about 12 levels)
+MAX_DEPTH = 200  # far beyond any definition: the swagger's examples and the recordings nest 10 levels at most
 _REFUSE = object()
 
 # A string (an unterminated one runs to the end of the text) or a bracket.
@@ -53,10 +53,10 @@ def read_text(path: Path | str, *, flag: str | None = None, missing: str = "no s
         raise BadInput(f"{label}: permission denied") from None
     except OSError as exc:
         raise BadInput(f"{label}: cannot read: {exc.strerror or exc}") from None
-    return decode(data, label)
+    return _decode(data, label)
 
 
-def decode(data: bytes, label: str) -> str:
+def _decode(data: bytes, label: str) -> str:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and not data.startswith(codecs.BOM_UTF8):
         raise BadInput(f"{label}: UTF-16 text (byte-order mark {data[:2].hex()}); save it as UTF-8")
     start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
@@ -119,7 +119,9 @@ def parse(text: str, *, source: str, expect: type | None = None, if_not_json: An
         raise _too_deep(text, source) from None
     if _nesting(value) > MAX_DEPTH:
         raise _too_deep(text, source)
-    if suspect or _ESCAPED_SURROGATE.search(text):
+    if suspect:  # a hook saw what it refuses (the huge integer was read as None): never return this value
+        raise BadInput(f"{source}: {_Scanner(text).first_problem()}")
+    if _ESCAPED_SURROGATE.search(text):  # escaped surrogates, paired (an emoji) or not
         problem = _Scanner(text).first_problem()
         if problem is not None:
             raise BadInput(f"{source}: {problem}")
@@ -196,7 +198,7 @@ class _Scanner:
     def _skip(self, pos: int) -> int:
         return _WHITESPACE.match(self.text, pos).end()
 
-    def _line(self, pos: int) -> int:
+    def _line(self, pos: int) -> int:  # only for the message: counting for every key would be quadratic
         return self.text.count("\n", 0, pos) + 1
 
     def _value(self, pos: int, path: tuple) -> int:
@@ -207,7 +209,7 @@ class _Scanner:
         if char == "[":
             return self._array(pos + 1, path)
         if char == '"':
-            return self._string(pos, path)
+            return self._string(pos, path)[1]
         for name in _NON_FINITE:
             if text.startswith(name, pos):
                 raise _Found(path, f"{name} is not a JSON number (JSON numbers are finite); quote it for a string")
@@ -225,32 +227,30 @@ class _Scanner:
             raise _Found(path, f"{shown} is out of range for a JSON number (at most about 1.8e308)")
         return match.end()
 
-    def _string(self, pos: int, path: tuple) -> int:
+    def _string(self, pos: int, path: tuple) -> tuple[str, int]:
         value, end = scanstring(self.text, pos + 1, True)
         surrogate = _UNPAIRED_SURROGATE.search(value)
         if surrogate:
             code = f"\\u{ord(surrogate.group()):04x}"
             raise _Found(path, f"a string with an unpaired surrogate {code} (line {self._line(pos)}): not Unicode text")
-        return end
+        return value, end
 
     def _object(self, pos: int, path: tuple) -> int:
         text = self.text
-        seen: dict[str, int] = {}
+        seen: dict[str, int] = {}  # key -> where it starts
         pos = self._skip(pos)
         if text.startswith("}", pos):
             return pos + 1
         while True:
             key_start = pos
-            pos = self._string(pos, path)
-            key = scanstring(text, key_start + 1, True)[0]
-            line = self._line(key_start)
+            key, pos = self._string(pos, path)
             if key in seen:
                 raise _Found(
                     (*path, key),
-                    f"given twice, at lines {seen[key]} and {line} (JSON keys must be unique: the second would "
-                    "silently replace the first)",
+                    f"given twice, at lines {self._line(seen[key])} and {self._line(key_start)} (JSON keys must be "
+                    "unique: the second would silently replace the first)",
                 )
-            seen[key] = line
+            seen[key] = key_start
             pos = self._skip(self._skip(pos) + 1)  # the ":"
             pos = self._skip(self._value(pos, (*path, key)))
             if text.startswith("}", pos):
