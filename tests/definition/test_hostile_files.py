@@ -222,6 +222,28 @@ def test_a_patch_cannot_write_infinity_either(mlws, tmp_path):
     assert file.read_bytes() == PREDICT.read_bytes()
 
 
+@pytest.mark.parametrize(
+    "operation",
+    [
+        {"op": "remove", "path": "/properties/nothing/here"},
+        {"op": "test", "path": "/properties/storageAccount/key", "value": "a guess"},
+        {"op": "copy", "from": "/properties/nothing/here", "path": "/properties/title"},
+    ],
+)
+def test_a_failing_patch_never_quotes_the_document(mlws, tmp_path, operation):
+    document = read_json(PREDICT)
+    document["properties"]["storageAccount"]["key"] = "c2VjcmV0LXN0b3JhZ2Uta2V5"  # before normalize moves it
+    file = write_json(tmp_path / "service.json", document)
+    patch = tmp_path / "patch.json"
+    patch.write_text(json.dumps([operation]), encoding="utf-8")
+
+    run = mlws("edit", file, "--patch", patch, "-f", tmp_path / "out.json")
+
+    assert run.exit_code == 2
+    assert "patch operation [0]" in run.stderr
+    assert "c2VjcmV0LXN0b3JhZ2Uta2V5" not in run.stderr and "devstoreaccount1" not in run.stderr
+
+
 def test_a_patch_file_must_hold_an_array(mlws, tmp_path):
     patch = tmp_path / "patch.json"
     patch.write_text('{"op": "replace", "path": "/properties/title", "value": "x"}')

@@ -7,6 +7,7 @@ returned (so nothing is written).
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,8 @@ from toolkit.definition.paths import Segment, format_path, scan_path
 from toolkit.definition.secrets import find_secrets
 from toolkit.definition.validate import validate
 from toolkit.errors import BadInput, Problem
+
+_DOCUMENT_QUOTED = re.compile(r"^(member '.*?' not found) in .*", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,13 @@ def _apply_patch(document: dict[str, Any], operations: list[Any]) -> Any:
         where = operation.get("path") if isinstance(operation, dict) else None
         try:
             document = jsonpatch.JsonPatch([operation]).apply(document, in_place=True)
+        except jsonpatch.JsonPatchTestFailed:  # its message quotes the value found, which may be a key
+            raise BadInput(
+                f"patch operation [{index}] ({where}): the test failed: the value there is not the tested one, "
+                "or there is none"
+            ) from None
         except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException, TypeError, KeyError) as exc:
-            raise BadInput(f"patch operation [{index}] ({where}): {exc}") from None
+            # jsonpointer ends "member 'x' not found" with the whole (sub)document, which may hold secrets
+            reason = _DOCUMENT_QUOTED.sub(r"\1", str(exc))
+            raise BadInput(f"patch operation [{index}] ({where}): {reason}") from None
     return document
