@@ -12,7 +12,6 @@ import contextlib
 import csv
 import hashlib
 import io
-import json
 import shlex
 import time
 from collections.abc import Callable, Mapping
@@ -20,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit import names
+from toolkit import jsonfile, names
 from toolkit.errors import BadInput, MlwsError
 
 Progress = Callable[[str], None]
@@ -345,30 +344,32 @@ def _cell(value: Any) -> str:
 def read_rows(path: Path) -> tuple[str | None, list[dict[str, Any]]]:
     """Rows to score from a CSV (header row) or JSON file: a list of objects, {"input1": [...]}, or a
     table {"ColumnNames": [...], "Values": [[...]]}. Returns (input name if the file names one, rows)."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise BadInput(f"{path}: cannot read the rows to score: {exc.strerror}") from None
+    label = f"--input {path}"
+    text = jsonfile.read_text(path, flag="--input")
     if path.suffix.lower() == ".csv":
-        rows = [dict(row) for row in csv.DictReader(io.StringIO(text))]
+        reader = csv.DictReader(io.StringIO(text))
+        try:
+            rows = [dict(row) for row in reader]
+        except csv.Error as exc:
+            raise BadInput(f"{label}: not CSV at line {reader.line_num}: {exc}") from None
         if not rows:
-            raise BadInput(f"{path}: no rows under the header")
+            raise BadInput(f"{label}: no rows under the header")
+        longer = next((index for index, row in enumerate(rows) if None in row), None)
+        if longer is not None:  # DictReader would file the extra values under the column name None
+            raise BadInput(f"{label}: row {longer + 1} has more values than the header has columns")
         return None, rows
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BadInput(f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    data = jsonfile.parse(text, source=label)
     input_name = None
     if isinstance(data, dict) and len(data) == 1 and not {"ColumnNames", "Values"} & set(data):
         input_name, data = next(iter(data.items()))
     if isinstance(data, dict) and isinstance(data.get("ColumnNames"), list) and isinstance(data.get("Values"), list):
         columns = data["ColumnNames"]
         if not all(isinstance(row, list) and len(row) == len(columns) for row in data["Values"]):
-            raise BadInput(f"{path}: every row of Values needs {len(columns)} values (one per ColumnNames entry)")
+            raise BadInput(f"{label}: every row of Values needs {len(columns)} values (one per ColumnNames entry)")
         data = [dict(zip(columns, row, strict=True)) for row in data["Values"]]
     if not isinstance(data, list) or not data or not all(isinstance(row, dict) for row in data):
         raise BadInput(
-            f"{path}: expected a non-empty list of row objects, e.g. "
+            f"{label}: expected a non-empty list of row objects, e.g. "
             '[{"rooms": 3, "area_sqm": 70, "age_years": 12}], or a CSV file with a header row'
         )
     return input_name, data

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from toolkit import names
+from toolkit import jsonfile, names
 from toolkit.classic.models import check_models
 from toolkit.classic.preview import Confirm, RequestPreview
 from toolkit.classic.webservices import (
@@ -57,7 +57,7 @@ from toolkit.definition.diff import REMOVED, Change, compact
 from toolkit.definition.paths import Segment, format_path
 from toolkit.definition.schema import WRITE_ONLY_PATHS
 from toolkit.definition.secrets import PLACEHOLDER, placeholder_for, placeholders, resolve_placeholders
-from toolkit.errors import BadInput, ExitCode, Refused
+from toolkit.errors import BadInput, ExitCode, Refused, ServiceError
 
 PLAN_VERSION = 2  # 2: actions update/replace/create, the variables applying needs, the change list re-checked
 CREATE, UPDATE, REPLACE = "create", "update", "replace"  # what applying a plan does
@@ -500,7 +500,11 @@ class Plan:
         return "\n".join(lines)
 
     def save(self, path: Path) -> None:
-        write_text(Path(path), json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n")
+        try:
+            text = json.dumps(self.to_json(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        except ValueError:  # only a live value can be one: files and flags are refused on reading
+            raise ServiceError("the live service holds a NaN or an infinity, which a plan file cannot hold") from None
+        write_text(Path(path), text)
 
 
 @dataclass
@@ -804,7 +808,7 @@ class PropertyUpdates:
             ("package", "package"),
         ):
             if getattr(self, name) is not None:
-                properties[key] = read_json_option(getattr(self, name), "--" + name.replace("_", "-"))
+                properties[key] = read_json_option(getattr(self, name), "--" + name.replace("_", "-"), dict)
         return {"properties": properties}
 
 
@@ -830,13 +834,9 @@ def _secret(value: str | None, variable: str | None, option: str) -> str | None:
     return os.environ[variable]
 
 
-def read_json_option(path: Path, option: str) -> Any:
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8-sig"))
-    except OSError as exc:
-        raise BadInput(f"{option} {path}: cannot read: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise BadInput(f"{option} {path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+def read_json_option(path: Path, option: str, expected: type) -> Any:
+    """The JSON value of a property-flag file, which must be of the `expected` kind (dict: a JSON object)."""
+    return jsonfile.read(path, flag=option, expect=expected)
 
 
 def _merged(base: Any, patch: Any) -> Any:
@@ -856,19 +856,23 @@ def _check_merged(live: dict[str, Any], body: dict[str, Any]) -> None:
 
 
 def _read_plan(path: Path) -> dict[str, Any]:
-    try:
-        plan = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise BadInput(f"--plan {path}: cannot read: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise BadInput(f"--plan {path}: not a plan file (invalid JSON at line {exc.lineno})") from None
+    plan = jsonfile.read(path, flag="--plan")
+    not_a_plan = f"--plan {path}: not a plan written by `mlws diff --out` (version {PLAN_VERSION})"
     if not isinstance(plan, dict) or "liveHash" not in plan or plan.get("action") not in (CREATE, UPDATE, REPLACE):
-        raise BadInput(f"--plan {path}: not a plan written by `mlws diff --out` (version {PLAN_VERSION})")
+        raise BadInput(not_a_plan)
     if plan.get("version") != PLAN_VERSION:
         raise BadInput(
             f"--plan {path}: a version {plan.get('version')} plan; this mlws applies version {PLAN_VERSION}: "
             "plan again with `mlws diff FILE --out PLAN`"
         )
+    # What applying the plan reads from it, checked before anything is used or sent.
+    kinds = {"file": str, "target": dict, "desiredHash": str, "liveHash": (str, type(None)), "changes": list}
+    wrong = [key for key, kind in kinds.items() if not isinstance(plan.get(key), kind)]
+    target = plan.get("target")
+    if isinstance(target, dict):
+        wrong += [f"target.{key}" for key, value in target.items() if not isinstance(value, str | None)]
+    if wrong:
+        raise BadInput(f"{not_a_plan}: {', '.join(wrong)} missing or of the wrong kind")
     return plan
 
 

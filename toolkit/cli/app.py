@@ -53,8 +53,24 @@ Location = Annotated[
 ]
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not prompt; required without a terminal.")]
 WhatIf = Annotated[bool, typer.Option("--what-if", help="Print the request (secrets masked) without sending it.")]
+
+
+def positive_seconds(value: float | None) -> float | None:
+    """The check of every --timeout, made while the command line is parsed: before anything is sent."""
+    import math
+
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise typer.BadParameter(
+            f"got {value:g}; give a number of seconds greater than 0, or leave --timeout out to wait until the end"
+        )
+    return value
+
+
 Timeout = Annotated[
-    float | None, typer.Option("--timeout", help="Seconds to wait for the operation (default: until it ends).")
+    float | None,
+    typer.Option(
+        "--timeout", callback=positive_seconds, help="Seconds to wait for the operation (default: until it ends)."
+    ),
 ]
 SkipModelCheck = Annotated[
     bool,

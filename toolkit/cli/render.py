@@ -14,6 +14,7 @@ Change the shape only together with ENVELOPE_VERSION.
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -72,7 +73,21 @@ def envelope(result: Any, exit_code: int, error: dict[str, Any] | None = None) -
 
 
 def _dump(value: Any) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    try:
+        return json.dumps(value, indent=2, ensure_ascii=False, default=str, allow_nan=False)
+    except ValueError:  # a NaN or an infinity in a service's answer: JSON has neither
+        return json.dumps(_finite(value), indent=2, ensure_ascii=False, default=str, allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    """NaN and the infinities as null, as JavaScript's JSON.stringify writes them, so -o json stays JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
 
 
 def emit(outcome: Outcome) -> int:

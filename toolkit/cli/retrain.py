@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from toolkit.cli.app import Debug, Group, Name, Output, OutputFormat, Subscription, app, start
+from toolkit.cli.app import Debug, Group, Name, Output, OutputFormat, Subscription, app, positive_seconds, start
 
 JobId = Annotated[str, typer.Option("--job", help="BES job id: 32 hex digits (from `mlws job list`).")]
 
@@ -50,7 +50,10 @@ def retrain(
         bool, typer.Option("--keep-job", help="Keep the job in the service (default: delete it).")
     ] = False,
     timeout: Annotated[
-        float | None, typer.Option("--timeout", help="Seconds to wait for the job (then it is cancelled).")
+        float | None,
+        typer.Option(
+            "--timeout", callback=positive_seconds, help="Seconds to wait for the job (then it is cancelled)."
+        ),
     ] = None,
     output: Output = OutputFormat.text,
     debug: Debug = False,

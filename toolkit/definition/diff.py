@@ -124,8 +124,14 @@ def _compare(old: Any, new: Any, segments: tuple[Segment, ...], changes: list[Ch
         changes.append(_change(segments, ADDED, None, new))
     elif new is _MISSING:
         changes.append(_change(segments, REMOVED, old, None))
-    elif old != new or type(old) is not type(new):
+    elif not _same(old, new):
         changes.append(_change(segments, CHANGED, old, new))
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Equal leaves of the same JSON kind (1 and 1.0 and true differ). NaN, which files cannot hold but a service
+    answer parsed leniently can, equals NaN here: NaN != NaN would show a change that no update can remove."""
+    return type(old) is type(new) and (old == new or (old != old and new != new))
 
 
 def _change(segments: tuple[Segment, ...], kind: str, before: Any, after: Any) -> Change:

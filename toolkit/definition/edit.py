@@ -7,15 +7,18 @@ returned (so nothing is written).
 from __future__ import annotations
 
 import copy
-import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
+from toolkit import jsonfile
 from toolkit.definition.load import normalise
 from toolkit.definition.paths import Segment, format_path, scan_path
 from toolkit.definition.secrets import find_secrets
 from toolkit.definition.validate import validate
 from toolkit.errors import BadInput, Problem
+
+_DOCUMENT_QUOTED = re.compile(r"^(member '.*?' not found) in .*", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -31,11 +34,7 @@ class Assignment:
         if not text.startswith("=", end):
             raise BadInput(f'--set {text!r}: expected PATH=VALUE, e.g. properties.title="Housing v2"')
         raw = text[end + 1 :]
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError:
-            value = raw
-        return cls(tuple(segments), value)
+        return cls(tuple(segments), jsonfile.parse(raw, source=f"--set {text[:end]}", if_not_json=raw))
 
 
 def apply_edits(
@@ -70,7 +69,8 @@ def apply_edits(
 
 def find_asset(document: dict[str, Any], wanted: str) -> str:
     """The id of the asset named by id, by exact name, or by name ignoring case; BadInput listing the assets."""
-    assets = document.get("properties", {}).get("assets")
+    properties = document.get("properties")
+    assets = properties.get("assets") if isinstance(properties, dict) else None
     assets = assets if isinstance(assets, dict) else {}
     if wanted in assets:
         return wanted
@@ -104,6 +104,9 @@ def _swap_asset_uri(document: dict[str, Any], wanted: str, uri: str) -> None:
         )
     asset_id = find_asset(document, wanted)
     asset = document["properties"]["assets"][asset_id]
+    if not isinstance(asset, dict):
+        path = format_path(("properties", "assets", asset_id))
+        raise BadInput(f"--asset {wanted!r}: {path} is {jsonfile.type_name(asset)}, not an asset object")
     location = asset.get("locationInfo")
     if not isinstance(location, dict):
         location = asset["locationInfo"] = {}
@@ -141,6 +144,13 @@ def _apply_patch(document: dict[str, Any], operations: list[Any]) -> Any:
         where = operation.get("path") if isinstance(operation, dict) else None
         try:
             document = jsonpatch.JsonPatch([operation]).apply(document, in_place=True)
+        except jsonpatch.JsonPatchTestFailed:  # its message quotes the value found, which may be a key
+            raise BadInput(
+                f"patch operation [{index}] ({where}): the test failed: the value there is not the tested one, "
+                "or there is none"
+            ) from None
         except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException, TypeError, KeyError) as exc:
-            raise BadInput(f"patch operation [{index}] ({where}): {exc}") from None
+            # jsonpointer ends "member 'x' not found" with the whole (sub)document, which may hold secrets
+            reason = _DOCUMENT_QUOTED.sub(r"\1", str(exc))
+            raise BadInput(f"patch operation [{index}] ({where}): {reason}") from None
     return document

@@ -6,12 +6,12 @@ Several files are all read (and checked) before any is written, so a bad file le
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from toolkit import jsonfile
 from toolkit.definition.canonical import canonical, dumps, write, write_text
 from toolkit.definition.diff import Diff, diff
 from toolkit.definition.edit import Assignment, apply_edits
@@ -175,14 +175,7 @@ def edit_file(
     if in_place == (out is not None):
         raise BadInput("say where to write: -i (in place) or -f OUT, one of them")
     loaded = load_file(path)
-    patch = None
-    if patch_file is not None:
-        try:
-            patch = json.loads(Path(patch_file).read_text(encoding="utf-8-sig"))
-        except FileNotFoundError:
-            raise BadInput(f"{patch_file}: patch file not found") from None
-        except json.JSONDecodeError as exc:
-            raise BadInput(f"{patch_file}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    patch = None if patch_file is None else jsonfile.read(patch_file, flag="--patch", expect=list)
     assignments = [Assignment.parse(text) for text in sets or []]
     edited = apply_edits(loaded.document, asset=asset, uri=uri, assignments=assignments or None, patch=patch)
     target = Path(out) if out is not None else Path(path)

@@ -8,11 +8,11 @@ user data (asset ids, node ids, column and parameter names, tags) keep their spe
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from toolkit import jsonfile
 from toolkit.definition import schema
 from toolkit.definition.paths import Chain, chain_path
 from toolkit.errors import BadInput
@@ -47,29 +47,19 @@ class Loaded:
 
 
 def load_text(text: str, *, source: str = "<string>") -> Loaded:
-    """Parse a definition; BadInput for empty text, invalid JSON (with line and column) or a non-object."""
+    """Parse a definition; BadInput for empty text, JSON the strict reader refuses (toolkit.jsonfile) or a
+    non-object."""
     if not text.strip():
         raise BadInput(f"{source}: {EMPTY_DEFINITION}" if source != "<string>" else EMPTY_DEFINITION)
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BadInput(f"{source}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    raw = jsonfile.parse(text, source=source)
     if not isinstance(raw, dict):
-        raise BadInput(f"{source}: a web service definition is a JSON object, got {_json_type(raw)}")
+        raise BadInput(f"{source}: a web service definition is a JSON object, got {jsonfile.type_name(raw)}")
     document, notes = normalise(raw)
     return Loaded(document, notes, source, text)
 
 
 def load_file(path: Path | str) -> Loaded:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")  # PowerShell often writes a byte-order mark
-    except FileNotFoundError:
-        raise BadInput(f"{path}: the specified web service definition file path does not exist") from None
-    except IsADirectoryError:
-        raise BadInput(f"{path}: is a directory, not a definition file") from None
-    except UnicodeDecodeError as exc:
-        raise BadInput(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    text = jsonfile.read_text(path, missing="the specified web service definition file path does not exist")
     return load_text(text, source=str(path))
 
 
@@ -120,15 +110,3 @@ def _normalise(value: Any, spec: schema.Spec, chain: Chain, notes: list[Normalis
         notes.append(Normalisation(chain_path(chain), f"string {value!r} read as boolean", STRING_BOOLEAN))
         return value.strip().lower() == "true"
     return value
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, str):
-        return "a string"
-    if value is None:
-        return "null"
-    return "a number"

@@ -122,7 +122,8 @@ def _check_graph(properties: dict[str, Any], problems: list[Problem]) -> None:
                 problems.append(
                     Problem(join(path, kind), f"names {what} {node[kind]!r}, which {where} does not define")
                 )
-    for index, edge in enumerate(package.get("edges") or []):
+    edges = package.get("edges")
+    for index, edge in enumerate(edges if isinstance(edges, list) else []):  # a non-list is a schema problem already
         if not isinstance(edge, dict):
             continue
         for end in ("sourceNodeId", "targetNodeId"):
