@@ -2,13 +2,13 @@
 
 The service itself accepts any URI and fails only when it scores (`mlws score` then answers "model not
 found"), so `new` and `update` look first, for every `[trained model]` asset whose URI they would change:
-the URI must name an `.ilearner` blob, and the blob must exist. It is read the way the service reads it:
-through the URI's own SAS when it has one, else with the service's storage account (its name from the
-definition or the live service, its key from the definition's `${MLWS_STORAGE_KEY}` placeholder or the
-environment). Without either, the blob is asked for anonymously (a public container answers). A model
-that is missing, unreadable or on storage that cannot be reached is bad input (exit 2) naming the URI and
-the reason, and nothing is sent; `--skip-model-check` is for storage that cannot be reached from where
-mlws runs.
+the blob must exist (that the URI names an `.ilearner` blob is a rule of the definition, checked offline).
+It is read the way the service reads it: through the URI's own SAS when it has one, else with the service's
+storage account (its name from the definition or the live service, its key from the definition's
+`${MLWS_STORAGE_KEY}` placeholder or the environment). Without either, the blob is asked for anonymously
+(a public container answers). A model that is missing, unreadable or on storage that cannot be reached is
+bad input (exit 2) naming the URI and the reason, and nothing is sent; `--skip-model-check` is for storage
+that cannot be reached from where mlws runs.
 """
 
 from __future__ import annotations
@@ -17,23 +17,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from toolkit.definition.secrets import PLACEHOLDER
+from toolkit.definition.validate import is_trained_model
 from toolkit.errors import BadInput, MlwsError
 
-MODEL_EXTENSION = ".ilearner"
 SKIP_HINT = "pass --skip-model-check if the service reads storage mlws cannot reach from here"
-
-
-def is_trained_model(asset: Any) -> bool:
-    return isinstance(asset, dict) and str(asset.get("name", "")).lower().endswith("[trained model]")
-
-
-def model_uri_problem(uri: Any) -> str | None:
-    """Why `uri` cannot be a trained model's location, or None (offline: the form only)."""
-    if not isinstance(uri, str) or not uri.lower().startswith(("http://", "https://")):
-        return f"{uri!r} is not an http(s) blob URI"
-    if not uri.split("?", 1)[0].lower().endswith(MODEL_EXTENSION):
-        return f"{uri.split('?', 1)[0]} is not an {MODEL_EXTENSION} blob (a trained model)"
-    return None
 
 
 def changed_models(sent: dict[str, Any], live: dict[str, Any] | None) -> dict[str, str]:
@@ -59,9 +46,7 @@ def check_models(
     account = _storage_account(sent, live, env)
     for asset_id, uri in changed.items():
         where = f"properties.assets.{asset_id}.locationInfo.uri"
-        problem = model_uri_problem(uri)
-        if problem is None:
-            problem = _unreadable(uri, account)
+        problem = _unreadable(uri, account)  # its form was checked with the definition (validate)
         if problem is not None:
             raise BadInput(f"{where}: the trained model cannot be used: {problem}; nothing was sent ({SKIP_HINT})")
     return [uri.split("?", 1)[0] for uri in changed.values()]

@@ -38,6 +38,7 @@ def validate(
     properties = document.get("properties")
     if isinstance(properties, dict):
         _check_graph(properties, problems)
+        _check_trained_models(properties, problems)
     if secrets:
         problems.extend(secret.problem() for secret in find_secrets(document, source_text=source_text))
     return problems
@@ -154,6 +155,26 @@ def _check_graph(properties: dict[str, Any], problems: list[Problem]) -> None:
                     f"a value for {name!r}, but {base}.graphParameters declares no such parameter",
                     "remove it, or declare the graph parameter with links to the node parameters it sets",
                 )
+            )
+
+
+def is_trained_model(asset: Any) -> bool:
+    """A trained model is the asset named "<experiment> [trained model]" (the name Studio gives it)."""
+    return isinstance(asset, dict) and str(asset.get("name", "")).lower().endswith("[trained model]")
+
+
+def _check_trained_models(properties: dict[str, Any], problems: list[Problem]) -> None:
+    """A trained model's location is an http(s) URI of an `.ilearner` blob (a SAS query after it is allowed)."""
+    assets = properties.get("assets")
+    for asset_id, asset in assets.items() if isinstance(assets, dict) else ():
+        uri = _get(asset, "locationInfo", "uri") if is_trained_model(asset) else None
+        if not isinstance(uri, str):
+            continue
+        bare = uri.split("?", 1)[0]
+        if not bare.lower().startswith(("http://", "https://")) or not bare.lower().endswith(".ilearner"):
+            path = join(join("properties.assets", asset_id), "locationInfo") + ".uri"
+            problems.append(
+                Problem(path, f"{bare!r} is not an .ilearner blob", "a trained model is an http(s) .ilearner blob URI")
             )
 
 
