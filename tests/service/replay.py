@@ -1,10 +1,13 @@
 """A local HTTP server that answers with recorded cmdlet traffic (reference/powershell/Test*.json).
 
-Recordings group requests by URL, not by time, so answers are queued per method + URL and dequeued
-in order. The recorded host is rewritten to this server in headers and bodies. Only the
-Microsoft.MachineLearning web-service traffic is replayed by default (not the test harness's resource
-groups, storage accounts or commitment plans); `Recording.load(path, replayed=...)` picks other traffic.
-A GET asked again once its recorded answers are used up gets the last one again (reads are repeatable).
+Recordings group requests by URL, not by time, so answers are picked per method + URL, in recorded
+order: a write (PUT, PATCH, POST, DELETE) takes the next answer; a GET of an operation's status takes the
+next one too (the last one again once they are used up); a GET of a resource answers the same as the last
+GET of it until the resource (or a path below it) is written to, then takes the next one: reading twice
+shows one state, as the service would. The recorded host is rewritten to this server in headers
+and bodies. Only the Microsoft.MachineLearning web-service traffic is replayed by default (not the test
+harness's resource groups, storage accounts or commitment plans); `Recording.load(path, replayed=...)`
+picks other traffic.
 Long-running-operation answers carry `Retry-After: 0` so the client under test polls at once instead
 of sleeping through the recorded durations.
 """
@@ -13,7 +16,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -79,10 +82,12 @@ class ReplayServer:
     exchanges: list[Exchange] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.queues: dict[tuple, deque] = defaultdict(deque)
-        self.last_answers: dict[tuple, dict[str, Any]] = {}
+        self.answers: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
+        self.served: set[int] = set()  # ids of the recorded entries given as answers
+        self.writes: list[str] = []  # paths written to, in order
+        self.last_read: dict[tuple, tuple[int, dict[str, Any]]] = {}  # GET key -> (writes then, answer)
         for entry in self.recording.entries:
-            self.queues[request_key(entry["RequestMethod"], entry["RequestUri"])].append(entry)
+            self.answers[request_key(entry["RequestMethod"], entry["RequestUri"])].append(entry)
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -92,13 +97,7 @@ class ReplayServer:
             def _answer(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
-                key = request_key(self.command, self.path)
-                queue = server.queues.get(key)
-                entry = queue.popleft() if queue else None
-                if entry is None and self.command == "GET":  # a GET read again: the service answers as before
-                    entry = server.last_answers.get(key)
-                elif entry is not None:
-                    server.last_answers[key] = entry
+                entry = server.pick(self.command, self.path)
                 parts = urlsplit(self.path)
                 server.exchanges.append(
                     Exchange(
@@ -145,10 +144,28 @@ class ReplayServer:
         self.httpd.shutdown()
         self.httpd.server_close()
 
+    def pick(self, method: str, uri: str) -> dict[str, Any] | None:
+        """The recorded answer to a request (module docstring), None when the recording has none."""
+        key, path = request_key(method, uri), urlsplit(uri).path
+        entries = self.answers.get(key, [])
+        fresh = [entry for entry in entries if id(entry) not in self.served]
+        if method != "GET":
+            self.writes.append(path)
+        elif "/operationsstatus/" not in path.lower() and key in self.last_read:
+            read_at, entry = self.last_read[key]
+            if not any(done == path or done.startswith(path + "/") for done in self.writes[read_at:]):
+                return entry
+        entry = fresh[0] if fresh else (entries[-1] if entries and method == "GET" else None)
+        if entry is not None:
+            self.served.add(id(entry))
+            if method == "GET":
+                self.last_read[key] = (len(self.writes), entry)
+        return entry
+
     @property
     def unanswered(self) -> list[tuple]:
         """Recorded requests mlws never sent."""
-        return [key for key, queue in self.queues.items() for _ in queue]
+        return [key for key, entries in self.answers.items() for entry in entries if id(entry) not in self.served]
 
     @property
     def unmatched(self) -> list[Exchange]:

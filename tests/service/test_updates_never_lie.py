@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from tests.service.conftest import SECRETS
+from tests.service.conftest import SECRETS, STORAGE_KEY
 
 NEW_KEY = "rotated-primary-key-0123456789abcdef"
 NEW_STORAGE_KEY = "rotated-storage-key-ZmVkY2Jh"
@@ -36,24 +36,16 @@ def edit_definition(workspace, change) -> None:
 
 
 def test_rotating_the_storage_key_exits_0_and_says_it_cannot_be_read_back(mlws, workspace):
+    """The key sent is the account's (Azurite has one key): the models are read with it first, then it is sent."""
     workspace.deploy()
+    rotate = ("update", "-n", workspace.name, "--storage-account-key-env", "NEW_STORAGE")
 
-    rotated = mlws(
-        "update", "-n", workspace.name, "--storage-account-key-env", "NEW_STORAGE", env={"NEW_STORAGE": NEW_STORAGE_KEY}
-    )
-    as_json = mlws(
-        "update",
-        "-n",
-        workspace.name,
-        "--storage-account-key-env",
-        "NEW_STORAGE",
-        "-o",
-        "json",
-        env={"NEW_STORAGE": NEW_STORAGE_KEY},
-    )
+    rotated = mlws(*rotate, env={"NEW_STORAGE": STORAGE_KEY})
+    as_json = mlws(*rotate, "-o", "json", env={"NEW_STORAGE": STORAGE_KEY})
 
     assert rotated.exit_code == 0, rotated.stderr
     assert 'sent properties.storageAccount: {"key": "***"}' in rotated.stdout
+    assert f"trained model found before sending: {workspace.model('housing-v0')}" in rotated.stdout
     assert "not verifiable: properties.storageAccount.key (sent, but write-only" in rotated.stdout
     assert "verified: the live service now matches" not in rotated.stdout  # nothing sent could be read back
     result = as_json.json()["result"]
@@ -115,8 +107,42 @@ def test_a_plan_made_before_a_key_was_exported_is_stale(mlws, workspace, monkeyp
 
     applied = mlws("update", "--plan", plan)
 
-    assert applied.exit_code == 4 and "no longer describes" in applied.stderr, applied.stderr
+    assert applied.exit_code == 4 and "differ from when the plan" in applied.stderr, applied.stderr
     assert keys_of(workspace) == before and workspace.live()["properties"]["title"] != "retitled"
+
+
+def test_a_plan_applied_with_another_key_than_reviewed_is_stale(mlws, workspace, monkeypatch):
+    """The plan said "rotate the primary key"; a different key in the environment at apply time was never reviewed."""
+    workspace.deploy()
+    with_key_placeholders(workspace)
+    plan = workspace.root / "plan.json"
+    monkeypatch.setenv("MLWS_PRIMARY_KEY", NEW_KEY)
+    assert mlws("diff", workspace.definition, "--out", plan, "--exit-code").exit_code == 3
+    before = keys_of(workspace)
+
+    monkeypatch.setenv("MLWS_PRIMARY_KEY", NEW_KEY + "-not-the-reviewed-one")
+    other = mlws("update", "--plan", plan)
+    monkeypatch.setenv("MLWS_PRIMARY_KEY", NEW_KEY)
+    reviewed = mlws("update", "--plan", plan)
+
+    assert other.exit_code == 4 and "differ from when the plan" in other.stderr, other.stderr
+    assert reviewed.exit_code == 0, reviewed.stderr
+    assert keys_of(workspace) == {"primary": NEW_KEY, "secondary": before["secondary"]}
+    assert NEW_KEY not in plan.read_text() and no_secret_in(other.stderr, reviewed.stdout)
+
+
+def test_a_plan_whose_write_only_placeholder_was_edited_is_stale(mlws, workspace, monkeypatch):
+    deploy_with(workspace, _extra_asset)  # a replacement: it sends the storage key
+    plan = workspace.root / "plan.json"
+    assert mlws("diff", workspace.definition, "--out", plan).exit_code == 0
+    text = workspace.definition.read_text(encoding="utf-8").replace("${MLWS_STORAGE_KEY}", "${ANOTHER_KEY}")
+    workspace.definition.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("ANOTHER_KEY", NEW_STORAGE_KEY)
+
+    applied = mlws("update", "--plan", plan)
+
+    assert applied.exit_code == 4 and "changed since the plan" in applied.stderr, applied.stderr
+    assert "asset3" in workspace.live()["properties"]["assets"]  # nothing was sent
 
 
 # --- 4: secrets the request never sends are not demanded ---------------------------------------------------------
@@ -362,3 +388,150 @@ def test_a_trained_model_asset_must_name_an_ilearner(mlws, workspace, tmp_path):
     refused = mlws("update", "-n", workspace.name, "--assets", file)
 
     assert refused.exit_code == 2 and "is not an .ilearner blob" in refused.stderr
+
+
+# --- property flags: what the merge keeps is said; what would change nothing is refused ----------------------------
+
+
+def test_an_assets_file_without_a_live_asset_says_the_merge_kept_it(mlws, workspace, tmp_path):
+    deploy_with(workspace, _extra_asset)
+    assets = workspace.document()["properties"]["assets"]  # the committed file: no asset3
+    file = tmp_path / "assets.json"
+    file.write_text(json.dumps(assets), encoding="utf-8")
+
+    updated = mlws("update", "-n", workspace.name, "--assets", file, "-o", "json")
+
+    assert updated.exit_code == 0, updated.stdout
+    assert updated.json()["result"]["keptByTheMerge"] == ["properties.assets.asset3"]
+    assert "asset3" in workspace.live()["properties"]["assets"]  # as the service merges
+
+
+@pytest.mark.parametrize("content", ['{"asset1": null}', '{"asset2": {"name": null}}'])
+def test_a_null_in_a_flag_file_is_refused_as_it_would_change_nothing(mlws, workspace, tmp_path, content):
+    workspace.deploy()
+    modified = workspace.live()["properties"]["modifiedOn"]
+    file = tmp_path / "assets.json"
+    file.write_text(content, encoding="utf-8")
+
+    refused = mlws("update", "-n", workspace.name, "--assets", file)
+
+    assert refused.exit_code == 2 and "is null, which the service ignores" in refused.stderr
+    assert workspace.live()["properties"]["modifiedOn"] == modified
+
+
+def test_an_empty_assets_file_is_checked_as_removing_them_all(mlws, workspace, tmp_path):
+    """A property sent as {} is removed by the service: the package then names assets that do not exist."""
+    workspace.deploy()
+    file = tmp_path / "assets.json"
+    file.write_text("{}", encoding="utf-8")
+
+    refused = mlws("update", "-n", workspace.name, "--assets", file)
+
+    assert refused.exit_code == 2 and "which properties.assets does not define" in refused.stderr
+    assert len(workspace.live()["properties"]["assets"]) == 2
+
+
+def test_an_empty_variable_is_not_a_value(mlws, workspace, monkeypatch):
+    workspace.deploy()
+    before = keys_of(workspace)
+    monkeypatch.setenv("EMPTY_KEY", "")
+
+    flag = mlws("update", "-n", workspace.name, "--secondary-key-env", "EMPTY_KEY")
+    with_key_placeholders(workspace)
+    monkeypatch.setenv("MLWS_PRIMARY_KEY", "")
+    planned = mlws("diff", workspace.definition, "--exit-code")
+
+    assert flag.exit_code == 2 and "is not set (or is empty)" in flag.stderr
+    assert planned.exit_code == 0, planned.stdout  # an empty key variable keeps the live key, as an unset one
+    assert keys_of(workspace) == before
+
+
+# --- a storage key that is sent must read the service's models -----------------------------------------------------
+
+
+def test_a_wrong_storage_key_is_refused_before_it_is_sent(mlws, workspace):
+    workspace.deploy()
+    modified = workspace.live()["properties"]["modifiedOn"]
+
+    refused = mlws("update", "-n", workspace.name, "--storage-account-key-env", "WRONG", env={"WRONG": NEW_STORAGE_KEY})
+
+    assert refused.exit_code == 2 and "storage refused" in refused.stderr and "housing-v0.ilearner" in refused.stderr
+    assert workspace.live()["properties"]["modifiedOn"] == modified
+    assert NEW_STORAGE_KEY not in refused.stderr
+
+
+# --- credentials: the service keeps them encrypted ------------------------------------------------------------------
+
+
+def with_account_key(workspace) -> None:
+    def add(properties, _document):
+        parameters = properties["package"]["nodes"]["node3"]["parameters"]
+        parameters["Account Key"] = {"value": "${MLWS_ACCOUNT_KEY}", "certificateThumbprint": ""}
+
+    edit_definition(workspace, add)
+
+
+def live_account_key(workspace) -> dict:
+    return workspace.live()["properties"]["package"]["nodes"]["node3"]["parameters"]["Account Key"]
+
+
+def test_a_credential_is_sent_in_clear_said_unverifiable_and_never_compared(mlws, workspace, monkeypatch):
+    with_account_key(workspace)
+    monkeypatch.setenv("MLWS_ACCOUNT_KEY", "account-key-v1")
+
+    created = mlws("new", "-f", workspace.definition)
+    monkeypatch.setenv("MLWS_ACCOUNT_KEY", "account-key-v2")
+    planned = mlws("diff", workspace.definition)
+
+    assert created.exit_code == 0, created.stderr
+    path = 'properties.package.nodes.node3.parameters["Account Key"].value'
+    assert f"not verifiable: {path} (sent; the service answers it encrypted)" in created.stdout
+    assert live_account_key(workspace)["certificateThumbprint"]  # the service answers ciphertext
+    assert (
+        "No changes." in planned.stdout and "not compared (the service answers credentials encrypted" in planned.stdout
+    )
+    assert "--whole` sends them" in planned.stdout
+    assert "account-key-v" not in created.stdout + planned.stdout
+
+
+def test_an_unset_credential_keeps_the_live_ciphertext_when_its_package_is_sent(mlws, workspace, monkeypatch):
+    with_account_key(workspace)
+    monkeypatch.setenv("MLWS_ACCOUNT_KEY", "account-key-v1")
+    assert mlws("new", "-f", workspace.definition).exit_code == 0
+    encrypted = live_account_key(workspace)
+    monkeypatch.delenv("MLWS_ACCOUNT_KEY")
+    edit_definition(
+        workspace,
+        lambda p, _d: p["package"]["nodes"]["node3"]["parameters"]["Append score columns to output"].update(
+            value="False"
+        ),
+    )
+
+    updated = mlws("update", "-f", workspace.definition)
+
+    assert updated.exit_code == 0, updated.stderr
+    # The same ciphertext comes back: the service still holds the credential it was given, not its ciphertext.
+    assert live_account_key(workspace) == encrypted
+
+
+def test_whole_refuses_removals_it_cannot_make_before_sending(mlws, workspace):
+    deploy_with(workspace, _extra_asset)
+    modified = workspace.live()["properties"]["modifiedOn"]
+
+    refused = mlws("update", "-f", workspace.definition, "--whole")
+
+    assert refused.exit_code == 2, refused.stdout
+    assert "cannot remove properties.assets.asset3" in refused.stderr and "nothing was sent" in refused.stderr
+    assert workspace.live()["properties"]["modifiedOn"] == modified
+
+
+def test_a_plan_is_never_saved_over_its_definition_and_says_where_it_went(mlws, workspace):
+    workspace.deploy()
+    before = workspace.definition.read_bytes()
+
+    over = mlws("diff", workspace.definition, "--out", workspace.definition)
+    saved = mlws("diff", workspace.definition, "--out", workspace.root / "plan.json")
+
+    assert over.exit_code == 2 and "is the definition itself" in over.stderr
+    assert workspace.definition.read_bytes() == before
+    assert saved.exit_code == 0 and f"plan saved to {workspace.root / 'plan.json'}" in saved.stdout

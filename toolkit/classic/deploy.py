@@ -56,7 +56,14 @@ from toolkit.definition.canonical import write_text
 from toolkit.definition.diff import REMOVED, Change, compact
 from toolkit.definition.paths import Segment, format_path
 from toolkit.definition.schema import WRITE_ONLY_PATHS
-from toolkit.definition.secrets import PLACEHOLDER, placeholder_for, placeholders, resolve_placeholders
+from toolkit.definition.secrets import (
+    PLACEHOLDER,
+    credential_parameters,
+    placeholder_for,
+    placeholders,
+    resolve_placeholders,
+    set_variables,
+)
 from toolkit.errors import BadInput, ExitCode, Refused, ServiceError
 
 PLAN_VERSION = 2  # 2: actions update/replace/create, the variables applying needs, the change list re-checked
@@ -142,9 +149,27 @@ def comparable_pair(
     return comparable(desired, encrypted, keys=keys), comparable(live, encrypted, keys=keys)
 
 
-def state_hash(document: dict[str, Any]) -> str:
+def state_hash(document: Any) -> str:
     text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def desired_hash(desired: dict[str, Any]) -> str:
+    """The plan's hash of the file: its comparable form and the write-only fields as written (placeholders: a
+    file holds no secret), so that editing `${MLWS_STORAGE_KEY}` into another variable makes a plan stale."""
+    return state_hash([comparable(desired), [[".".join(path), _get(desired, path)] for path in WRITE_ONLY_PATHS]])
+
+
+SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}  # ~50 ms and 16 MB a check: too slow to guess secrets offline
+
+
+def values_fingerprint(desired: dict[str, Any], env: Mapping[str, str], salt: bytes) -> str:
+    """What the file's placeholders stand for (set or not, and each value), hashed with a salt by scrypt: applying
+    a plan with other values than those reviewed (a key rotated to another key since) is refused, while the plan
+    file holds nothing that turns back into a secret."""
+    values = [[name, env.get(name)] for name in placeholders(desired)]
+    material = json.dumps(values, ensure_ascii=False).encode("utf-8")
+    return "scrypt:" + hashlib.scrypt(material, salt=salt, **SCRYPT).hex()
 
 
 def _leaves(value: Any, path: tuple = ()) -> list[tuple[tuple, Any]]:
@@ -202,6 +227,9 @@ def resolve_against_live(desired: dict[str, Any], live: dict[str, Any] | None, e
     unresolved: dict[str, list[str]] = {}
 
     def walk(value: Any, other: Any, segments: tuple[Segment, ...]) -> Any:
+        if _keeps_encrypted(value, other, env):  # the service's own ciphertext stands for the unset credential
+            kept.update(name for name in PLACEHOLDER.findall(value["value"]) if name not in env)
+            return copy.deepcopy(other)
         if isinstance(value, dict):
             return {
                 k: walk(v, other.get(k) if isinstance(other, dict) else None, (*segments, k)) for k, v in value.items()
@@ -223,6 +251,16 @@ def resolve_against_live(desired: dict[str, Any], live: dict[str, Any] | None, e
 
     document = walk(canonical(normalise(desired)[0]), canonical(normalise(live)[0]) if live else None, ())
     return Resolved(document, sorted(kept - unresolved.keys()), unresolved)
+
+
+def _keeps_encrypted(value: Any, other: Any, env: Mapping[str, str]) -> bool:
+    """A parameter whose value is a placeholder not set, where the live one is encrypted: keeping what is live
+    is keeping its ciphertext with its thumbprint (sending the ciphertext as a plain value would store it as the
+    credential)."""
+    if not (isinstance(value, dict) and isinstance(other, dict) and other.get("certificateThumbprint")):
+        return False
+    text = value.get("value")
+    return isinstance(text, str) and any(name not in env for name in PLACEHOLDER.findall(text))
 
 
 # --- the live side ----------------------------------------------------------------------------------------------
@@ -268,6 +306,15 @@ def _keys_not_taken(services: WebServices, body: dict[str, Any]) -> list[str]:
     return [f"properties.keys.{kind}" for kind, value in sent.items() if value and found.get(kind) != value]
 
 
+def _sent_credentials(body: dict[str, Any]) -> list[str]:
+    """Paths of the credential parameters a request sends in clear (the service keeps them encrypted)."""
+    return [
+        format_path((*path, "value"))
+        for path, parameter in credential_parameters(body)
+        if isinstance(parameter, dict) and parameter.get("value") and not parameter.get("certificateThumbprint")
+    ]
+
+
 def _unreadable_sent(body: dict[str, Any], *, keys_read_back: bool = True) -> list[str]:
     """Write-only fields a request sent and the read-back could not compare, each with the reason."""
     found = [
@@ -275,6 +322,7 @@ def _unreadable_sent(body: dict[str, Any], *, keys_read_back: bool = True) -> li
         for path in WRITE_ONLY_PATHS
         if path != KEYS and _get(body, path)
     ]
+    found += [f"{path} (sent; the service answers it encrypted)" for path in _sent_credentials(body)]
     if not keys_read_back and _get(body, KEYS):
         found.append("properties.keys (sent; read back only when an update changes them: `mlws keys` shows them)")
     return found
@@ -449,6 +497,10 @@ class Plan:
     replace_because: list[str] = field(default_factory=list)
     needs: list[str] = field(default_factory=list)  # variables applying sends, unset when planned
     kept: list[str] = field(default_factory=list)  # variables unset whose live values are kept
+    not_compared: list[str] = field(default_factory=list)  # credentials set from the environment: never compared
+    values_salt: str = ""  # hex; with values_hash: what the placeholders stood for (values_fingerprint)
+    values_hash: str = ""
+    saved_to: Path | None = None  # where `diff --out` saved it
     exit_code: int = ExitCode.OK
 
     @property
@@ -472,8 +524,10 @@ class Plan:
             "replaceBecause": self.replace_because,
             "needs": self.needs,
             "keptFromLive": self.kept,
+            "notCompared": self.not_compared,
             "liveHash": self.live_hash,
             "desiredHash": self.desired_hash,
+            "placeholderValues": {"salt": self.values_salt, "hash": self.values_hash},
         }
 
     def _how(self) -> str:
@@ -491,20 +545,35 @@ class Plan:
         exists = "" if self.action != CREATE else ": does not exist"
         lines = [f"--- live {self.target.describe()}{exists}", f"+++ {self.file}"]
         if not self.changes:
-            return "\n".join([*lines, "No changes."])
+            return "\n".join([*lines, "No changes.", *self._not_compared_lines(), *self._saved_lines()])
         lines += [self._how(), *(f"  {change.to_text()}" for change in self.changes)]
         if self.needs:
             lines.append(f"applying needs (not set now): {', '.join(self.needs)}")
         if self.kept:
             lines.append(f"kept as live (variable not set): {', '.join(self.kept)}")
-        return "\n".join(lines)
+        return "\n".join([*lines, *self._not_compared_lines(), *self._saved_lines()])
+
+    def _saved_lines(self) -> list[str]:
+        if self.saved_to is None:
+            return []
+        return [f"plan saved to {self.saved_to}: review it, then `mlws update --plan {self.saved_to}` applies it"]
+
+    def _not_compared_lines(self) -> list[str]:
+        if not self.not_compared:
+            return []
+        return [
+            f"not compared (the service answers credentials encrypted; `mlws update -f {self.file} --whole` sends "
+            f"them): {', '.join(self.not_compared)}"
+        ]
 
     def save(self, path: Path) -> None:
+        path = Path(path)
         try:
             text = json.dumps(self.to_json(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
         except ValueError:  # only a live value can be one: files and flags are refused on reading
             raise ServiceError("the live service holds a NaN or an infinity, which a plan file cannot hold") from None
-        write_text(Path(path), text)
+        write_text(path, text)
+        self.saved_to = path
 
 
 @dataclass
@@ -532,16 +601,20 @@ def _plan(services: WebServices, path: Path, desired: dict[str, Any], live: Live
         live = replace(live, keys=services.list_keys())
         resolved = resolve_against_live(desired, live.document(), env)
     body = _request_body(action, resolved, live, changes)
+    salt = os.urandom(16)
     plan = Plan(
         services.target,
         path,
         changes,
         state_hash(comparable(live.resource)),
-        state_hash(comparable(desired)),
+        desired_hash(desired),
         action=action,
         replace_because=because,
         needs=sorted(resolved.missing(body)) if changes else [],
         kept=resolved.kept,
+        not_compared=_sent_credentials(resolved.document),
+        values_salt=salt.hex(),
+        values_hash=values_fingerprint(desired, env, salt),
     )
     return _Planned(plan, resolved, live, body)
 
@@ -552,12 +625,15 @@ def plan_against_live(
     name: str | None,
     resource_group: str | None,
     subscription: str | None,
+    out: Path | None = None,
     progress: Progress | None = None,
     env: Mapping[str, str] = os.environ,
     debug: bool = False,
 ) -> Plan:
-    """The changes `update -f path` would make to the live service (used by `mlws diff FILE`)."""
-    path = Path(path)
+    """The changes `update -f path` would make to the live service (`mlws diff FILE`), saved to `out` if given."""
+    path, env = Path(path), set_variables(env)
+    if out is not None and Path(out).resolve() == path.resolve():
+        raise BadInput(f"--out {out} is the definition itself; save the plan beside it, e.g. --out plan.json")
     desired = _load_desired(path)
     target = service_target(name, resource_group, subscription, file=path)
     services = WebServices.connect(target, debug=debug)
@@ -565,14 +641,23 @@ def plan_against_live(
         progress(f"reading web service {target.describe()}")
     live = _read_live(services, desired, env)
     if live is None:
-        return _creation_plan(_creation_target(target, desired), path, desired, env)
-    return _plan(services, path, desired, live, env).plan
+        plan = _creation_plan(_creation_target(target, desired), path, desired, env)
+    else:
+        plan = _plan(services, path, desired, live, env).plan
+    if out is not None:
+        plan.save(out)
+    return plan
 
 
 def _creation_plan(target: Target, path: Path, desired: dict[str, Any], env: Mapping[str, str]) -> Plan:
     missing = [name for name in placeholders(desired) if name not in env]
     changes = creation_changes(desired, target)
-    return Plan(target, path, changes, None, state_hash(comparable(desired)), action=CREATE, needs=missing)
+    salt = os.urandom(16)
+    fingerprint = values_fingerprint(desired, env, salt)
+    return Plan(
+        target, path, changes, None, desired_hash(desired), CREATE, needs=missing, values_salt=salt.hex(),
+        values_hash=fingerprint,
+    )  # fmt: skip
 
 
 # --- sending and reading back ---------------------------------------------------------------------------------
@@ -595,6 +680,7 @@ class ReadBack:
     verified: bool  # something sent was compared with what the service now returns, and matched
     keys_checked: bool = False  # service keys sent were compared with listKeys
     unverifiable: list[str] = field(default_factory=list)  # sent, but write-only: no read returns them
+    kept: list[str] = field(default_factory=list)  # live entries a PATCH of individual properties left in place
 
 
 def _read_back_file(
@@ -613,13 +699,14 @@ def _read_back_file(
     return ReadBack(resource, True, keys_checked, _unreadable_sent(body, keys_read_back=keys))
 
 
-def _read_back_sent(services: WebServices, body: dict[str, Any]) -> ReadBack:
-    """After a PATCH of individual properties, what was sent must show (the rest is the service's own)."""
+def _read_back_sent(services: WebServices, body: dict[str, Any], kept: list[str]) -> ReadBack:
+    """After a PATCH of individual properties, what was sent must show (the rest is the service's own: `kept`
+    lists the live entries the merge left in place, said so in the result)."""
     resource = services.get()
     _refuse_not_taken(services, not_taken(body, resource, exact=False) + _keys_not_taken(services, body))
     compared = [path for path, _ in _leaves(comparable(body)) if path and path != ("properties", "packageType")]
     keys_checked = bool(_get(body, KEYS))
-    return ReadBack(resource, bool(compared) or keys_checked, keys_checked, _unreadable_sent(body))
+    return ReadBack(resource, bool(compared) or keys_checked, keys_checked, _unreadable_sent(body), kept)
 
 
 @dataclass
@@ -676,6 +763,7 @@ def _send(
         verified=found.verified,
         keys_checked=found.keys_checked,
         unverifiable=found.unverifiable,
+        kept=found.kept,
         models_checked=checked,
     )
 
@@ -728,6 +816,7 @@ def new_service(
     debug: bool = False,
 ) -> OperationResult | RequestPreview:
     """New-AzMlWebService: PUT the definition. Without --force an existing service is never replaced."""
+    env = set_variables(env)
     desired = _load_desired(file)
     target = _creation_target(service_target(name, resource_group, subscription, file=file, location=location), desired)
     resolve_placeholders(desired, env)  # an unset placeholder variable is bad input before anything is sent
@@ -808,7 +897,8 @@ class PropertyUpdates:
             ("package", "package"),
         ):
             if getattr(self, name) is not None:
-                properties[key] = read_json_option(getattr(self, name), "--" + name.replace("_", "-"), dict)
+                option = "--" + name.replace("_", "-")
+                properties[key] = _without_nulls(read_json_option(getattr(self, name), option, dict), option)
         return {"properties": properties}
 
 
@@ -824,13 +914,32 @@ def _date_time(text: str, option: str) -> str:
     return text
 
 
+def _without_nulls(value: Any, option: str, path: str = "") -> Any:
+    """A flag file's value, refused when it holds a null: the service ignores nulls in a PATCH, so a null would
+    change nothing while looking like a removal."""
+    if value is None:
+        raise BadInput(
+            f"{option}: {path or 'the value'} is null, which the service ignores (a PATCH cannot remove anything); "
+            "to remove entries, update from a definition file (`mlws update -f`), which replaces the service"
+        )
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _without_nulls(item, option, f"{path}.{key}" if path else key)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _without_nulls(item, option, f"{path}[{index}]")
+    return value
+
+
 def _secret(value: str | None, variable: str | None, option: str) -> str | None:
     if value is not None and variable is not None:
         raise BadInput(f"give {option} or {option}-env, not both")
     if variable is None:
+        if value is not None and not value.strip():
+            raise BadInput(f"{option}: an empty value would blank it on the service")
         return value
-    if variable not in os.environ:
-        raise BadInput(f"{option}-env {variable}: environment variable {variable} is not set")
+    if not os.environ.get(variable, "").strip():
+        raise BadInput(f"{option}-env {variable}: environment variable {variable} is not set (or is empty)")
     return os.environ[variable]
 
 
@@ -839,18 +948,38 @@ def read_json_option(path: Path, option: str, expected: type) -> Any:
     return jsonfile.read(path, flag=option, expect=expected)
 
 
-def _merged(base: Any, patch: Any) -> Any:
-    """The service's merge of a PATCH (module docstring), to validate what the service will hold."""
-    if not isinstance(base, dict) or not isinstance(patch, dict):
-        return patch
-    return {**base, **{key: _merged(base.get(key), value) for key, value in patch.items() if value is not None}}
+def _merged(live: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    """What the service holds after a PATCH of `body` (its merge: a property of `properties` sent as {} is removed;
+    below that objects merge key by key; lists and values replace), to validate it before sending."""
+
+    def merge(base: Any, patch: Any) -> Any:
+        if not isinstance(base, dict) or not isinstance(patch, dict):
+            return patch
+        return {**base, **{key: merge(base.get(key), value) for key, value in patch.items()}}
+
+    properties = dict(live.get("properties") or {})
+    for name, value in body["properties"].items():
+        if value == {}:
+            properties.pop(name, None)
+        else:
+            properties[name] = merge(properties.get(name), value)
+    return {**live, "properties": properties}
+
+
+def kept_by_the_merge(live: dict[str, Any], body: dict[str, Any]) -> list[str]:
+    """Entries of the live parts a PATCH sends that it leaves in place although the body has them not."""
+    sent = body["properties"]
+    before = {"properties": {name: (live.get("properties") or {}).get(name) for name in sent if sent[name] != {}}}
+    after = {"properties": {name: value for name, value in sent.items() if value != {}}}
+    return replacement_paths(diff(comparable(before), comparable(after)).changes)
 
 
 def _check_merged(live: dict[str, Any], body: dict[str, Any]) -> None:
-    """Property updates are checked as the service will hold them: a new package must fit the live assets."""
-    merged = canonical(normalise(_merged(live, body))[0])
-    sent = {f"properties.{name}" for name in body["properties"] if name != "packageType"}
-    problems = [p for p in validate(merged, secrets=False) if p.path.split("[")[0].startswith(tuple(sent))]
+    """Property updates are checked as the service will hold them: a new package must fit the live assets, and
+    emptying the assets must not leave the package naming them. Only problems the change makes are reported."""
+    before = {str(problem) for problem in validate(canonical(normalise(live)[0]), secrets=False)}
+    after = validate(canonical(normalise(_merged(live, body))[0]), secrets=False)
+    problems = [problem for problem in after if str(problem) not in before]
     if problems:
         raise BadInput("the requested properties are not valid", problems=problems)
 
@@ -866,14 +995,30 @@ def _read_plan(path: Path) -> dict[str, Any]:
             "plan again with `mlws diff FILE --out PLAN`"
         )
     # What applying the plan reads from it, checked before anything is used or sent.
-    kinds = {"file": str, "target": dict, "desiredHash": str, "liveHash": (str, type(None)), "changes": list}
+    kinds = {
+        "file": str, "target": dict, "desiredHash": str, "liveHash": (str, type(None)), "changes": list,
+        "placeholderValues": dict,
+    }  # fmt: skip
     wrong = [key for key, kind in kinds.items() if not isinstance(plan.get(key), kind)]
     target = plan.get("target")
     if isinstance(target, dict):
         wrong += [f"target.{key}" for key, value in target.items() if not isinstance(value, str | None)]
+    values = plan.get("placeholderValues")
+    if isinstance(values, dict) and not (
+        isinstance(values.get("hash"), str) and isinstance(values.get("salt"), str) and _is_hex(values["salt"])
+    ):
+        wrong.append("placeholderValues")
     if wrong:
         raise BadInput(f"{not_a_plan}: {', '.join(wrong)} missing or of the wrong kind")
     return plan
+
+
+def _is_hex(text: str) -> bool:
+    try:
+        bytes.fromhex(text)
+    except ValueError:
+        return False
+    return True
 
 
 def update_service(
@@ -893,6 +1038,7 @@ def update_service(
     debug: bool = False,
 ) -> OperationResult | RequestPreview:
     """Update-AzMlWebService: from a file (a PATCH of what differs, or a replacement), --whole, a plan, or flags."""
+    env = set_variables(env)
     given = changes.given()
     modes = [m for m, on in (("-f FILE", file is not None), ("--plan", plan is not None), ("properties", given)) if on]
     if not modes:
@@ -913,6 +1059,7 @@ def update_service(
         body = changes.body()
         live_resource = services.get()
         _check_merged(live_resource, body)
+        kept = kept_by_the_merge(live_resource, body)
         shown = _sent_parts(body, skip=("packageType",))  # packageType goes with every PATCH, asked for or not
         return _send(
             services,
@@ -922,12 +1069,20 @@ def update_service(
             action="update",
             shown=shown,
             live=live_resource,
-            read_back=lambda: _read_back_sent(services, body),
+            read_back=lambda: _read_back_sent(services, body, kept),
             question=question,
         )
     desired = _load_desired(file)
     if whole:
         body = canonical(resolve_placeholders(desired, env))
+        live_resource = services.get()
+        removed = replacement_paths(diff(*comparable_pair(live_resource, body)).changes)
+        if removed:
+            raise BadInput(
+                f"update --whole PATCHes the whole definition, and the service's merge cannot remove "
+                f"{', '.join(removed)}; nothing was sent. `mlws update -f {file}` (without --whole) replaces the "
+                "service to remove them"
+            )
         return _send(
             services,
             "PATCH",
@@ -935,7 +1090,7 @@ def update_service(
             how,
             action="update",
             shown=_sent_parts(body),
-            live=None if what_if or skip_model_check else services.get(),
+            live=live_resource,
             read_back=lambda: _read_back_file(services, desired, body, env, keys=False),
             question=question,
         )
@@ -997,8 +1152,15 @@ def _update_from_plan(path: Path, how: Sending, *, debug: bool) -> OperationResu
     if saved.get("endpoint") != target.endpoint:
         raise Refused(f"the plan {path} was made against {saved.get('endpoint')}, not {target.endpoint}")
     desired = _load_desired(file)
-    if state_hash(comparable(desired)) != saved["desiredHash"]:
+    if desired_hash(desired) != saved["desiredHash"]:
         raise Refused(f"{file} changed since the plan {path} was made; run `mlws diff {file} --out {path}` again")
+    values = saved["placeholderValues"]
+    if values_fingerprint(desired, how.env, bytes.fromhex(values["salt"])) != values["hash"]:
+        names = ", ".join(placeholders(desired))
+        raise Refused(
+            f"the values of {file}'s placeholder variables ({names}) differ from when the plan {path} was made "
+            f"(set, unset or changed since the review); nothing was sent. Plan again with `mlws diff {file} --out`"
+        )
     if saved["action"] == CREATE:
         target = _creation_target(target, desired)
     services = WebServices.connect(target, debug=debug)

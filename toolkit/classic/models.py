@@ -23,33 +23,45 @@ from toolkit.errors import BadInput, MlwsError
 SKIP_HINT = "pass --skip-model-check if the service reads storage mlws cannot reach from here"
 
 
-def changed_models(sent: dict[str, Any], live: dict[str, Any] | None) -> dict[str, str]:
-    """asset id -> URI of every trained-model asset in a request body whose URI differs from the live one."""
-    assets = (sent.get("properties") or {}).get("assets")
-    live_assets = ((live or {}).get("properties") or {}).get("assets") or {}
+def trained_models(document: dict[str, Any] | None) -> dict[str, str]:
+    """asset id -> URI of every trained-model asset of a definition (or request body, or live service)."""
+    assets = ((document or {}).get("properties") or {}).get("assets")
     found = {}
     for asset_id, asset in assets.items() if isinstance(assets, dict) else ():
         uri = (asset.get("locationInfo") or {}).get("uri") if is_trained_model(asset) else None
-        before = ((live_assets.get(asset_id) or {}).get("locationInfo") or {}).get("uri")
-        if uri is not None and uri != before:
+        if isinstance(uri, str):
             found[asset_id] = uri
+    return found
+
+
+def models_to_check(sent: dict[str, Any], live: dict[str, Any] | None) -> dict[str, str]:
+    """The trained models a request needs looked at: those whose URI it changes, and, when it sends a storage key
+    (the credential the service will read its models with), every model read through the account, to prove the
+    key reads them."""
+    before = trained_models(live)
+    sent_models = trained_models(sent)
+    found = {asset_id: uri for asset_id, uri in sent_models.items() if before.get(asset_id) != uri}
+    key = ((sent.get("properties") or {}).get("storageAccount") or {}).get("key")
+    if isinstance(key, str) and key:
+        models = sent_models if "assets" in (sent.get("properties") or {}) else before
+        found.update({asset_id: uri for asset_id, uri in models.items() if "?" not in uri})
     return found
 
 
 def check_models(
     sent: dict[str, Any], live: dict[str, Any] | None, env: Mapping[str, str], *, skip: bool = False
 ) -> list[str]:
-    """Check the trained models a request would point the service at (module docstring); the URIs checked."""
-    changed = changed_models(sent, live)
-    if skip or not changed:
+    """Check the trained models of a request (module docstring and models_to_check); the URIs checked."""
+    wanted = models_to_check(sent, live)
+    if skip or not wanted:
         return []
     account = _storage_account(sent, live, env)
-    for asset_id, uri in changed.items():
+    for asset_id, uri in wanted.items():
         where = f"properties.assets.{asset_id}.locationInfo.uri"
         problem = _unreadable(uri, account)  # its form was checked with the definition (validate)
         if problem is not None:
             raise BadInput(f"{where}: the trained model cannot be used: {problem}; nothing was sent ({SKIP_HINT})")
-    return [uri.split("?", 1)[0] for uri in changed.values()]
+    return [uri.split("?", 1)[0] for uri in wanted.values()]
 
 
 def _storage_account(sent: dict[str, Any], live: dict[str, Any] | None, env: Mapping[str, str]) -> tuple[str, str]:

@@ -143,6 +143,7 @@ class OperationResult:
     keys_checked: bool = False  # the service keys sent were read back with listKeys
     unverifiable: list[str] = field(default_factory=list)  # sent, not read back: "path (why)"
     models_checked: list[str] = field(default_factory=list)  # trained models found in storage before sending
+    kept: list[str] = field(default_factory=list)  # live entries the PATCH's merge left in place
     exit_code: int = ExitCode.OK
 
     def to_json(self) -> dict[str, Any]:
@@ -157,6 +158,7 @@ class OperationResult:
             "keysChecked": self.keys_checked,
             "notVerifiable": self.unverifiable,
             "modelsChecked": self.models_checked,
+            "keptByTheMerge": self.kept,
             "resource": None if self.resource is None else mask_secrets(self.resource),
         }
 
@@ -174,6 +176,11 @@ class OperationResult:
             keys = "; the service keys with listKeys" if self.keys_checked else ""
             lines.append(f"verified: the live service now matches (read back from '{self.target.name}'{keys})")
         lines += [f"not verifiable: {item}" for item in self.unverifiable]
+        if self.kept:
+            lines.append(
+                f"kept by the service's merge (a PATCH cannot remove them; `mlws update -f FILE` replaces the service "
+                f"where a file removes entries): {', '.join(self.kept)}"
+            )
         return "\n".join(lines)
 
 

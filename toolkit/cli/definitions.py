@@ -167,9 +167,7 @@ def diff(
         from toolkit.classic.deploy import plan_against_live
 
         result = plan_against_live(
-            file, name=name, resource_group=resource_group, subscription=subscription, progress=progress()
+            file, name=name, resource_group=resource_group, subscription=subscription, out=out, progress=progress()
         )
-        if out is not None:
-            result.save(out)
     code = ExitCode.CHANGES if exit_code and result.has_changes else ExitCode.OK
     return emit(Outcome(result=result.to_json(), text=result.to_text(), exit_code=code))

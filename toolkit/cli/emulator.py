@@ -35,9 +35,7 @@ def serve(
         int | None, typer.Option(help="ARM writes per subscription per window before 429 (default: unlimited).")
     ] = None,
     throttle_window: Annotated[float, typer.Option(help="Length of the throttling window in seconds.")] = 3600.0,
-    error_rate: Annotated[
-        float, typer.Option("--error-rate", help="Fraction of requests answered 500/503.")
-    ] = 0.0,
+    error_rate: Annotated[float, typer.Option("--error-rate", help="Fraction of requests answered 500/503.")] = 0.0,
     drop_rate: Annotated[float, typer.Option(help="Fraction of connections dropped without an answer.")] = 0.0,
     fail_rate: Annotated[float, typer.Option(help="Fraction of long-running operations that end Failed.")] = 0.0,
     seed: Annotated[int | None, typer.Option(help="Seed for the injected faults (repeatable runs).")] = None,

@@ -16,7 +16,14 @@ from toolkit.definition.canonical import canonical, dumps, write, write_text
 from toolkit.definition.diff import Diff, diff
 from toolkit.definition.edit import Assignment, apply_edits
 from toolkit.definition.load import Loaded, Normalisation, load_file, load_text
-from toolkit.definition.secrets import Secret, mask_secrets, placeholders, redact_secrets, resolve_placeholders
+from toolkit.definition.secrets import (
+    Secret,
+    mask_secrets,
+    placeholders,
+    redact_secrets,
+    resolve_placeholders,
+    set_variables,
+)
 from toolkit.definition.validate import validate
 from toolkit.errors import BadInput, ExitCode, Problem
 
@@ -138,6 +145,7 @@ def import_definition(
     if resolve:
         resolve_placeholders(body, env)
     variables = placeholders(body)
+    env = set_variables(env)
     shown = {name: "***" for name in variables if name in env}
     masked = mask_secrets(resolve_placeholders(body, shown)) if shown else body
     unset = [name for name in variables if name not in env]

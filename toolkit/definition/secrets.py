@@ -125,6 +125,12 @@ def placeholders(value: Any) -> list[str]:
     return sorted(set(PLACEHOLDER.findall(text)))
 
 
+def set_variables(env: Any) -> dict[str, str]:
+    """The variables of `env` that stand for a value: one set to an empty string counts as not set (an exported
+    but empty secret would blank a key or a credential)."""
+    return {name: value for name, value in env.items() if isinstance(value, str) and value.strip()}
+
+
 def resolve_placeholders(document: dict[str, Any], env: Any, *, mask: bool = False) -> dict[str, Any]:
     """Replace every `${NAME}` from `env` (a mapping). One BadInput names every unset variable and its paths.
 
@@ -132,11 +138,12 @@ def resolve_placeholders(document: dict[str, Any], env: Any, *, mask: bool = Fal
     """
     if "${" not in json.dumps(document):
         return document
+    env = set_variables(env)
     missing: dict[str, list[str]] = {}
     resolved = _resolve(document, (), env, mask, missing)
     if missing:
         problems = [
-            Problem(path, f"environment variable {name} is not set", f"export {name}=...")
+            Problem(path, f"environment variable {name} is not set (or is empty)", f"export {name}=...")
             for name, paths in sorted(missing.items())
             for path in paths
         ]
@@ -208,34 +215,38 @@ def _plain_credential(segments: tuple[Segment, ...], parameter: Any) -> Secret |
     return Secret(value_segments, "credential", _derived_name(value_segments))
 
 
-def _linked_credentials(document: Any) -> list[Secret]:
-    """Plain values of the parameters a `Credential` graph parameter links to, and of its global value."""
+def credential_parameters(document: Any) -> list[tuple[tuple[Segment, ...], Any]]:
+    """(path, parameter) of every credential parameter of a definition: those a `Credential` graph parameter links
+    to, its global value in `properties.parameters`, and graph-node parameters named like a credential."""
     properties = document.get("properties") if isinstance(document, dict) else None
     package = properties.get("package") if isinstance(properties, dict) else None
     graph = package.get("graphParameters") if isinstance(package, dict) else None
     nodes = package.get("nodes") if isinstance(package, dict) else None
-    found: list[Secret] = []
+    found: dict[tuple[Segment, ...], Any] = {}
     for name, parameter in graph.items() if isinstance(graph, dict) else ():
         if not isinstance(parameter, dict) or parameter.get("type") != "Credential":
             continue
         values = properties.get("parameters")
-        if isinstance(values, dict):
-            found.append(_plain_credential(("properties", "parameters", name), values.get(name)))
+        if isinstance(values, dict) and name in values:
+            found[("properties", "parameters", name)] = values[name]
         for link in parameter.get("links") or []:
             node = nodes.get(link.get("nodeId")) if isinstance(nodes, dict) and isinstance(link, dict) else None
             parameters = node.get("parameters") if isinstance(node, dict) else None
-            if isinstance(parameters, dict) and isinstance(link.get("parameterKey"), str):
-                key = link["parameterKey"]
-                found.append(_plain_credential(("properties", "package", "nodes", link["nodeId"], "parameters", key),
-                                               parameters.get(key)))  # fmt: skip
+            key = link.get("parameterKey") if isinstance(link, dict) else None
+            if isinstance(parameters, dict) and isinstance(key, str) and key in parameters:
+                found[("properties", "package", "nodes", link["nodeId"], "parameters", key)] = parameters[key]
     for node_id, node in nodes.items() if isinstance(nodes, dict) else ():
         parameters = node.get("parameters") if isinstance(node, dict) else None
         for key, parameter in parameters.items() if isinstance(parameters, dict) else ():
             if key.lower() in CREDENTIAL_PARAMETER_NAMES:
-                found.append(
-                    _plain_credential(("properties", "package", "nodes", node_id, "parameters", key), parameter)
-                )
-    return [secret for secret in found if secret is not None]
+                found[("properties", "package", "nodes", node_id, "parameters", key)] = parameter
+    return list(found.items())
+
+
+def _linked_credentials(document: Any) -> list[Secret]:
+    """Plain values of the credential parameters (credential_parameters)."""
+    secrets = [_plain_credential(path, parameter) for path, parameter in credential_parameters(document)]
+    return [secret for secret in secrets if secret is not None]
 
 
 def _classify(segments: tuple[Segment, ...], value: str) -> Secret | None:

@@ -160,7 +160,7 @@ def _check_graph(properties: dict[str, Any], problems: list[Problem]) -> None:
 
 def is_trained_model(asset: Any) -> bool:
     """A trained model is the asset named "<experiment> [trained model]" (the name Studio gives it)."""
-    return isinstance(asset, dict) and str(asset.get("name", "")).lower().endswith("[trained model]")
+    return isinstance(asset, dict) and str(asset.get("name", "")).strip().lower().endswith("[trained model]")
 
 
 def _check_trained_models(properties: dict[str, Any], problems: list[Problem]) -> None:
