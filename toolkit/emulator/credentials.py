@@ -36,11 +36,11 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 
+from toolkit.definition.secrets import CREDENTIAL_PARAMETER_NAMES  # the names mlws treats as credentials
 from toolkit.emulator.conventions import key_of, member
 
 KEY_BYTES = 64  # AES-256-SIV
 CREDENTIAL_TYPE = "credential"  # GraphParameter.type, compared case-insensitively
-CREDENTIAL_NODE_PARAMETER = "account key"  # the recorded credential parameter of the Reader module
 
 Path = tuple[str, ...]  # actual keys from `properties` down to one parameter
 
@@ -122,7 +122,7 @@ def credential_paths(properties: dict[str, Any]) -> list[Path]:
     for node_key, node in nodes.items() if isinstance(nodes, dict) else ():
         parameters = member(node, "parameters")
         for name in parameters if isinstance(parameters, dict) else ():
-            if name.lower() == CREDENTIAL_NODE_PARAMETER:
+            if name.lower() in CREDENTIAL_PARAMETER_NAMES:
                 node_parameter(node_key, name)
     return list(dict.fromkeys(paths))
 
