@@ -20,7 +20,7 @@ from benchmarks import start_emulator
 CLIENTS = 8
 SECONDS = 3.0
 GET_TARGET = 500.0
-SUBSCRIPTION = "00000000-0000-0000-0000-00000000bench"
+SUBSCRIPTION = "00000000-0000-0000-0000-00000000be9c"
 API = "?api-version=2017-01-01"
 HEADERS = {"Authorization": "Bearer bench", "Content-Type": "application/json"}
 SERVICES = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/bench/providers/Microsoft.MachineLearning/webServices"

@@ -23,7 +23,7 @@ from benchmarks import start_emulator
 OPERATION_SECONDS = 5.0
 UPDATE_TARGET = 1.15
 GET_RUNS = 5
-SUBSCRIPTION = "00000000-0000-0000-0000-0000000bench"
+SUBSCRIPTION = "00000000-0000-0000-0000-00000000be9c"
 GROUP, NAME = "bench", "bench-service"
 SERVICE = (
     f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{GROUP}/providers/Microsoft.MachineLearning"
