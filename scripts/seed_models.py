@@ -17,8 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from housing_data import csv_text  # noqa: E402
 
-from toolkit.classic.storage import connection_string_from_env, parse_connection_string, upload  # noqa: E402
 from toolkit.emulator.training import train  # noqa: E402
+from toolkit.storage import connection_string_from_env, parse_connection_string, upload  # noqa: E402
 
 STARTING_MODEL = "models/housing-v0.ilearner"
 

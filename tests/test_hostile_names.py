@@ -224,10 +224,10 @@ def test_a_definition_file_named_like_no_service_names_the_file(mlws, sandbox, t
 
 
 def test_a_target_made_without_resolving_is_checked_where_its_path_is_built(sandbox):
-    from toolkit.classic.plans import CommitmentPlans
-    from toolkit.classic.runtime import RuntimeClient
-    from toolkit.classic.webservices import WebServices
     from toolkit.config import Target
+    from toolkit.providers.new_webservice.client import WebServices
+    from toolkit.providers.new_webservice.plans import CommitmentPlans
+    from toolkit.providers.new_webservice.runtime import RuntimeClient
 
     url = sandbox.server.url
     calls = [

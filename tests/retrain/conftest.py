@@ -32,7 +32,7 @@ class World:
         return self.mlws(*args, env={**self.env, **(env or {})})
 
     def upload(self, location: str, data: bytes) -> None:
-        from toolkit.classic import storage
+        from toolkit import storage
 
         storage.upload(storage.parse_connection_string(self.connection_string), location, data)
 

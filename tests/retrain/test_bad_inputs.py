@@ -10,8 +10,8 @@ import pytest
 
 from tests.retrain import housing_data
 from tests.retrain.conftest import TRAINING_ASSET
-from toolkit.classic.runtime import RuntimeClient
 from toolkit.errors import ServiceError
+from toolkit.providers.new_webservice.runtime import RuntimeClient
 
 
 @pytest.fixture
@@ -109,7 +109,7 @@ def test_a_wrong_sas_is_refused_before_uploading(guarded, azurite):
 def test_a_cancelled_job_is_reported(guarded, emulator, monkeypatch):
     for name, value in guarded.env.items():
         monkeypatch.setenv(name, value)
-    from toolkit.retrain import connect
+    from toolkit.providers.new_webservice.retrain import connect
 
     client = connect(guarded.training, guarded.group, None, debug=False).client
     previous = emulator.call("GET", "/_emulator/faults").body["jobSeconds"]
@@ -140,7 +140,7 @@ def test_a_cancelled_job_is_reported(guarded, emulator, monkeypatch):
 def test_a_wrong_service_key_is_refused(world, monkeypatch):
     for name, value in world.env.items():
         monkeypatch.setenv(name, value)
-    from toolkit.retrain import connect
+    from toolkit.providers.new_webservice.retrain import connect
 
     real = connect(world.training, world.group, None, debug=False).client
     wrong = RuntimeClient(real.base_url, "not-the-key", service=f"'{world.training}'")

@@ -53,7 +53,7 @@ def test_job_lifecycle_and_cannot_start_twice(world, runtime):
     result = status["Results"]["model"]
     assert result["ConnectionString"] is None and result["RelativeLocation"] == "models/http.ilearner"
     assert "sig=" in result["SasBlobToken"] and "sp=r" in result["SasBlobToken"]  # a read-only SAS
-    from toolkit.classic import storage
+    from toolkit import storage
 
     model = storage.download_url(result["BaseLocation"] + result["RelativeLocation"] + result["SasBlobToken"])
     assert b"mlws-linear-regression" in model
@@ -110,7 +110,7 @@ def test_table_format_scoring_follows_the_model_blob(world, runtime):
 
 def test_a_job_trains_while_it_runs_and_ends_with_its_time(world, runtime, emulator):
     """The work is part of the job's time: the model is written while the job still reports Running."""
-    from toolkit.classic import storage
+    from toolkit import storage
 
     world.upload("data/http.csv", housing_data.csv_text("v2").encode())
     previous = emulator.call("GET", "/_emulator/faults").body["jobSeconds"]

@@ -17,7 +17,7 @@ import pytest
 from tests.retrain.conftest import TRAINING_ASSET
 from tests.terminal import MLWS, run_on_a_terminal
 from tests.test_progress import ANSI
-from toolkit.classic import storage
+from toolkit import storage
 
 API = "?api-version=2017-01-01"
 

@@ -40,7 +40,7 @@ class Workspace:
 
     def model(self, name: str) -> str:
         """The URI of a trained model `models/<name>.ilearner`, put into the workspace's storage the first time."""
-        from toolkit.classic import storage
+        from toolkit import storage
 
         if name not in self.uploaded:
             account = storage.parse_connection_string(self.azurite.connection_string)
@@ -67,7 +67,7 @@ class Workspace:
         """A read SAS query string (no "?") for the model `name`, signed by storage: as a portal would give it."""
         from datetime import timedelta
 
-        from toolkit.classic import storage
+        from toolkit import storage
 
         self.model(name)
         account = storage.parse_connection_string(self.azurite.connection_string)

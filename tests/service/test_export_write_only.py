@@ -62,7 +62,7 @@ def test_write_only_fields_are_carried_over_as_written_and_literal_secrets_never
 
 def test_a_service_created_from_an_export_can_read_its_model(mlws, workspace, azurite, monkeypatch, tmp_path):
     """The storage key is what lets the service read its trained model: score through both services."""
-    from toolkit.classic import storage
+    from toolkit import storage
     from toolkit.emulator import training
 
     model_location = f"models/{uuid.uuid4().hex[:8]}.ilearner"

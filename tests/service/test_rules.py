@@ -6,9 +6,9 @@ import pytest
 
 from toolkit.arm.client import MAX_POLL, ArmClient, poll_delay
 from toolkit.arm.credential import DevelopmentCredential, credential_for, is_loopback
-from toolkit.classic.deploy import comparable_pair, minimal_patch, not_taken
 from toolkit.config import resolve_target
 from toolkit.errors import BadInput, ServiceError
+from toolkit.providers.new_webservice.deploy import comparable_pair, minimal_patch, not_taken
 
 BASE = {
     "location": "South Central US",

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from toolkit.classic.webservices import WaitOptions
+    from toolkit.operation import WaitOptions
 
 app = typer.Typer(
     name="mlws",
@@ -94,7 +94,7 @@ def start(output: OutputFormat, debug: bool) -> None:
 
 
 def confirmation(yes: bool) -> Callable[..., None]:
-    """The confirmation callback handed to the library (toolkit.classic.deploy.Confirm).
+    """The confirmation callback handed to the library (toolkit.providers.new_webservice.deploy.Confirm).
 
     On a terminal it asks; a declined question sends nothing and is exit 4 (refused), Ctrl-C stays 130. Without
     a terminal, `unattended` questions (a routine update) go ahead and the others (replacing, removing,
@@ -121,8 +121,8 @@ def confirmation(yes: bool) -> Callable[..., None]:
 
 def wait_options(timeout: float | None, no_wait: bool) -> WaitOptions:
     """How a long-running operation is waited for: --timeout, --no-wait, and a progress line on a terminal."""
-    from toolkit.classic.webservices import WaitOptions
     from toolkit.cli.render import progress
+    from toolkit.operation import WaitOptions
 
     return WaitOptions(timeout=timeout, no_wait=no_wait, progress=progress())
 

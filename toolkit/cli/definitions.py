@@ -164,7 +164,7 @@ def diff(
 
         result = diff_files(file, other)
     else:
-        from toolkit.classic.deploy import plan_against_live
+        from toolkit.providers.new_webservice.deploy import plan_against_live
 
         result = plan_against_live(
             file, name=name, resource_group=resource_group, subscription=subscription, out=out, progress=progress()

@@ -2,7 +2,7 @@
 Get-AzMlCommitmentPlanUsageHistory cmdlets): `mlws commitment-plan get|list|new|update|remove|usage`
 and `mlws commitment-association get|list|move`.
 
-Each command parses options, calls one library function in toolkit.classic.plans, and renders its
+Each command parses options, calls one library function in toolkit.providers.new_webservice.plans, and renders its
 result: the service's objects with -o json, a table for lists.
 """
 
@@ -145,8 +145,8 @@ def plan_get(
     Example: mlws commitment-plan get -n plan-prod -g ml-prod -o json
     """
     start(output, debug)
-    from toolkit.classic.plans import show_plan
     from toolkit.cli.render import Outcome, emit
+    from toolkit.providers.new_webservice.plans import show_plan
 
     plan = show_plan(name=name, resource_group=resource_group, subscription=subscription, debug=debug)
     return emit(Outcome(result=plan, text=_plan_text(plan)))
@@ -165,8 +165,8 @@ def plan_list(
     Example: mlws commitment-plan list -g ml-prod
     """
     start(output, debug)
-    from toolkit.classic.plans import list_plans
     from toolkit.cli.render import Outcome, emit
+    from toolkit.providers.new_webservice.plans import list_plans
 
     plans = list_plans(resource_group=resource_group, subscription=subscription, debug=debug)
     return emit(Outcome(result=plans, text=_plans_table(plans)))
@@ -196,7 +196,7 @@ def plan_new(
     Example: mlws commitment-plan new -n plan-prod -g ml-prod -l southcentralus --sku-name S1 --sku-tier Standard
     """
     start(output, debug)
-    from toolkit.classic.plans import new_plan
+    from toolkit.providers.new_webservice.plans import new_plan
 
     result = new_plan(
         name=name,
@@ -240,7 +240,7 @@ def plan_update(
     Example: mlws commitment-plan update -n plan-prod -g ml-prod --tag owner=ml-ops --tag cost-center=42
     """
     start(output, debug)
-    from toolkit.classic.plans import update_plan
+    from toolkit.providers.new_webservice.plans import update_plan
 
     result = update_plan(
         name=name,
@@ -276,7 +276,7 @@ def plan_remove(
     Example: mlws commitment-plan remove -n plan-old -g ml-dev --yes
     """
     start(output, debug)
-    from toolkit.classic.plans import remove_plan
+    from toolkit.providers.new_webservice.plans import remove_plan
 
     result = remove_plan(
         name=name,
@@ -303,8 +303,8 @@ def plan_usage(
     Example: mlws commitment-plan usage -n plan-prod -g ml-prod -o json
     """
     start(output, debug)
-    from toolkit.classic.plans import plan_usage as plan_usage_library
     from toolkit.cli.render import Outcome, emit
+    from toolkit.providers.new_webservice.plans import plan_usage as plan_usage_library
 
     records = plan_usage_library(name=name, resource_group=resource_group, subscription=subscription, debug=debug)
     return emit(Outcome(result=records, text=_usage_table(records)))
@@ -325,8 +325,8 @@ def association_get(
     Example: mlws commitment-association get -g ml-prod --plan plan-prod -n 0123456789abcdef0123456789abcdef
     """
     start(output, debug)
-    from toolkit.classic.plans import show_association
     from toolkit.cli.render import Outcome, emit
+    from toolkit.providers.new_webservice.plans import show_association
 
     found = show_association(
         plan=plan, name=name, resource_group=resource_group, subscription=subscription, debug=debug
@@ -348,8 +348,8 @@ def association_list(
     Example: mlws commitment-association list -g ml-prod --plan plan-prod
     """
     start(output, debug)
-    from toolkit.classic.plans import list_associations
     from toolkit.cli.render import Outcome, emit
+    from toolkit.providers.new_webservice.plans import list_associations
 
     found = list_associations(plan=plan, resource_group=resource_group, subscription=subscription, debug=debug)
     return emit(Outcome(result=found, text=_associations_table(found)))
@@ -377,7 +377,7 @@ def association_move(
     Example: mlws commitment-association move -g ml-prod --plan plan-old -n ASSOCIATION --destination-plan-id "$PLAN_ID"
     """
     start(output, debug)
-    from toolkit.classic.plans import move_association
+    from toolkit.providers.new_webservice.plans import move_association
 
     result = move_association(
         plan=plan,

@@ -72,8 +72,8 @@ def retrain(
     """
     start(output, debug)
     from toolkit.cli.render import Outcome, emit, progress
-    from toolkit.retrain import RetrainOptions
-    from toolkit.retrain import retrain as run_retrain
+    from toolkit.providers.new_webservice.retrain import RetrainOptions
+    from toolkit.providers.new_webservice.retrain import retrain as run_retrain
 
     options = RetrainOptions(
         inputs=inputs or [],
@@ -112,7 +112,7 @@ def job_show(
     """
     start(output, debug)
     from toolkit.cli.render import Outcome, emit
-    from toolkit.retrain import job_text, show_job
+    from toolkit.providers.new_webservice.retrain import job_text, show_job
 
     job = show_job(name=name, resource_group=resource_group, subscription=subscription, job_id=job_id, debug=debug)
     return emit(Outcome(result=job.to_json(), text=job_text(job)))
@@ -133,7 +133,7 @@ def job_list(
     """
     start(output, debug)
     from toolkit.cli.render import Outcome, emit
-    from toolkit.retrain import list_jobs
+    from toolkit.providers.new_webservice.retrain import list_jobs
 
     listing = list_jobs(name=name, resource_group=resource_group, subscription=subscription, debug=debug)
     return emit(Outcome(result=listing.to_json(), text=listing.to_text()))
@@ -155,7 +155,7 @@ def job_cancel(
     """
     start(output, debug)
     from toolkit.cli.render import Outcome, emit
-    from toolkit.retrain import cancel_job
+    from toolkit.providers.new_webservice.retrain import cancel_job
 
     before = cancel_job(name=name, resource_group=resource_group, subscription=subscription, job_id=job_id, debug=debug)
     action = "deleted" if before.status in ("Finished", "Failed", "Cancelled") else "cancelled"
@@ -180,7 +180,7 @@ def score(
     """
     start(output, debug)
     from toolkit.cli.render import Outcome, emit, progress
-    from toolkit.retrain import score as run_score
+    from toolkit.providers.new_webservice.retrain import score as run_score
 
     # The service may take a while (loading its model, or failing to): say what is going on meanwhile.
     progress()(f"scoring the rows of {rows} with {name or 'the web service'}")

@@ -1,7 +1,7 @@
 """Web-service commands (the *-AzMlWebService cmdlets): get, list, export, new, update, remove, keys,
 add-region, operation wait.
 
-Each command parses options, calls one library function in toolkit.classic, and renders its result.
+Each command parses options, calls one library function in toolkit.providers.new_webservice, and renders its result.
 Destructive or irreversible actions prompt on a terminal; --yes skips the prompt; without a terminal
 and without --yes they refuse (exit 2).
 """
@@ -71,8 +71,8 @@ def get(
     Example: mlws get -n scoring -g ml-prod -o json
     """
     start(output, debug)
-    from toolkit.classic.webservices import service_summary, show_service
     from toolkit.cli.render import Outcome, emit
+    from toolkit.providers.new_webservice.client import service_summary, show_service
 
     found = show_service(
         name=name, resource_group=resource_group, subscription=subscription, region=region, debug=debug
@@ -98,8 +98,8 @@ def list_(
     Example: mlws list -g ml-prod -o table
     """
     start(output, debug)
-    from toolkit.classic.webservices import list_services
     from toolkit.cli.render import Outcome, emit
+    from toolkit.providers.new_webservice.client import list_services
 
     found = list_services(resource_group=resource_group, subscription=subscription, debug=debug)
     text = _services_table(found) if output == OutputFormat.table else _services_text(found)
@@ -128,8 +128,8 @@ def export(
     Example: mlws export -n scoring -g ml-prod -f definitions/prod/scoring.json
     """
     start(output, debug)
-    from toolkit.classic.deploy import export_service
     from toolkit.cli.render import Outcome, emit
+    from toolkit.providers.new_webservice.deploy import export_service
 
     result = export_service(
         name=name,
@@ -169,8 +169,8 @@ def new(
     Example: mlws new -f definitions/dev/scoring.json -g ml-dev -l southcentralus
     """
     start(output, debug)
-    from toolkit.classic.deploy import new_service
     from toolkit.cli.render import Outcome, emit
+    from toolkit.providers.new_webservice.deploy import new_service
 
     result = new_service(
         file=file,
@@ -259,8 +259,8 @@ def update(
     Example: mlws update -n scoring -g ml-prod --max-concurrent-calls 30 --primary-key-env NEW_KEY
     """
     start(output, debug)
-    from toolkit.classic.deploy import PropertyUpdates, update_service
     from toolkit.cli.render import Outcome, emit
+    from toolkit.providers.new_webservice.deploy import PropertyUpdates, update_service
 
     changes = PropertyUpdates(
         title=title,
@@ -316,8 +316,8 @@ def remove(
     Example: mlws remove -n scoring-old -g ml-dev --yes
     """
     start(output, debug)
-    from toolkit.classic.deploy import remove_service
     from toolkit.cli.render import Outcome, emit
+    from toolkit.providers.new_webservice.deploy import remove_service
 
     result = remove_service(
         name=name,
@@ -346,8 +346,8 @@ def keys(
     Example: mlws keys -n scoring -g ml-prod --show -o json
     """
     start(output, debug)
-    from toolkit.classic.webservices import service_keys
     from toolkit.cli.render import Outcome, emit
+    from toolkit.providers.new_webservice.client import service_keys
 
     found = service_keys(name=name, resource_group=resource_group, subscription=subscription, show=show, debug=debug)
     text = "\n".join(f"{kind}: {value}" for kind, value in found.items())
@@ -373,8 +373,8 @@ def add_region(
     Example: mlws add-region -n scoring -g ml-prod --region westcentralus
     """
     start(output, debug)
-    from toolkit.classic.deploy import add_region as add_region_library
     from toolkit.cli.render import Outcome, emit
+    from toolkit.providers.new_webservice.deploy import add_region as add_region_library
 
     result = add_region_library(
         name=name,
@@ -411,8 +411,8 @@ def operation_wait(
     Example: mlws operation wait 'https://management.azure.com/subscriptions/.../operationsStatus/ID?api-version=2017-01-01'
     """
     start(output, debug)
-    from toolkit.classic.webservices import wait_operation
     from toolkit.cli.render import Outcome, emit, progress
+    from toolkit.operation import wait_operation
 
     status = wait_operation(url=url, timeout=timeout, progress=progress(), debug=debug)
     return emit(Outcome(result=status, text=f"operation {status.get('name', '')}: {status.get('status', 'Succeeded')}"))

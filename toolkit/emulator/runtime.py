@@ -36,7 +36,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from toolkit.classic import storage
+from toolkit import storage
 from toolkit.emulator import training
 from toolkit.emulator.router import HttpError, Request, Response
 from toolkit.errors import MlwsError

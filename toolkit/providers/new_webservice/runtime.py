@@ -41,6 +41,7 @@ from toolkit.arm.client import (
 )
 from toolkit.arm.errors import RequestRejected
 from toolkit.errors import MlwsError, ServiceError, ServiceErrorInfo
+from toolkit.operation import Progress
 from toolkit.redact import redact
 
 API_VERSION = "2.0"
@@ -56,8 +57,6 @@ BAD_INPUT_CLASSES = {"BadArgument", "BadUserArgument", "InvalidOperation"}
 MIN_POLL = 0.1
 MAX_POLL = 5.0
 POLL_GROWTH = 0.05
-
-Progress = Callable[[str], None]
 
 
 class JobFailed(MlwsError):

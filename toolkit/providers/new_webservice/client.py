@@ -1,42 +1,28 @@
 """Microsoft.MachineLearning/webServices (api-version 2017-01-01) over raw JSON, so definitions stay lossless.
 
 `WebServices(client, target)` is the thin REST client (one method per operation, LROs returned
-as started Operations). The functions below it are what the `mlws get/list/keys/remove/add-region/
-operation wait` commands call: each resolves the target, runs the calls, and returns plain JSON.
+as started Operations). The functions below it are what the `mlws get/list/keys` commands call: each
+resolves the target, runs the calls, and returns plain JSON.
 """
 
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from toolkit import names
 from toolkit.arm.client import ArmClient, Operation, retry_after
 from toolkit.arm.errors import ResourceNotFound
-from toolkit.config import Target, arm_endpoint, resolve_target
+from toolkit.config import Target, resolve_target
 from toolkit.definition import mask_secrets
-from toolkit.errors import BadInput, ExitCode
+from toolkit.operation import WaitOptions
 from toolkit.redact import MASK
 
 API_VERSION = "2017-01-01"
 PROVIDER = "providers/Microsoft.MachineLearning/webServices"
 
 SERVICE_FIELDS = ("subscription", "resource_group", "name")  # what every single-service command needs
-
-Progress = Callable[[str], None]
-
-
-@dataclass
-class WaitOptions:
-    """How a command waits for a long-running operation: `no_wait` returns the status URL at once."""
-
-    timeout: float | None = None
-    no_wait: bool = False
-    progress: Progress | None = None
 
 
 class WebServices:
@@ -128,62 +114,6 @@ class WebServices:
         )
 
 
-@dataclass
-class OperationResult:
-    """What a create/update/remove/add-region command reports."""
-
-    action: str
-    target: Target
-    operation_url: str | None
-    waited: bool
-    resource: dict[str, Any] | None = None
-    status: dict[str, Any] | None = None
-    changes: list[str] = field(default_factory=list)  # what was sent, one masked line per JSON path
-    verified: bool = False  # the service was read back and matches what was sent
-    keys_checked: bool = False  # the service keys sent were read back with listKeys
-    unverifiable: list[str] = field(default_factory=list)  # sent, not read back: "path (why)"
-    models_checked: list[str] = field(default_factory=list)  # trained models found in storage before sending
-    kept: list[str] = field(default_factory=list)  # live entries the PATCH's merge left in place
-    exit_code: int = ExitCode.OK
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "action": self.action,
-            "target": self.target.to_json(),
-            "operationUrl": self.operation_url,
-            "done": self.waited or self.operation_url is None,
-            "status": self.status,
-            "changes": self.changes,
-            "verified": self.verified,
-            "keysChecked": self.keys_checked,
-            "notVerifiable": self.unverifiable,
-            "modelsChecked": self.models_checked,
-            "keptByTheMerge": self.kept,
-            "resource": None if self.resource is None else mask_secrets(self.resource),
-        }
-
-    def to_text(self) -> str:
-        where = self.target.describe()
-        if not self.waited and self.operation_url:
-            lines = [f"{self.action}: started for {where}", f"resume with: mlws operation wait '{self.operation_url}'"]
-        elif self.operation_url is None:
-            lines = [f"{self.action} for {where}"]
-        else:
-            lines = [f"{self.action}: done for {where}"]
-        lines += [f"  {change}" for change in self.changes]
-        lines += [f"trained model found before sending: {uri}" for uri in self.models_checked]
-        if self.verified:
-            keys = "; the service keys with listKeys" if self.keys_checked else ""
-            lines.append(f"verified: the live service now matches (read back from '{self.target.name}'{keys})")
-        lines += [f"not verifiable: {item}" for item in self.unverifiable]
-        if self.kept:
-            lines.append(
-                f"kept by the service's merge (a PATCH cannot remove them; `mlws update -f FILE` replaces the service "
-                f"where a file removes entries): {', '.join(self.kept)}"
-            )
-        return "\n".join(lines)
-
-
 def service_target(
     name: str | None,
     resource_group: str | None,
@@ -255,19 +185,3 @@ def service_keys(
     target = service_target(name, resource_group, subscription)
     found = WebServices.connect(target, debug=debug).list_keys() or {}
     return found if show else {kind: (MASK if value else value) for kind, value in found.items()}
-
-
-def wait_operation(*, url: str, timeout: float | None, progress: Progress | None, debug: bool = False) -> dict:
-    """`mlws operation wait URL`: resume waiting for an operation started with --no-wait or timed out."""
-    endpoint = arm_endpoint()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or "/operationsStatus/" not in parts.path:
-        raise BadInput(f"not an operation status URL: {url} (give the URL printed by --no-wait or a timeout)")
-    home = urlsplit(endpoint)
-    regional = parts.netloc.endswith("." + home.netloc)  # e.g. westcentralus.management.azure.com
-    if parts.scheme != home.scheme or (parts.netloc != home.netloc and not regional):
-        raise BadInput(f"operation URL host {parts.netloc} is not the ARM endpoint {endpoint} (MLWS_ARM_ENDPOINT)")
-    segments = parts.path.split("/")
-    subscription = segments[segments.index("subscriptions") + 1] if "subscriptions" in segments else ""
-    client = ArmClient(endpoint, subscription, debug=debug)
-    return client.wait(url, timeout=timeout, progress=progress, action="operation", first_delay=0)

@@ -40,16 +40,6 @@ from pathlib import Path
 from typing import Any
 
 from toolkit import jsonfile, names
-from toolkit.classic.models import check_models
-from toolkit.classic.preview import Confirm, RequestPreview
-from toolkit.classic.webservices import (
-    API_VERSION,
-    OperationResult,
-    Progress,
-    WaitOptions,
-    WebServices,
-    service_target,
-)
 from toolkit.config import Target
 from toolkit.definition import canonical, diff, dumps, load_file, mask_secrets, normalise, redact_secrets, validate
 from toolkit.definition.canonical import write_text
@@ -65,6 +55,10 @@ from toolkit.definition.secrets import (
     set_variables,
 )
 from toolkit.errors import BadInput, ExitCode, Refused, ServiceError
+from toolkit.operation import OperationResult, Progress, WaitOptions
+from toolkit.preview import Confirm, RequestPreview
+from toolkit.providers.new_webservice.client import API_VERSION, WebServices, service_target
+from toolkit.providers.new_webservice.models import check_models
 
 PLAN_VERSION = 2  # 2: actions update/replace/create, the variables applying needs, the change list re-checked
 CREATE, UPDATE, REPLACE = "create", "update", "replace"  # what applying a plan does
@@ -746,12 +740,18 @@ def _send(
         how.confirm("\n".join([question, *lines, f"Send this {method}?"]), unattended=method == "PATCH")
     operation = services.begin_put(body) if method == "PUT" else services.begin_patch(body)
     wait = how.wait
+    checks = [f"trained model found before sending: {uri}" for uri in checked]
     if wait.no_wait:
         return OperationResult(
-            action, services.target, operation.status_url, waited=False, changes=shown, models_checked=checked
-        )
+            action, services.target, operation.status_url, waited=False, changes=shown, checks=checks,
+            details={"modelsChecked": checked},
+        )  # fmt: skip
     status = services.finish(operation, wait, action)
     found: ReadBack = read_back()
+    notes = [
+        f"kept by the service's merge (a PATCH cannot remove them; `mlws update -f FILE` replaces the service where "
+        f"a file removes entries): {', '.join(found.kept)}"
+    ] if found.kept else []  # fmt: skip
     return OperationResult(
         action,
         services.target,
@@ -761,10 +761,11 @@ def _send(
         resource=found.resource,
         changes=shown,
         verified=found.verified,
-        keys_checked=found.keys_checked,
+        verified_how="the service keys with listKeys" if found.keys_checked else "",
         unverifiable=found.unverifiable,
-        kept=found.kept,
-        models_checked=checked,
+        checks=checks,
+        notes=notes,
+        details={"keysChecked": found.keys_checked, "modelsChecked": checked, "keptByTheMerge": found.kept},
     )
 
 

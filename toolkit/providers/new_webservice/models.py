@@ -77,7 +77,7 @@ def _storage_account(sent: dict[str, Any], live: dict[str, Any] | None, env: Map
 
 def _unreadable(uri: str, account: tuple[str, str]) -> str | None:
     """Why the blob cannot be read, or None when it exists."""
-    from toolkit.classic import storage
+    from toolkit import storage
 
     name, key = account
     try:

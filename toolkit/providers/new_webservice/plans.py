@@ -17,9 +17,9 @@ from typing import Any
 from toolkit import names
 from toolkit.arm.client import ArmClient
 from toolkit.arm.errors import ResourceNotFound
-from toolkit.classic.preview import Confirm, RequestPreview
 from toolkit.config import Target, resolve_target
 from toolkit.errors import BadInput, Refused
+from toolkit.preview import Confirm, RequestPreview
 
 API_VERSION = "2016-05-01-preview"
 PROVIDER = "providers/Microsoft.MachineLearning/commitmentPlans"

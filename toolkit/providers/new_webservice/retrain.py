@@ -14,15 +14,15 @@ import hashlib
 import io
 import shlex
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from toolkit import jsonfile, names
 from toolkit.errors import BadInput, MlwsError
+from toolkit.operation import Progress
 
-Progress = Callable[[str], None]
 MODEL_EXTENSION = ".ilearner"
 UPLOAD_CONTAINER = "mlws-uploads"
 
@@ -50,7 +50,7 @@ class Service:
 
     target: Any  # toolkit.config.Target
     definition: dict[str, Any]
-    client: Any  # toolkit.classic.runtime.RuntimeClient
+    client: Any  # toolkit.providers.new_webservice.runtime.RuntimeClient
 
     @property
     def input_names(self) -> list[str]:
@@ -59,9 +59,9 @@ class Service:
 
 def connect(name: str | None, resource_group: str | None, subscription: str | None, *, debug: bool) -> Service:
     """GET the service (its swaggerLocation gives the runtime base) and its primary key (listKeys)."""
-    from toolkit.classic.runtime import RuntimeClient
-    from toolkit.classic.webservices import WebServices
     from toolkit.config import resolve_target
+    from toolkit.providers.new_webservice.client import WebServices
+    from toolkit.providers.new_webservice.runtime import RuntimeClient
 
     target = resolve_target(
         name=name, resource_group=resource_group, subscription=subscription,
@@ -109,7 +109,7 @@ class DefinitionUpdate:
 @dataclass
 class RetrainResult:
     service: str
-    job: Any  # toolkit.classic.runtime.JobStatus
+    job: Any  # toolkit.providers.new_webservice.runtime.JobStatus
     seconds: float
     uploaded: dict[str, str]
     evaluation: dict[str, list[dict[str, str]]]
@@ -163,7 +163,7 @@ def retrain(
     again and written (atomically) only after the job finished with exactly one .ilearner output,
     so edits made to it while the job ran are kept.
     """
-    from toolkit.classic import storage
+    from toolkit import storage
     from toolkit.definition import find_asset, load_file
 
     inputs = parse_pairs(options.inputs, "--input", "trainingData=data/train.csv")
@@ -236,7 +236,7 @@ def _delete_quietly(client, job_id: str) -> None:
 
 def _read_evaluation(result) -> list[dict[str, str]]:
     """A small dataset output (e.g. the evaluation metrics) as rows, read through its SAS."""
-    from toolkit.classic import storage
+    from toolkit import storage
 
     text = storage.download_url(result.readable_url).decode("utf-8-sig")
     return list(csv.DictReader(io.StringIO(text)))[:20]
