@@ -13,7 +13,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from toolkit.config import Target, arm_endpoint
-from toolkit.definition import mask_secrets
 from toolkit.errors import BadInput, ExitCode
 
 Progress = Callable[[str], None]
@@ -40,7 +39,7 @@ class OperationResult:
     target: Target
     operation_url: str | None
     waited: bool
-    resource: dict[str, Any] | None = None
+    resource: dict[str, Any] | None = None  # as read back, secrets masked by the provider
     status: dict[str, Any] | None = None
     changes: list[str] = field(default_factory=list)  # what was sent, one masked line per JSON path
     verified: bool = False  # the service was read back and matches what was sent
@@ -62,7 +61,7 @@ class OperationResult:
             "verified": self.verified,
             "notVerifiable": self.unverifiable,
             **self.details,
-            "resource": None if self.resource is None else mask_secrets(self.resource),
+            "resource": self.resource,
         }
 
     def to_text(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.definition.conftest import PREDICT, TRAINING, read_json, write_json
-from toolkit.definition import diff
+from toolkit.providers.new_webservice.definition import diff
 
 
 def test_identical_files_exit_0_even_with_exit_code(mlws):
@@ -84,23 +84,6 @@ def test_read_only_fields_and_key_order_are_ignored(tmp_path):
     assert list(shuffled["properties"]) != list(document["properties"])
 
     assert diff(document, shuffled).changes == []
-
-
-def test_ignore_write_only_skips_what_get_never_returns():
-    local = read_json(PREDICT)
-    live = read_json(PREDICT)
-    del live["properties"]["storageAccount"]["key"]
-    local["properties"]["commitmentPlan"] = {
-        "id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearning/commitmentPlans/p"
-    }
-    local["properties"]["keys"] = {"primary": "${MLWS_PRIMARY_KEY}"}
-
-    assert diff(local, live, ignore_write_only=True).changes == []
-    assert {c.path for c in diff(local, live).changes} == {
-        "properties.keys",
-        "properties.storageAccount.key",
-        "properties.commitmentPlan",
-    }
 
 
 def test_keys_with_dots_spaces_or_brackets_are_quoted_in_paths():

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.definition.conftest import PREDICT, read_json, write_json
-from toolkit.definition import diff, load_file
+from toolkit.providers.new_webservice.definition import diff, load_file
 
 V1 = "http://127.0.0.1:10000/devstoreaccount1/models/housing-v1.ilearner"
 MODEL = "Housing Price [trained model]"

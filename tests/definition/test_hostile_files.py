@@ -17,8 +17,8 @@ import pytest
 from tests.conftest import REPO
 from tests.definition.conftest import PREDICT, read_json, write_json
 from toolkit import jsonfile
-from toolkit.definition import diff
 from toolkit.errors import BadInput
+from toolkit.providers.new_webservice.definition import diff
 
 PREDICT_TEXT = PREDICT.read_text(encoding="utf-8")
 MODEL = "Housing Price [trained model]"

@@ -12,9 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.definition.conftest import PREDICT
-from toolkit.definition import canonical, dumps, edit_file, load_file, load_text, validate, write
-from toolkit.definition.schema import ASSET_TYPES, COLUMN_FORMATS, COLUMN_TYPES, DIAGNOSTIC_LEVELS
+from toolkit.definition.files import edit_file
 from toolkit.errors import BadInput
+from toolkit.providers import KINDS
+from toolkit.providers.new_webservice.definition import canonical, dumps, load_file, load_text, validate, write
+from toolkit.providers.new_webservice.schema import ASSET_TYPES, COLUMN_FORMATS, COLUMN_TYPES, DIAGNOSTIC_LEVELS
 
 names = st.text(min_size=1, max_size=10)  # user-data keys: any text, dots, spaces, brackets, non-ASCII
 scalars = (
@@ -131,7 +133,7 @@ def test_a_failing_patch_leaves_the_file_byte_identical(good, failing):
         patch.write_text(json.dumps([*good, failing]), encoding="utf-8")
 
         with pytest.raises(BadInput):
-            edit_file(target, patch_file=patch, in_place=True)
+            edit_file(target, KINDS, patch_file=patch, in_place=True)
 
         assert target.read_bytes() == PREDICT.read_bytes()
         assert sorted(p.name for p in Path(directory).iterdir()) == ["housing-predict.json", "patch.json"]

@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 
 from tests.definition.conftest import POWERSHELL_DEFINITIONS
-from toolkit.definition import canonical, dumps, find_secrets, load_file, load_text, normalise, validate
+from toolkit.providers.new_webservice.definition import (
+    canonical,
+    dumps,
+    find_secrets,
+    load_file,
+    load_text,
+    normalise,
+    validate,
+)
 
 
 def example_bodies(reference: Path) -> list[tuple[str, dict]]:

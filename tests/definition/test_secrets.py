@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from tests.definition.conftest import PREDICT, read_json, write_json
-from toolkit.definition import find_secrets, mask_secrets, redact_secrets, resolve_placeholders
+from toolkit.definition import resolve_placeholders
 from toolkit.definition.paths import format_path, parse_path
 from toolkit.errors import BadInput
+from toolkit.providers.new_webservice.definition import find_secrets, mask_secrets, redact_secrets
 
 SAS_URI = "https://acct.blob.core.windows.net/models/m.ilearner?sv=2019-02-02&sr=b&sig=c2lnbmF0dXJl"
 

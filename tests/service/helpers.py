@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from toolkit.definition import canonical, dumps, redact_secrets
+from toolkit.providers.new_webservice.definition import canonical, dumps, redact_secrets
 
 
 def differing_paths(left: Any, right: Any, path: str = "") -> list[str]:

@@ -9,7 +9,7 @@ import uuid
 from tests.conftest import REPO
 from tests.retrain import housing_data as housing
 from tests.service.conftest import PRIMARY_KEY, SAMPLE_STORAGE, STORAGE_KEY, TRAINED_MODEL
-from toolkit.definition import redact_secrets
+from toolkit.providers.new_webservice.definition import redact_secrets
 
 COMMITTED = REPO / "definitions" / "dev" / "housing-predict.json"
 

@@ -14,7 +14,8 @@ import uuid
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from toolkit.definition import resolve_placeholders, validate
+from toolkit.definition import resolve_placeholders
+from toolkit.providers.new_webservice.definition import validate
 
 # Parts whose change is not a definition edit: identity, the discriminator, the irreversible read-only switch
 # (it is asked for, as the cmdlet's prompt), and where the model and the storage live (tested elsewhere).

@@ -23,8 +23,9 @@ def validate(files: Files, output: Output = OutputFormat.text, debug: Debug = Fa
     start(output, debug)
     from toolkit.cli.render import Outcome, emit
     from toolkit.definition.files import validate_files
+    from toolkit.providers import KINDS
 
-    report = validate_files(files)
+    report = validate_files(files, KINDS)
     return emit(Outcome.of(report))
 
 
@@ -58,8 +59,9 @@ def import_(
 
     from toolkit.cli.render import Outcome, emit
     from toolkit.definition.files import import_definition
+    from toolkit.providers import KINDS
 
-    imported = import_definition(file, text=json_string, env=os.environ, resolve=resolve)
+    imported = import_definition(file, KINDS, text=json_string, env=os.environ, resolve=resolve)
     return emit(Outcome.of(imported))
 
 
@@ -90,8 +92,9 @@ def edit(
     start(output, debug)
     from toolkit.cli.render import Outcome, emit
     from toolkit.definition.files import edit_file
+    from toolkit.providers import KINDS
 
-    result = edit_file(file, asset=asset, uri=uri, sets=set_, patch_file=patch, in_place=in_place, out=out)
+    result = edit_file(file, KINDS, asset=asset, uri=uri, sets=set_, patch_file=patch, in_place=in_place, out=out)
     return emit(Outcome.of(result))
 
 
@@ -115,8 +118,9 @@ def normalize(
     start(output, debug)
     from toolkit.cli.render import Outcome, emit
     from toolkit.definition.files import normalize_files
+    from toolkit.providers import KINDS
 
-    report = normalize_files(files, check=check)
+    report = normalize_files(files, KINDS, check=check)
     return emit(Outcome.of(report))
 
 
@@ -161,8 +165,9 @@ def diff(
         if live_only:
             raise BadInput(f"{', '.join(live_only)} only apply when diffing ONE file against the live service")
         from toolkit.definition.files import diff_files
+        from toolkit.providers import KINDS
 
-        result = diff_files(file, other)
+        result = diff_files(file, other, KINDS)
     else:
         from toolkit.providers.new_webservice.deploy import plan_against_live
 

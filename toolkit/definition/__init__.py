@@ -1,13 +1,16 @@
-"""Definition files, offline: load (tolerant), canonical write, validate, secrets, edit, diff.
+"""Definition files, offline and for any kind of service: load (tolerant), canonical write, validate, secrets,
+edit, diff.
 
-Everything works on plain dicts (lossless JSON) and never touches the network. The public API:
+Everything works on plain dicts (lossless JSON), never touches the network, and knows no provider: each function
+takes the `DefinitionKind` (toolkit.definition.kind) of the file, which its provider defines, and providers bind
+these functions to their kind. The API:
 
-    loaded = load_file(path)            # or load_text(text); .document, .normalisations
-    problems = validate(loaded.document)     # list[Problem], each with a JSON path
-    write(path, document)               # canonical, atomic; dumps(document) gives the text
-    secrets = find_secrets(document)    # redact_secrets / mask_secrets / resolve_placeholders
-    edited = apply_edits(document, asset="X [trained model]", uri="https://...")
-    changes = diff(before, after, ignore_write_only=True).changes
+    loaded = load_file(path, kind)          # or load_text(text, kind); .document, .normalisations
+    problems = validate(loaded.document, kind)   # list[Problem], each with a JSON path
+    write(path, document, kind)             # canonical, atomic; dumps(document, kind) gives the text
+    secrets = find_secrets(document, kind)  # redact_secrets / mask_secrets / resolve_placeholders
+    edited = apply_edits(document, kind, assignments=[Assignment.parse("properties.title=x")])
+    changes = diff(before, after, kind).changes
 
 The file-level operations behind the offline commands (validate_files, import_definition, edit_file,
 normalize_files, diff_files) live in toolkit.definition.files.
@@ -15,8 +18,8 @@ normalize_files, diff_files) live in toolkit.definition.files.
 
 from toolkit.definition.canonical import canonical, dumps, write
 from toolkit.definition.diff import Change, Diff, diff
-from toolkit.definition.edit import Assignment, apply_edits, find_asset
-from toolkit.definition.files import diff_files, edit_file, import_definition, normalize_files, validate_files
+from toolkit.definition.edit import Assignment, apply_edits
+from toolkit.definition.kind import DefinitionKind
 from toolkit.definition.load import Loaded, Normalisation, load_file, load_text, normalise
 from toolkit.definition.secrets import (
     Secret,
@@ -31,6 +34,7 @@ from toolkit.definition.validate import validate
 __all__ = [
     "Assignment",
     "Change",
+    "DefinitionKind",
     "Diff",
     "Loaded",
     "Normalisation",
@@ -38,21 +42,15 @@ __all__ = [
     "apply_edits",
     "canonical",
     "diff",
-    "diff_files",
     "dumps",
-    "edit_file",
-    "find_asset",
     "find_secrets",
-    "import_definition",
     "load_file",
     "load_text",
     "mask_secrets",
     "normalise",
-    "normalize_files",
     "placeholders",
     "redact_secrets",
     "resolve_placeholders",
     "validate",
-    "validate_files",
     "write",
 ]

@@ -21,19 +21,20 @@ import time
 from pathlib import Path
 from typing import Any
 
-from toolkit.definition import schema
+from toolkit.definition import spec as schema
+from toolkit.definition.kind import DefinitionKind
 from toolkit.definition.paths import Segment, format_path
 from toolkit.errors import BadInput
 
 
-def canonical(document: dict[str, Any]) -> dict[str, Any]:
+def canonical(document: dict[str, Any], kind: DefinitionKind) -> dict[str, Any]:
     """The document with read-only fields and schema-known nulls dropped, keys in canonical order (a new dict)."""
-    return _order(document, schema.WEB_SERVICE)
+    return _order(document, kind.schema)
 
 
-def dumps(document: dict[str, Any]) -> str:
+def dumps(document: dict[str, Any], kind: DefinitionKind) -> str:
     """The canonical text; BadInput naming the path of a NaN or an infinity (JSON has neither)."""
-    ordered = canonical(document)
+    ordered = canonical(document, kind)
     try:
         return json.dumps(ordered, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     except ValueError:
@@ -47,9 +48,9 @@ def dumps(document: dict[str, Any]) -> str:
         ) from None
 
 
-def write(path: Path | str, document: dict[str, Any]) -> None:
+def write(path: Path | str, document: dict[str, Any], kind: DefinitionKind) -> None:
     """Write the canonical form; on any failure the previous file is left as it was."""
-    write_text(Path(path), dumps(document))
+    write_text(Path(path), dumps(document, kind))
 
 
 # The temp files of write_text: .<target>.<random>.<writer pid>.tmp (the pid was added later: an older mlws wrote

@@ -1,4 +1,4 @@
-"""Structural diff of two definitions, keyed by JSON path, with secrets masked.
+"""Structural diff of two definitions of one kind, keyed by JSON path, with secrets masked.
 
 Both sides are compared in canonical form (read-only fields dropped). Objects are compared key by key, arrays
 index by index; a changed type or a value added or removed is one change at its path. A changed secret shows as
@@ -11,8 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from toolkit.definition import schema
 from toolkit.definition.canonical import canonical
+from toolkit.definition.kind import DefinitionKind
 from toolkit.definition.paths import Segment, format_path
 from toolkit.definition.secrets import find_secrets, mask_secrets
 
@@ -82,23 +82,12 @@ class Diff:
 
 
 def diff(
-    before: dict[str, Any],
-    after: dict[str, Any],
-    *,
-    ignore_write_only: bool = False,
-    left: str = "",
-    right: str = "",
+    before: dict[str, Any], after: dict[str, Any], kind: DefinitionKind, *, left: str = "", right: str = ""
 ) -> Diff:
-    """Changes that turn `before` into `after`, in document order.
-
-    ignore_write_only=True leaves out what the service never returns on GET (keys, storageAccount.key,
-    commitmentPlan), for comparing a file with the live service.
-    """
-    old, new = canonical(before), canonical(after)
-    if ignore_write_only:
-        old, new = _without_write_only(old), _without_write_only(new)
+    """Changes that turn `before` into `after` (definitions of `kind`), in document order."""
+    old, new = canonical(before, kind), canonical(after, kind)
     changes: list[Change] = []
-    _compare(old, new, (), changes)
+    _compare(old, new, (), changes, kind)
     return Diff(changes, left, right)
 
 
@@ -111,21 +100,21 @@ def compact(value: Any, limit: int = 80) -> str:
     return f"{text[:head]}…{text[-(limit - head - 1) :]}"
 
 
-def _compare(old: Any, new: Any, segments: tuple[Segment, ...], changes: list[Change]) -> None:
+def _compare(old: Any, new: Any, segments: tuple[Segment, ...], changes: list[Change], kind: DefinitionKind) -> None:
     if isinstance(old, dict) and isinstance(new, dict):
         for key in [*old, *(k for k in new if k not in old)]:
-            _compare(old.get(key, _MISSING), new.get(key, _MISSING), (*segments, key), changes)
+            _compare(old.get(key, _MISSING), new.get(key, _MISSING), (*segments, key), changes, kind)
     elif isinstance(old, list) and isinstance(new, list):
         for index in range(max(len(old), len(new))):
             left = old[index] if index < len(old) else _MISSING
             right = new[index] if index < len(new) else _MISSING
-            _compare(left, right, (*segments, index), changes)
+            _compare(left, right, (*segments, index), changes, kind)
     elif old is _MISSING:
-        changes.append(_change(segments, ADDED, None, new))
+        changes.append(_change(segments, ADDED, None, new, kind))
     elif new is _MISSING:
-        changes.append(_change(segments, REMOVED, old, None))
+        changes.append(_change(segments, REMOVED, old, None, kind))
     elif not _same(old, new):
-        changes.append(_change(segments, CHANGED, old, new))
+        changes.append(_change(segments, CHANGED, old, new, kind))
 
 
 def _same(old: Any, new: Any) -> bool:
@@ -134,19 +123,6 @@ def _same(old: Any, new: Any) -> bool:
     return type(old) is type(new) and (old == new or (old != old and new != new))
 
 
-def _change(segments: tuple[Segment, ...], kind: str, before: Any, after: Any) -> Change:
-    secret = any(find_secrets(side, segments) for side in (before, after) if side is not None)
-    return Change(segments, kind, mask_secrets(before, segments), mask_secrets(after, segments), secret)
-
-
-def _without_write_only(document: dict[str, Any]) -> dict[str, Any]:
-    result = dict(document)
-    for path in schema.WRITE_ONLY_PATHS:
-        parent = result
-        for name in path[:-1]:
-            if not isinstance(parent.get(name), dict):
-                break
-            parent[name] = parent = dict(parent[name])
-        else:
-            parent.pop(path[-1], None)
-    return result
+def _change(segments: tuple[Segment, ...], what: str, before: Any, after: Any, kind: DefinitionKind) -> Change:
+    secret = any(find_secrets(side, kind, segments) for side in (before, after) if side is not None)
+    return Change(segments, what, mask_secrets(before, kind, segments), mask_secrets(after, kind, segments), secret)

@@ -1,4 +1,5 @@
-"""Edits of a definition, all or nothing: the trained-model swap, `--set PATH=VALUE`, RFC 6902 patches.
+"""Edits of a definition, all or nothing: the kind's own (a web service's trained-model swap), `--set PATH=VALUE`,
+RFC 6902 patches.
 
 Each edit works on a copy; the result is normalised and must still validate, else BadInput and nothing is
 returned (so nothing is written).
@@ -12,11 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from toolkit import jsonfile
+from toolkit.definition.kind import DefinitionKind
 from toolkit.definition.load import normalise
 from toolkit.definition.paths import Segment, format_path, scan_path
-from toolkit.definition.secrets import find_secrets
 from toolkit.definition.validate import validate
-from toolkit.errors import BadInput, Problem
+from toolkit.errors import BadInput
 
 _DOCUMENT_QUOTED = re.compile(r"^(member '.*?' not found) in .*", re.DOTALL)
 
@@ -39,6 +40,7 @@ class Assignment:
 
 def apply_edits(
     document: dict[str, Any],
+    kind: DefinitionKind,
     *,
     asset: str | None = None,
     uri: str | None = None,
@@ -53,64 +55,20 @@ def apply_edits(
     if asset is not None or uri is not None:
         if asset is None or uri is None:
             raise BadInput("--asset and --uri go together: --asset NAME_OR_ID --uri URI")
-        _swap_asset_uri(result, asset, uri)
+        if kind.swap_model is None:
+            raise BadInput(f"--asset/--uri: a {kind.name} has no trained-model asset to point elsewhere")
+        kind.swap_model(result, asset, uri)
     for assignment in assignments or []:
         _assign(result, assignment)
     if patch is not None:
         result = _apply_patch(result, patch)
     if not isinstance(result, dict):
         raise BadInput("the edit replaced the whole definition with something that is not a JSON object")
-    result, _notes = normalise(result)
-    problems = validate(result)
+    result, _notes = normalise(result, kind)
+    problems = validate(result, kind)
     if problems:
         raise BadInput("the edited definition would not be valid; nothing was written", problems=problems)
     return result
-
-
-def find_asset(document: dict[str, Any], wanted: str) -> str:
-    """The id of the asset named by id, by exact name, or by name ignoring case; BadInput listing the assets."""
-    properties = document.get("properties")
-    assets = properties.get("assets") if isinstance(properties, dict) else None
-    assets = assets if isinstance(assets, dict) else {}
-    if wanted in assets:
-        return wanted
-    names = {asset_id: item.get("name") for asset_id, item in assets.items() if isinstance(item, dict)}
-    for matches in (
-        [asset_id for asset_id, name in names.items() if name == wanted],
-        [asset_id for asset_id, name in names.items() if isinstance(name, str) and name.lower() == wanted.lower()],
-    ):
-        if len(matches) == 1:
-            return matches[0]
-        if matches:
-            raise BadInput(
-                f"asset {wanted!r} matches {len(matches)} assets; give its id instead",
-                problems=[Problem("", f"{asset_id}: {names[asset_id]}") for asset_id in matches],
-            )
-    listing = [Problem("", f"{asset_id}: {name}") for asset_id, name in names.items()]
-    raise BadInput(f"no asset has the id or name {wanted!r}; the assets are listed below", problems=listing)
-
-
-def _swap_asset_uri(document: dict[str, Any], wanted: str, uri: str) -> None:
-    if find_secrets(uri, ("uri",)):
-        raise BadInput(
-            "--uri carries a SAS signature, which would be stored in the file",
-            problems=[
-                Problem(
-                    "--uri",
-                    "SAS signature",
-                    "give the blob URI without its query string: the service reads the model with its storage account",
-                )
-            ],
-        )
-    asset_id = find_asset(document, wanted)
-    asset = document["properties"]["assets"][asset_id]
-    if not isinstance(asset, dict):
-        path = format_path(("properties", "assets", asset_id))
-        raise BadInput(f"--asset {wanted!r}: {path} is {jsonfile.type_name(asset)}, not an asset object")
-    location = asset.get("locationInfo")
-    if not isinstance(location, dict):
-        location = asset["locationInfo"] = {}
-    location["uri"] = uri
 
 
 def _assign(document: dict[str, Any], assignment: Assignment) -> None:

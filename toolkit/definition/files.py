@@ -6,7 +6,7 @@ Several files are all read (and checked) before any is written, so a bad file le
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,8 @@ from toolkit import jsonfile
 from toolkit.definition.canonical import canonical, dumps, write, write_text
 from toolkit.definition.diff import Diff, diff
 from toolkit.definition.edit import Assignment, apply_edits
-from toolkit.definition.load import Loaded, Normalisation, load_file, load_text
+from toolkit.definition.kind import DefinitionKind
+from toolkit.definition.load import Loaded, Normalisation, load_text
 from toolkit.definition.secrets import (
     Secret,
     mask_secrets,
@@ -83,16 +84,28 @@ def _summarise(notes: list[Normalisation]) -> list[str]:
     return lines
 
 
-def validate_files(paths: list[Path]) -> ValidationReport:
-    """Check each file offline (schema, graph, secrets); unreadable files are problems of that file."""
+def load_of_a_kind(path: Path, kinds: Sequence[DefinitionKind]) -> tuple[Loaded, DefinitionKind]:
+    """Read a definition file as the first of `kinds` it is one of (the first kind when it is none of them, so
+    that its problems are named in that kind's terms)."""
+    text = jsonfile.read_text(path, missing=kinds[0].missing_message)
+    kind = kinds[0]
+    if len(kinds) > 1 and text.strip():
+        document = jsonfile.parse(text, source=str(path))
+        kind = next((candidate for candidate in kinds if candidate.recognises(document)), kinds[0])
+    return load_text(text, kind, source=str(path)), kind
+
+
+def validate_files(paths: list[Path], kinds: Sequence[DefinitionKind]) -> ValidationReport:
+    """Check each file offline (schema, the kind's rules, secrets); unreadable files are problems of that file."""
     checks: list[FileCheck] = []
     for path in paths:
         try:
-            loaded = load_file(path)
+            loaded, kind = load_of_a_kind(path, kinds)
         except BadInput as exc:
             checks.append(FileCheck(str(path), [Problem("", exc.message.removeprefix(f"{path}: "))]))
             continue
-        checks.append(FileCheck(str(path), validate(loaded.document, source_text=loaded.text), loaded.normalisations))
+        problems = validate(loaded.document, kind, source_text=loaded.text)
+        checks.append(FileCheck(str(path), problems, loaded.normalisations))
     return ValidationReport(checks)
 
 
@@ -102,6 +115,7 @@ class Imported:
 
     source: str
     masked: dict[str, Any]
+    text: str  # `masked` in canonical form
     normalisations: list[Normalisation]
     variables: list[str]  # every placeholder variable: `new` or a whole replacement sends them all
     unset: list[str]  # those not set in the environment now
@@ -117,7 +131,7 @@ class Imported:
         }
 
     def to_text(self) -> str:
-        text = dumps(self.masked).rstrip("\n")
+        text = self.text.rstrip("\n")
         if self.unset:
             text += (
                 f"\nnot set now: {', '.join(self.unset)} (`mlws new`, `update --whole` and a replacement send them; "
@@ -127,7 +141,12 @@ class Imported:
 
 
 def import_definition(
-    path: Path | None = None, *, text: str | None = None, env: Mapping[str, str], resolve: bool = False
+    path: Path | None,
+    kinds: Sequence[DefinitionKind],
+    *,
+    text: str | None = None,
+    env: Mapping[str, str],
+    resolve: bool = False,
 ) -> Imported:
     """Import-AzMlWebService: parse and validate (BadInput on any problem), and report the placeholders' variables.
 
@@ -137,19 +156,23 @@ def import_definition(
         raise BadInput("give a definition FILE or --json-string")
     if path is not None and text is not None:
         raise BadInput("give a definition FILE or --json-string, not both")
-    loaded: Loaded = load_file(path) if path is not None else load_text(text or "")
-    problems = validate(loaded.document, source_text=loaded.text)
+    if path is not None:
+        loaded, kind = load_of_a_kind(path, kinds)
+    else:
+        kind = next((candidate for candidate in kinds if candidate.recognises(_parsed(text or ""))), kinds[0])
+        loaded = load_text(text or "", kind)
+    problems = validate(loaded.document, kind, source_text=loaded.text)
     if problems:
         raise BadInput(f"{loaded.source}: the definition is not valid", problems=problems)
-    body = canonical(loaded.document)
+    body = canonical(loaded.document, kind)
     if resolve:
         resolve_placeholders(body, env)
     variables = placeholders(body)
     env = set_variables(env)
     shown = {name: "***" for name in variables if name in env}
-    masked = mask_secrets(resolve_placeholders(body, shown)) if shown else body
+    masked = mask_secrets(resolve_placeholders(body, shown), kind) if shown else body
     unset = [name for name in variables if name not in env]
-    return Imported(loaded.source, masked, loaded.normalisations, variables, unset)
+    return Imported(loaded.source, masked, dumps(masked, kind), loaded.normalisations, variables, unset)
 
 
 @dataclass
@@ -171,6 +194,7 @@ class EditResult:
 
 def edit_file(
     path: Path,
+    kinds: Sequence[DefinitionKind],
     *,
     asset: str | None = None,
     uri: str | None = None,
@@ -182,13 +206,13 @@ def edit_file(
     """Edit a definition file into itself (-i) or into OUT; all or nothing (the target is written atomically)."""
     if in_place == (out is not None):
         raise BadInput("say where to write: -i (in place) or -f OUT, one of them")
-    loaded = load_file(path)
+    loaded, kind = load_of_a_kind(path, kinds)
     patch = None if patch_file is None else jsonfile.read(patch_file, flag="--patch", expect=list)
     assignments = [Assignment.parse(text) for text in sets or []]
-    edited = apply_edits(loaded.document, asset=asset, uri=uri, assignments=assignments or None, patch=patch)
+    edited = apply_edits(loaded.document, kind, asset=asset, uri=uri, assignments=assignments or None, patch=patch)
     target = Path(out) if out is not None else Path(path)
-    write(target, edited)
-    return EditResult(str(path), str(target), diff(loaded.document, edited))
+    write(target, edited, kind)
+    return EditResult(str(path), str(target), diff(loaded.document, edited, kind))
 
 
 @dataclass
@@ -247,13 +271,13 @@ class NormalizeReport:
         return "\n".join(lines)
 
 
-def normalize_files(paths: list[Path], *, check: bool = False) -> NormalizeReport:
+def normalize_files(paths: list[Path], kinds: Sequence[DefinitionKind], *, check: bool = False) -> NormalizeReport:
     """Rewrite files in canonical form with secrets moved to placeholders; with check=True only report."""
     planned: list[tuple[Path, str, FileNormalisation]] = []
     for path in paths:
-        loaded = load_file(path)  # every file is read before any is written
-        redacted, moved = redact_secrets(loaded.document)
-        text = dumps(redacted)
+        loaded, kind = load_of_a_kind(path, kinds)  # every file is read before any is written
+        redacted, moved = redact_secrets(loaded.document, kind)
+        text = dumps(redacted, kind)
         changed = Path(path).read_bytes() != text.encode("utf-8")
         planned.append(
             (
@@ -269,6 +293,17 @@ def normalize_files(paths: list[Path], *, check: bool = False) -> NormalizeRepor
     return NormalizeReport([item for _path, _text, item in planned], check)
 
 
-def diff_files(left: Path, right: Path) -> Diff:
-    """The structural diff of two definition files (read-only fields ignored, secrets masked)."""
-    return diff(load_file(left).document, load_file(right).document, left=str(left), right=str(right))
+def diff_files(left: Path, right: Path, kinds: Sequence[DefinitionKind]) -> Diff:
+    """The structural diff of two definition files of one kind (read-only fields ignored, secrets masked)."""
+    (before, kind), (after, other) = load_of_a_kind(left, kinds), load_of_a_kind(right, kinds)
+    if other is not kind:
+        raise BadInput(f"{left} is a {kind.name} and {right} a {other.name}: only files of one kind compare")
+    return diff(before.document, after.document, kind, left=str(left), right=str(right))
+
+
+def _parsed(text: str) -> Any:
+    """`text` as JSON for choosing its kind, None when it is not (reading it later says why)."""
+    try:
+        return jsonfile.parse(text, source="--json-string") if text.strip() else None
+    except BadInput:
+        return None

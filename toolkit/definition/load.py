@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from toolkit import jsonfile
-from toolkit.definition import schema
+from toolkit.definition import spec as schema
+from toolkit.definition.kind import DefinitionKind
 from toolkit.definition.paths import Chain, chain_path
 from toolkit.errors import BadInput
-
-EMPTY_DEFINITION = "The Azure ML web service definition is not specified."
 
 
 @dataclass(frozen=True)
@@ -46,28 +45,28 @@ class Loaded:
     text: str  # the JSON it was parsed from
 
 
-def load_text(text: str, *, source: str = "<string>") -> Loaded:
-    """Parse a definition; BadInput for empty text, JSON the strict reader refuses (toolkit.jsonfile) or a
-    non-object."""
+def load_text(text: str, kind: DefinitionKind, *, source: str = "<string>") -> Loaded:
+    """Parse a definition of `kind`; BadInput for empty text, JSON the strict reader refuses (toolkit.jsonfile)
+    or a non-object."""
     if not text.strip():
-        raise BadInput(f"{source}: {EMPTY_DEFINITION}" if source != "<string>" else EMPTY_DEFINITION)
+        raise BadInput(f"{source}: {kind.empty_message}" if source != "<string>" else kind.empty_message)
     raw = jsonfile.parse(text, source=source)
     if not isinstance(raw, dict):
-        raise BadInput(f"{source}: a web service definition is a JSON object, got {jsonfile.type_name(raw)}")
-    document, notes = normalise(raw)
+        raise BadInput(f"{source}: a {kind.name} is a JSON object, got {jsonfile.type_name(raw)}")
+    document, notes = normalise(raw, kind)
     return Loaded(document, notes, source, text)
 
 
-def load_file(path: Path | str) -> Loaded:
-    text = jsonfile.read_text(path, missing="the specified web service definition file path does not exist")
-    return load_text(text, source=str(path))
+def load_file(path: Path | str, kind: DefinitionKind) -> Loaded:
+    text = jsonfile.read_text(path, missing=kind.missing_message)
+    return load_text(text, kind, source=str(path))
 
 
-def normalise(document: dict[str, Any]) -> tuple[dict[str, Any], list[Normalisation]]:
+def normalise(document: dict[str, Any], kind: DefinitionKind) -> tuple[dict[str, Any], list[Normalisation]]:
     """The canonical shape of an already parsed definition (new containers where the schema reaches; the input
     is not changed)."""
     notes: list[Normalisation] = []
-    return _normalise(document, schema.WEB_SERVICE, None, notes), notes
+    return _normalise(document, kind.schema, None, notes), notes
 
 
 def _normalise(value: Any, spec: schema.Spec, chain: Chain, notes: list[Normalisation]) -> Any:

@@ -1,17 +1,13 @@
 """Secrets in definitions: find them, move them to `${ENV_NAME}` placeholders, resolve placeholders, mask for display.
 
 What counts as a secret (a `${ENV_NAME}` placeholder in its place is fine, an empty string is no secret):
-- `properties.keys.primary` / `.secondary` (service keys), `properties.storageAccount.key`;
-- blob `credentials`: `properties.assets.<id>.locationInfo.credentials`, `properties.payloadsLocation.credentials`;
-- anywhere: a SAS signature (`sig=`) or an `AccountKey=` in a string;
-- a credential parameter's plain `value`: a graph-node parameter linked from a graph parameter of type
-  `Credential`, the global `properties.parameters` value of such a graph parameter, and a node parameter named
-  "Account Key" (the credential of the Reader / Import Data module in the recorded definitions).
-Encrypted graph-parameter values (a `value` next to a non-empty `certificateThumbprint`) are ciphertext the
-service made; they round-trip untouched and are not secrets here.
+- the whole value at the places the kind of definition names (toolkit.definition.kind: its fixed secrets, with
+  their documented placeholder names, and the places it finds by content, e.g. a web service's credentials);
+- anywhere: a SAS signature (`sig=`) or an `AccountKey=` in a string.
+A value the kind says the service encrypted is ciphertext the service made; it round-trips untouched and is not
+a secret here.
 
-Placeholder names (documented in the README): keys.primary -> MLWS_PRIMARY_KEY, keys.secondary ->
-MLWS_SECONDARY_KEY, storageAccount.key -> MLWS_STORAGE_KEY; any other secret -> MLWS_ + its JSON path below
+Placeholder names: a fixed secret's own (e.g. MLWS_STORAGE_KEY); any other -> MLWS_ + its JSON path below
 `properties`, upper-cased, each run of other characters turned into `_` (e.g.
 assets.asset1.locationInfo.credentials -> MLWS_ASSETS_ASSET1_LOCATIONINFO_CREDENTIALS). A SAS in an http(s) URI
 keeps the URI readable: only the query string moves, `https://acct/c/m.ilearner?${MLWS_ASSETS_ASSET3_LOCATIONINFO_URI_SAS}`,
@@ -25,6 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from toolkit.definition.kind import DefinitionKind
 from toolkit.definition.paths import Segment, format_path
 from toolkit.errors import BadInput, Problem
 from toolkit.redact import MASK, redact
@@ -32,19 +29,12 @@ from toolkit.redact import MASK, redact
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SAS = re.compile(r"(?i)(?:^|[?&;])sig=(?!\$\{)[^&;\s]")
 _ACCOUNT_KEY = re.compile(r"(?i)AccountKey=(?!\$\{)[^;\s]")
-_FIXED_NAMES = {
-    ("properties", "keys", "primary"): ("MLWS_PRIMARY_KEY", "service key"),
-    ("properties", "keys", "secondary"): ("MLWS_SECONDARY_KEY", "service key"),
-    ("properties", "storageAccount", "key"): ("MLWS_STORAGE_KEY", "storage account key"),
-    ("properties", "payloadsLocation", "credentials"): ("MLWS_PAYLOADS_CREDENTIALS", "blob credentials"),
-}
 FIX = "replace it with a ${%s} placeholder, e.g. run mlws normalize"
-CREDENTIAL_PARAMETER_NAMES = frozenset({"account key"})  # compared without case
 
 
-def placeholder_for(segments: tuple[Segment, ...]) -> str:
+def placeholder_for(segments: tuple[Segment, ...], kind: DefinitionKind) -> str:
     """The `${NAME}` placeholder mlws writes for the secret at this path (e.g. ${MLWS_STORAGE_KEY})."""
-    fixed = _FIXED_NAMES.get(tuple(segments))
+    fixed = kind.fixed_secrets.get(tuple(segments))
     return "${%s}" % (fixed[0] if fixed else _derived_name(tuple(segments)))
 
 
@@ -66,29 +56,33 @@ class Secret:
         return {"path": self.path, "kind": self.kind, "variable": self.variable}
 
 
-def find_secrets(value: Any, base: tuple[Segment, ...] = (), *, source_text: str | None = None) -> list[Secret]:
-    """Every secret in `value`, which sits at `base` in a definition (the root by default), sorted by path.
+def find_secrets(
+    value: Any, kind: DefinitionKind, base: tuple[Segment, ...] = (), *, source_text: str | None = None
+) -> list[Secret]:
+    """Every secret in `value`, which sits at `base` in a definition of `kind` (the root by default), by path.
 
     `source_text`, the JSON `value` was parsed from, saves serialising a big document to learn that no string
-    in it can hold a SAS signature or an account key (then only the fixed positions are looked at).
+    in it can hold a SAS signature or an account key (then only the kind's places are looked at).
     """
     if source_text is None or "\\u" in source_text:  # an escaped "=" would hide a pattern from the text test
         source_text = json.dumps(value) if isinstance(value, dict | list) else str(value)
     lowered = source_text.lower()
+    places = {} if base else dict(kind.secret_places(value))
     found: list[Secret] = []
     if base or "sig=" in lowered or "accountkey=" in lowered:
-        _walk(value, base, found)
+        _walk(value, base, kind, places, found)
     else:
-        _look_at_fixed_positions(value, found)
-    if not base:
-        seen = {secret.segments for secret in found}
-        found.extend(secret for secret in _linked_credentials(value) if secret.segments not in seen)
+        for segments in [*kind.fixed_secrets, *places]:
+            item = _get_or_none(value, segments)
+            secret = _classify(segments, item, kind, places) if isinstance(item, str) and item else None
+            if secret is not None:
+                found.append(secret)
     return sorted(found, key=lambda secret: secret.path)
 
 
-def redact_secrets(document: dict[str, Any]) -> tuple[dict[str, Any], list[Secret]]:
+def redact_secrets(document: dict[str, Any], kind: DefinitionKind) -> tuple[dict[str, Any], list[Secret]]:
     """A copy with every secret replaced by its placeholder, and the secrets moved (names unique per file)."""
-    secrets = find_secrets(document)
+    secrets = find_secrets(document, kind)
     if not secrets:
         return document, []
     result = json.loads(json.dumps(document))
@@ -105,9 +99,9 @@ def redact_secrets(document: dict[str, Any]) -> tuple[dict[str, Any], list[Secre
     return result, moved
 
 
-def mask_secrets(value: Any, base: tuple[Segment, ...] = ()) -> Any:
+def mask_secrets(value: Any, kind: DefinitionKind, base: tuple[Segment, ...] = ()) -> Any:
     """A copy for display: whole-value secrets become "***", a SAS signature in a URI becomes sig=***."""
-    secrets = find_secrets(value, base)
+    secrets = find_secrets(value, kind, base)
     if not secrets:
         return value
     if not isinstance(value, dict | list):
@@ -170,100 +164,26 @@ def _resolve(value: Any, segments: tuple[Segment, ...], env: Any, mask: bool, mi
     return PLACEHOLDER.sub(substitute, value)
 
 
-def _walk(value: Any, segments: tuple[Segment, ...], found: list[Secret]) -> None:
+def _walk(value: Any, segments: tuple[Segment, ...], kind: DefinitionKind, places: dict, found: list[Secret]) -> None:
     if isinstance(value, dict):
-        encrypted = bool(value.get("certificateThumbprint"))
+        encrypted = kind.encrypted(value)
         for key, item in value.items():
             if not (encrypted and key == "value"):
-                _walk(item, (*segments, key), found)
+                _walk(item, (*segments, key), kind, places, found)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            _walk(item, (*segments, index), found)
+            _walk(item, (*segments, index), kind, places, found)
     elif isinstance(value, str) and value:
-        secret = _classify(segments, value)
+        secret = _classify(segments, value, kind, places)
         if secret is not None:
             found.append(secret)
 
 
-def _look_at_fixed_positions(document: Any, found: list[Secret]) -> None:
-    """The secrets of a document none of whose strings holds a SAS or an account key."""
-    properties = document.get("properties") if isinstance(document, dict) else None
-    if not isinstance(properties, dict):
-        return
-    candidates = list(_FIXED_NAMES)
-    assets = properties.get("assets")
-    if isinstance(assets, dict):
-        candidates.extend(("properties", "assets", asset_id, "locationInfo", "credentials") for asset_id in assets)
-    for segments in candidates:
-        value: Any = document
-        for segment in segments:
-            value = value.get(segment) if isinstance(value, dict) else None
-        if isinstance(value, str) and value:
-            secret = _classify(segments, value)
-            if secret is not None:
-                found.append(secret)
-
-
-def _plain_credential(segments: tuple[Segment, ...], parameter: Any) -> Secret | None:
-    """The secret of a credential parameter ({"value", "certificateThumbprint"}) whose value is not ciphertext."""
-    if not isinstance(parameter, dict) or parameter.get("certificateThumbprint"):
-        return None
-    value = parameter.get("value")
-    if not isinstance(value, str) or not value or PLACEHOLDER.search(value):
-        return None
-    value_segments = (*segments, "value")
-    return Secret(value_segments, "credential", _derived_name(value_segments))
-
-
-def credential_parameters(document: Any) -> list[tuple[tuple[Segment, ...], Any]]:
-    """(path, parameter) of every credential parameter of a definition: those a `Credential` graph parameter links
-    to, its global value in `properties.parameters`, and graph-node parameters named like a credential."""
-    properties = document.get("properties") if isinstance(document, dict) else None
-    package = properties.get("package") if isinstance(properties, dict) else None
-    graph = package.get("graphParameters") if isinstance(package, dict) else None
-    nodes = package.get("nodes") if isinstance(package, dict) else None
-    found: dict[tuple[Segment, ...], Any] = {}
-    for name, parameter in graph.items() if isinstance(graph, dict) else ():
-        if not isinstance(parameter, dict) or parameter.get("type") != "Credential":
-            continue
-        values = properties.get("parameters")
-        if isinstance(values, dict) and name in values:
-            found[("properties", "parameters", name)] = values[name]
-        for link in parameter.get("links") or []:
-            node = nodes.get(link.get("nodeId")) if isinstance(nodes, dict) and isinstance(link, dict) else None
-            parameters = node.get("parameters") if isinstance(node, dict) else None
-            key = link.get("parameterKey") if isinstance(link, dict) else None
-            if isinstance(parameters, dict) and isinstance(key, str) and key in parameters:
-                found[("properties", "package", "nodes", link["nodeId"], "parameters", key)] = parameters[key]
-    for node_id, node in nodes.items() if isinstance(nodes, dict) else ():
-        parameters = node.get("parameters") if isinstance(node, dict) else None
-        for key, parameter in parameters.items() if isinstance(parameters, dict) else ():
-            if key.lower() in CREDENTIAL_PARAMETER_NAMES:
-                found[("properties", "package", "nodes", node_id, "parameters", key)] = parameter
-    return list(found.items())
-
-
-def _linked_credentials(document: Any) -> list[Secret]:
-    """Plain values of the credential parameters (credential_parameters)."""
-    secrets = [_plain_credential(path, parameter) for path, parameter in credential_parameters(document)]
-    return [secret for secret in secrets if secret is not None]
-
-
-def _classify(segments: tuple[Segment, ...], value: str) -> Secret | None:
-    fixed = _FIXED_NAMES.get(segments)
-    is_asset_credentials = (
-        len(segments) == 5
-        and segments[:2] == ("properties", "assets")
-        and segments[3:] == ("locationInfo", "credentials")
-    )
-    if (fixed or is_asset_credentials) and not PLACEHOLDER.search(value):
-        name, kind = fixed or (_derived_name(segments), "blob credentials")
-        return Secret(segments, kind, name)
-    named_credential = (
-        len(segments) >= 3 and segments[-1] == "value" and str(segments[-2]).lower() in CREDENTIAL_PARAMETER_NAMES
-    )
-    if named_credential and not PLACEHOLDER.search(value):  # _walk never passes an encrypted value here
-        return Secret(segments, "credential", _derived_name(segments))
+def _classify(segments: tuple[Segment, ...], value: str, kind: DefinitionKind, places: dict) -> Secret | None:
+    fixed = kind.fixed_secrets.get(segments)
+    what = fixed[1] if fixed else places.get(segments) or kind.secret_at(segments)
+    if what and not PLACEHOLDER.search(value):
+        return Secret(segments, what, fixed[0] if fixed else _derived_name(segments))
     if "=" not in value:
         return None
     if _ACCOUNT_KEY.search(value):
@@ -292,6 +212,12 @@ def _unique(name: str, taken: set[str]) -> str:
 def _get(document: Any, segments: tuple[Segment, ...]) -> Any:
     for segment in segments:
         document = document[segment]
+    return document
+
+
+def _get_or_none(document: Any, segments: tuple[Segment, ...]) -> Any:
+    for segment in segments:
+        document = document.get(segment) if isinstance(document, dict) else None
     return document
 
 

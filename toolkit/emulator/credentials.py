@@ -36,8 +36,10 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 
-from toolkit.definition.secrets import CREDENTIAL_PARAMETER_NAMES  # the names mlws treats as credentials
 from toolkit.emulator.conventions import key_of, member
+from toolkit.providers.new_webservice.definition import (
+    CREDENTIAL_PARAMETER_NAMES,  # the names mlws treats as credentials
+)
 
 KEY_BYTES = 64  # AES-256-SIV
 CREDENTIAL_TYPE = "credential"  # GraphParameter.type, compared case-insensitively

@@ -18,7 +18,9 @@ from __future__ import annotations
 from typing import Any
 
 from toolkit.definition.paths import join
-from toolkit.definition.schema import (
+from toolkit.emulator.conventions import member
+from toolkit.emulator.router import HttpError
+from toolkit.providers.new_webservice.schema import (
     ASSET_TYPES,
     COLUMN_FORMATS,
     COLUMN_TYPES,
@@ -27,8 +29,6 @@ from toolkit.definition.schema import (
     MIN_CONCURRENT_CALLS,
     PACKAGE_TYPES,
 )
-from toolkit.emulator.conventions import member
-from toolkit.emulator.router import HttpError
 
 Problem = tuple[str, str, str]  # (code, target, message)
 OBJECT_PROPERTIES = ("keys", "storageAccount", "machineLearningWorkspace", "commitmentPlan", "assets", "parameters")

@@ -15,8 +15,8 @@ from toolkit import names
 from toolkit.arm.client import ArmClient, Operation, retry_after
 from toolkit.arm.errors import ResourceNotFound
 from toolkit.config import Target, resolve_target
-from toolkit.definition import mask_secrets
 from toolkit.operation import WaitOptions
+from toolkit.providers.new_webservice.definition import mask_secrets
 from toolkit.redact import MASK
 
 API_VERSION = "2017-01-01"

@@ -41,24 +41,28 @@ from typing import Any
 
 from toolkit import jsonfile, names
 from toolkit.config import Target
-from toolkit.definition import canonical, diff, dumps, load_file, mask_secrets, normalise, redact_secrets, validate
 from toolkit.definition.canonical import write_text
 from toolkit.definition.diff import REMOVED, Change, compact
 from toolkit.definition.paths import Segment, format_path
-from toolkit.definition.schema import WRITE_ONLY_PATHS
-from toolkit.definition.secrets import (
-    PLACEHOLDER,
-    credential_parameters,
-    placeholder_for,
-    placeholders,
-    resolve_placeholders,
-    set_variables,
-)
+from toolkit.definition.secrets import PLACEHOLDER, placeholders, resolve_placeholders, set_variables
 from toolkit.errors import BadInput, ExitCode, Refused, ServiceError
 from toolkit.operation import OperationResult, Progress, WaitOptions
 from toolkit.preview import Confirm, RequestPreview
 from toolkit.providers.new_webservice.client import API_VERSION, WebServices, service_target
+from toolkit.providers.new_webservice.definition import (
+    canonical,
+    credential_parameters,
+    diff,
+    dumps,
+    load_file,
+    mask_secrets,
+    normalise,
+    placeholder_for,
+    redact_secrets,
+    validate,
+)
 from toolkit.providers.new_webservice.models import check_models
+from toolkit.providers.new_webservice.schema import WRITE_ONLY_PATHS
 
 PLAN_VERSION = 2  # 2: actions update/replace/create, the variables applying needs, the change list re-checked
 CREATE, UPDATE, REPLACE = "create", "update", "replace"  # what applying a plan does
@@ -758,7 +762,7 @@ def _send(
         operation.status_url,
         waited=True,
         status=status,
-        resource=found.resource,
+        resource=mask_secrets(found.resource),
         changes=shown,
         verified=found.verified,
         verified_how="the service keys with listKeys" if found.keys_checked else "",
@@ -1253,4 +1257,6 @@ def add_region(
         return OperationResult("add-region", target, operation.status_url, waited=False)
     status = services.finish(operation, wait, "add-region")
     regional = services.get(region=region)
-    return OperationResult("add-region", target, operation.status_url, waited=True, status=status, resource=regional)
+    return OperationResult(
+        "add-region", target, operation.status_url, waited=True, status=status, resource=mask_secrets(regional)
+    )

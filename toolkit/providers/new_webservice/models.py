@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from toolkit.definition.secrets import PLACEHOLDER
-from toolkit.definition.validate import is_trained_model
 from toolkit.errors import BadInput, MlwsError
+from toolkit.providers.new_webservice.definition import is_trained_model
 
 SKIP_HINT = "pass --skip-model-check if the service reads storage mlws cannot reach from here"
 

@@ -164,7 +164,7 @@ def retrain(
     so edits made to it while the job ran are kept.
     """
     from toolkit import storage
-    from toolkit.definition import find_asset, load_file
+    from toolkit.providers.new_webservice.definition import find_asset, load_file
 
     inputs = parse_pairs(options.inputs, "--input", "trainingData=data/train.csv")
     uploads = {
@@ -246,7 +246,7 @@ def _swap_model(path: Path, asset: str, job) -> DefinitionUpdate:
     """Point the asset at the job's model in the file as it is now (re-read: it may have been edited while
     the job ran); all or nothing, written atomically. On failure the message names the model's location,
     so the swap can be done by hand with `mlws edit`."""
-    from toolkit.definition import apply_edits, find_asset, load_file, write
+    from toolkit.providers.new_webservice.definition import apply_edits, find_asset, load_file, write
 
     models = [result for result in job.results if _is_model(result.location)]
     if len(models) != 1:

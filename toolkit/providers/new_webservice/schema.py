@@ -1,62 +1,13 @@
 """The project's own schema of a Graph web-service definition (Microsoft.MachineLearning, api-version 2017-01-01).
 
-Written from the facts in reference/notes/classic-api.md §3 (not generated from the swagger). One tree of specs
-drives three things, so they cannot disagree:
-- loading: the canonical camelCase spelling of each property name (input is matched case-insensitively);
-- writing: the key order (the order the real service returns, `packageType` first under `properties`);
-- validation: types, enums, ranges and required fields.
-
-Keys of `MapOf` specs are user data (asset ids, node ids, column names, parameter names, tags) and are never
-case-changed or reordered.
+Written from the facts in the research notes (classic-api.md §3; not generated from the swagger), in the spec
+language of toolkit.definition.spec: property names and their order (the order the real service returns,
+`packageType` first under `properties`), types, enums, ranges, required and read-only fields.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-
-@dataclass(eq=False)
-class Value:
-    """A leaf: `kind` is string, boolean, integer, number or any (any JSON, never looked into)."""
-
-    kind: str = "any"
-    enum: tuple[str, ...] | None = None
-    minimum: int | None = None
-    maximum: int | None = None
-
-
-@dataclass(eq=False)
-class Obj:
-    """An object with known property names, in canonical order; unknown names are kept (written after, sorted)."""
-
-    fields: dict[str, Spec]
-    required: tuple[str, ...] = ()
-    read_only: frozenset[str] = frozenset()
-    # A WebServiceParameter written as a plain value (older api-versions) is read as {wrap: value}.
-    wrap: str | None = None
-    by_lower: dict[str, str] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.by_lower = {name.lower(): name for name in self.fields}
-
-
-@dataclass(eq=False)
-class MapOf:
-    """An object whose keys are user data (ids, names); every value follows `value`."""
-
-    value: Spec
-
-
-@dataclass(eq=False)
-class ListOf:
-    item: Spec
-
-
-Spec = Value | Obj | MapOf | ListOf
-
-STRING = Value("string")
-BOOLEAN = Value("boolean")
-ANY = Value("any")
+from toolkit.definition.spec import ANY, BOOLEAN, STRING, ListOf, MapOf, Obj, Value
 
 DIAGNOSTIC_LEVELS = ("None", "Error", "All")
 COLUMN_TYPES = ("Boolean", "Integer", "Number", "String")
