@@ -33,7 +33,6 @@ import copy
 import hashlib
 import json
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -45,11 +44,13 @@ from toolkit.definition.canonical import write_text
 from toolkit.definition.diff import REMOVED, Change, compact
 from toolkit.definition.paths import Segment, format_path
 from toolkit.definition.secrets import PLACEHOLDER, placeholders, resolve_placeholders, set_variables
+from toolkit.deploy.placeholders import Resolved, resolve_against_live
 from toolkit.errors import BadInput, ExitCode, Refused, ServiceError
 from toolkit.operation import OperationResult, Progress, WaitOptions
 from toolkit.preview import Confirm, RequestPreview
 from toolkit.providers.new_webservice.client import API_VERSION, WebServices, service_target
 from toolkit.providers.new_webservice.definition import (
+    KIND,
     canonical,
     credential_parameters,
     diff,
@@ -186,79 +187,6 @@ def not_taken(sent: dict[str, Any], live: dict[str, Any], *, exact: bool) -> lis
     if exact:
         return [change.path for change in diff(actual, wanted).changes]
     return [format_path(path) for path, value in _leaves(wanted) if path and _get(actual, path) != value]
-
-
-# --- placeholders against the live service ---------------------------------------------------------------------
-
-
-def _template(text: str) -> re.Pattern[str]:
-    """A pattern matching any value of `text` whatever its placeholders stand for."""
-    parts = PLACEHOLDER.split(text)  # literal, name, literal, name, ..., literal
-    return re.compile("".join(re.escape(part) if i % 2 == 0 else ".*?" for i, part in enumerate(parts)), re.DOTALL)
-
-
-@dataclass
-class Resolved:
-    """A definition with its placeholders worked out against the live service. `document` may hold secrets in
-    clear: it is sent or compared, never shown or saved."""
-
-    document: dict[str, Any]
-    kept: list[str] = field(default_factory=list)  # variables not set whose live value stands in (sorted)
-    unresolved: dict[str, list[str]] = field(default_factory=dict)  # variable -> paths still holding it
-
-    def missing(self, body: dict[str, Any]) -> dict[str, list[str]]:
-        """The unset variables whose placeholders are still in a request body, with their paths."""
-        text = json.dumps(body, ensure_ascii=False)
-        return {name: paths for name, paths in self.unresolved.items() if f"${{{name}}}" in text}
-
-    def demand(self, body: dict[str, Any], why: str) -> None:
-        """BadInput naming every variable a request body still needs (`why` says why it is sent)."""
-        missing = self.missing(body)
-        if missing:
-            details = "; ".join(f"{name} ({', '.join(paths)})" for name, paths in sorted(missing.items()))
-            raise BadInput(f"set {', '.join(sorted(missing))} before deploying: {why}, and it holds {details}")
-
-
-def resolve_against_live(desired: dict[str, Any], live: dict[str, Any] | None, env: Mapping[str, str]) -> Resolved:
-    """Placeholders resolved from `env`, else taken from the live value they fit (module docstring)."""
-    kept: set[str] = set()
-    unresolved: dict[str, list[str]] = {}
-
-    def walk(value: Any, other: Any, segments: tuple[Segment, ...]) -> Any:
-        if _keeps_encrypted(value, other, env):  # the service's own ciphertext stands for the unset credential
-            kept.update(name for name in PLACEHOLDER.findall(value["value"]) if name not in env)
-            return copy.deepcopy(other)
-        if isinstance(value, dict):
-            return {
-                k: walk(v, other.get(k) if isinstance(other, dict) else None, (*segments, k)) for k, v in value.items()
-            }
-        if isinstance(value, list):
-            return [walk(v, _get(other, (i,)), (*segments, i)) for i, v in enumerate(value)]
-        if not isinstance(value, str) or "${" not in value:
-            return value
-        names = PLACEHOLDER.findall(value)
-        unset = [name for name in names if name not in env]
-        if not unset:
-            return PLACEHOLDER.sub(lambda match: env[match.group(1)], value)
-        if isinstance(other, str) and _template(value).fullmatch(other):
-            kept.update(unset)
-            return other
-        for name in unset:
-            unresolved.setdefault(name, []).append(format_path(segments))
-        return value
-
-    document = walk(canonical(normalise(desired)[0]), canonical(normalise(live)[0]) if live else None, ())
-    return Resolved(document, sorted(kept - unresolved.keys()), unresolved)
-
-
-def _keeps_encrypted(value: Any, other: Any, env: Mapping[str, str]) -> bool:
-    """A parameter whose value is a placeholder not set, where the live one is encrypted: keeping what is live
-    is keeping its ciphertext with its thumbprint (sending the ciphertext as a plain value would store it as the
-    credential)."""
-    if not (isinstance(value, dict) and isinstance(other, dict) and other.get("certificateThumbprint")):
-        return False
-    text = value.get("value")
-    return isinstance(text, str) and any(name not in env for name in PLACEHOLDER.findall(text))
 
 
 # --- the live side ----------------------------------------------------------------------------------------------
@@ -585,7 +513,7 @@ class _Planned:
 
 
 def _plan(services: WebServices, path: Path, desired: dict[str, Any], live: Live, env: Mapping[str, str]) -> _Planned:
-    resolved = resolve_against_live(desired, live.document(), env)
+    resolved = resolve_against_live(desired, live.document(), env, KIND)
     wanted, actual = comparable_pair(resolved.document, live.document(), keys=live.keys is not None)
     changes = diff(actual, wanted).changes
     if any(change.segments[:1] == ("location",) for change in changes):
@@ -597,7 +525,7 @@ def _plan(services: WebServices, path: Path, desired: dict[str, Any], live: Live
     action = REPLACE if because else UPDATE
     if action == REPLACE and live.keys is None:  # a PUT carries the keys, or the service would make new ones
         live = replace(live, keys=services.list_keys())
-        resolved = resolve_against_live(desired, live.document(), env)
+        resolved = resolve_against_live(desired, live.document(), env, KIND)
     body = _request_body(action, resolved, live, changes)
     salt = os.urandom(16)
     plan = Plan(
@@ -689,7 +617,7 @@ def _read_back_file(
     keys=False (creation, --whole: requests not meant to change the keys) leaves them to `mlws keys`, as the
     cmdlets do; the recorded service traffic has no such read."""
     resource = services.get()
-    resolved = resolve_against_live(desired, resource, env)
+    resolved = resolve_against_live(desired, resource, env, KIND)
     wanted, actual = comparable_pair(resolved.document, resource)
     wrong_keys = _keys_not_taken(services, body) if keys else []
     _refuse_not_taken(services, [change.path for change in diff(actual, wanted).changes] + wrong_keys)
