@@ -22,4 +22,9 @@ Stable API (import inside command bodies; nothing here may load at `mlws --help`
     toolkit.arm.credential.credential_for(endpoint)  # DefaultAzureCredential, or the development token on loopback
     toolkit.arm.errors: RequestRejected, ResourceNotFound, OperationFailed, OperationOutcomeUnknown,
         ServiceUnreachable, error_from_response(...)
+
+Logging: one redacted line per request and response at DEBUG on the HTTP_LOGGER logger; the library installs
+no handler (the CLI shows it with --debug).
 """
+
+HTTP_LOGGER = "mlws.http"

@@ -1,7 +1,8 @@
 """ArmClient: every Resource Manager call goes through one azure-mgmt-core ARMPipelineClient.
 
-The pipeline adds x-ms-client-request-id, `User-Agent: mlws/<version>`, bearer auth and, under
---debug, one redacted log line per request and response (no bodies: they may carry keys).
+The pipeline adds x-ms-client-request-id, `User-Agent: mlws/<version>`, bearer auth and one redacted debug line
+per request and response on the `mlws.http` logger (no bodies: they may carry keys). The library installs no
+handler: `mlws --debug` shows that log on stderr (toolkit.cli.app.start).
 
 Retries are decided here, once, for ARM and for the BES/RRS runtime (`send_retrying`): an idempotent
 request (GET, HEAD, PUT, PATCH, DELETE: mlws's PUTs and PATCHes carry whole desired states or minimal
@@ -26,7 +27,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,6 +47,7 @@ from azure.mgmt.core import ARMPipelineClient
 from azure.mgmt.core.policies import ARMAutoResourceProviderRegistrationPolicy, ARMChallengeAuthenticationPolicy
 
 from toolkit import __version__
+from toolkit.arm import HTTP_LOGGER
 from toolkit.arm.credential import credential_for, is_loopback, token_scope
 from toolkit.arm.errors import (
     OperationFailed,
@@ -60,7 +61,7 @@ from toolkit.arm.errors import (
 from toolkit.errors import OutcomeUnknown, ServiceError, ServiceErrorInfo
 from toolkit.redact import redact
 
-HTTP_LOG = logging.getLogger("mlws.http")
+HTTP_LOG = logging.getLogger(HTTP_LOGGER)
 
 RETRIED_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
 RETRIED_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -276,32 +277,11 @@ class RedactedHttpLog(SansIOHTTPPolicy):
         )
 
 
-class _StderrHandler(logging.StreamHandler):
-    """Writes to whatever sys.stderr is at the time of each record (it may be replaced: tests, redirection)."""
-
-    @property
-    def stream(self):
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, _value) -> None:  # StreamHandler.__init__ assigns one; the current sys.stderr always wins
-        pass
-
-
-def show_http_log(enabled: bool) -> None:
-    """Send the mlws.http log to stderr for --debug, or silence it; idempotent."""
-    if enabled and not any(isinstance(h, _StderrHandler) for h in HTTP_LOG.handlers):
-        handler = _StderrHandler()
-        handler.setFormatter(logging.Formatter("mlws: http: %(relativeCreated)6.0fms %(message)s"))
-        HTTP_LOG.addHandler(handler)
-    HTTP_LOG.setLevel(logging.DEBUG if enabled else logging.WARNING)
-
-
 class ArmClient:
     def __init__(self, endpoint: str, subscription: str, *, credential=None, debug: bool = False) -> None:
+        """`debug` changes nothing any more (the CLI shows the mlws.http log); it stays until no caller passes it."""
         self.endpoint = endpoint.rstrip("/")
         self.subscription = subscription
-        show_http_log(debug)
         credential = credential or credential_for(self.endpoint)
         policies = [
             RequestIdPolicy(),  # x-ms-client-request-id, one per call, kept across re-sends (same request)
