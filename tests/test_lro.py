@@ -100,6 +100,21 @@ def test_remove_waits_for_the_location_to_answer_204(mlws, arm):
     assert result["done"] is True and result["operationUrl"] == server.location and result["status"] is None
 
 
+def test_a_remove_started_with_no_wait_resumes_from_its_location_until_204(mlws, arm):
+    with LocationServer(pending=1) as server:
+        arm(server)
+        started = mlws("remove", *TARGET, "--yes", "--no-wait", "-o", "json")
+        polls_before_resume = server.polls
+        resumed = mlws("operation", "wait", started.json()["result"]["operationUrl"], "-o", "json")
+
+    assert started.exit_code == 0, started.stderr
+    assert started.json()["result"]["done"] is False and started.json()["result"]["operationUrl"] == server.location
+    assert polls_before_resume == 0
+    assert resumed.exit_code == 0, resumed.stderr
+    assert resumed.json()["result"] == {"status": "Succeeded"}  # a 204 has no body: the outcome stands for it
+    assert server.polls == 2 and server.service is None
+
+
 def test_a_failure_answered_by_the_location_is_exit_1_with_the_request_id(mlws, arm):
     with LocationServer(pending=1, failure=(409, "Conflict")) as server:
         arm(server)
