@@ -82,18 +82,21 @@ class OperationResult:
 
 
 def wait_operation(*, url: str, timeout: float | None, progress: Progress | None, debug: bool = False) -> dict:
-    """`mlws operation wait URL`: resume waiting for an operation started with --no-wait or timed out."""
+    """`mlws operation wait URL`: resume waiting for an operation started with --no-wait or timed out, from its
+    Azure-AsyncOperation status URL (the result is its last status) or its Location (what it finally answered).
+    `debug` changes nothing any more (the CLI shows the HTTP log); it stays until the command stops passing it."""
     from toolkit.arm.client import ArmClient
 
     endpoint = arm_endpoint()
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or "/operationsStatus/" not in parts.path:
-        raise BadInput(f"not an operation status URL: {url} (give the URL printed by --no-wait or a timeout)")
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise BadInput(f"not an operation URL: {url} (give the http(s) URL printed by --no-wait or a timeout)")
     home = urlsplit(endpoint)
     regional = parts.netloc.endswith("." + home.netloc)  # e.g. westcentralus.management.azure.com
     if parts.scheme != home.scheme or (parts.netloc != home.netloc and not regional):
         raise BadInput(f"operation URL host {parts.netloc} is not the ARM endpoint {endpoint} (MLWS_ARM_ENDPOINT)")
     segments = parts.path.split("/")
     subscription = segments[segments.index("subscriptions") + 1] if "subscriptions" in segments else ""
-    client = ArmClient(endpoint, subscription, debug=debug)
-    return client.wait(url, timeout=timeout, progress=progress, action="operation", first_delay=0)
+    result = ArmClient(endpoint, subscription).resume(url).result(timeout=timeout, progress=progress)
+    # The command shows an object: a Location that answered 204 No Content ended Succeeded with no result.
+    return {"status": "Succeeded"} if result is None else result

@@ -1,7 +1,8 @@
 """ArmClient: every Resource Manager call goes through one azure-mgmt-core ARMPipelineClient.
 
-The pipeline adds x-ms-client-request-id, `User-Agent: mlws/<version>`, bearer auth and, under
---debug, one redacted log line per request and response (no bodies: they may carry keys).
+The pipeline adds x-ms-client-request-id, `User-Agent: mlws/<version>`, bearer auth and one redacted debug line
+per request and response on the `mlws.http` logger (no bodies: they may carry keys). The library installs no
+handler: `mlws --debug` shows that log on stderr (toolkit.cli.app.start).
 
 Retries are decided here, once, for ARM and for the BES/RRS runtime (`send_retrying`): an idempotent
 request (GET, HEAD, PUT, PATCH, DELETE: mlws's PUTs and PATCHes carry whole desired states or minimal
@@ -10,11 +11,12 @@ dropped or timed-out connection, at most RETRY_TOTAL times, with back-off honour
 POST (BES submit and start, RRS score, CreateRegionalBlob, moving an association) is never sent
 again: it may have done its work before its answer was lost; its message says so.
 
-Long-running operations (PUT/PATCH/DELETE/POST of web services) answer with an
-Azure-AsyncOperation URL; `wait` polls it. Polling starts after ~1 s and then waits a tenth of
-the time already spent (at least 0.5 s, at most 10 s), so it never overshoots the end by more
-than ~10 %; a percentComplete that predicts an earlier end shortens the wait, and Retry-After
-always wins. The cmdlets poll every 5 s, which doubles a 5 s operation.
+Long-running operations are one type, `Operation` (see its docstring): started by `begin`, followed through
+its Azure-AsyncOperation status URL (how Microsoft.MachineLearning answers PUT, PATCH, DELETE and POST) or the
+Location of a 202 (how Microsoft.MachineLearningServices answers PATCH and DELETE), resumable from that URL.
+Polling starts after ~1 s and then waits a tenth of the time already spent (at least 0.5 s, at most 10 s), so
+it never overshoots the end by more than ~10 %; a percentComplete that predicts an earlier end shortens the
+wait, and the Retry-After of every answer always wins. The cmdlets poll every 5 s, which doubles a 5 s operation.
 
 A change the service accepted is never reported as failed because the service then stopped
 answering: polling, and every read the same client makes after a change (the read-back), ride
@@ -26,7 +28,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ from azure.mgmt.core import ARMPipelineClient
 from azure.mgmt.core.policies import ARMAutoResourceProviderRegistrationPolicy, ARMChallengeAuthenticationPolicy
 
 from toolkit import __version__
+from toolkit.arm import HTTP_LOGGER
 from toolkit.arm.credential import credential_for, is_loopback, token_scope
 from toolkit.arm.errors import (
     OperationFailed,
@@ -60,7 +62,7 @@ from toolkit.arm.errors import (
 from toolkit.errors import OutcomeUnknown, ServiceError, ServiceErrorInfo
 from toolkit.redact import redact
 
-HTTP_LOG = logging.getLogger("mlws.http")
+HTTP_LOG = logging.getLogger(HTTP_LOGGER)
 
 RETRIED_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
 RETRIED_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -91,15 +93,6 @@ class ArmResponse:
     body: Any
     request_id: str | None
     url: str
-
-
-@dataclass
-class Operation:
-    """A started long-running operation; `status_url` is None when the first answer was already final."""
-
-    status_url: str | None
-    response: ArmResponse
-    request_id: str | None
 
 
 def poll_delay(elapsed: float, percent: float | None, retry_after: float | None) -> float:
@@ -276,32 +269,11 @@ class RedactedHttpLog(SansIOHTTPPolicy):
         )
 
 
-class _StderrHandler(logging.StreamHandler):
-    """Writes to whatever sys.stderr is at the time of each record (it may be replaced: tests, redirection)."""
-
-    @property
-    def stream(self):
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, _value) -> None:  # StreamHandler.__init__ assigns one; the current sys.stderr always wins
-        pass
-
-
-def show_http_log(enabled: bool) -> None:
-    """Send the mlws.http log to stderr for --debug, or silence it; idempotent."""
-    if enabled and not any(isinstance(h, _StderrHandler) for h in HTTP_LOG.handlers):
-        handler = _StderrHandler()
-        handler.setFormatter(logging.Formatter("mlws: http: %(relativeCreated)6.0fms %(message)s"))
-        HTTP_LOG.addHandler(handler)
-    HTTP_LOG.setLevel(logging.DEBUG if enabled else logging.WARNING)
-
-
 class ArmClient:
     def __init__(self, endpoint: str, subscription: str, *, credential=None, debug: bool = False) -> None:
+        """`debug` changes nothing any more (the CLI shows the mlws.http log); it stays until no caller passes it."""
         self.endpoint = endpoint.rstrip("/")
         self.subscription = subscription
-        show_http_log(debug)
         credential = credential or credential_for(self.endpoint)
         policies = [
             RequestIdPolicy(),  # x-ms-client-request-id, one per call, kept across re-sends (same request)
@@ -472,64 +444,189 @@ class ArmClient:
         action: str | None = None,
         if_unsure: str = UNSURE,
     ) -> Operation:
+        """Send the request that starts a long-running operation; the Operation to wait on."""
         response = self.send(
             method, path, api_version=api_version, params=params, body=body, action=action, if_unsure=if_unsure
         )
         status_url = response.headers.get("azure-asyncoperation")
-        return Operation(status_url, response, response.request_id)
+        # Only a 202's Location follows an operation: on a 201 it names the resource created (RFC 9110).
+        location = response.headers.get("location") if response.status == 202 else None
+        first_delay = retry_after(response.headers)
+        return Operation(
+            self,
+            action or f"{method} {urlsplit(response.url).path}",
+            status_url or location,
+            by_location=status_url is None and location is not None,
+            method=method,
+            url=response.url,
+            location=location,
+            response=response,
+            first_delay=FIRST_POLL if first_delay is None else first_delay,
+        )
+
+    def resume(self, url: str, action: str = "operation") -> Operation:
+        """The operation behind a URL that `begin` gave (--no-wait, a timeout), to wait on from now.
+
+        A Microsoft.MachineLearning status URL (`/operationsStatus/`) is read as Azure-AsyncOperation; any other as a
+        Location, which also reads a status body when it answers one (see Operation._outcome)."""
+        by_location = "/operationsstatus/" not in urlsplit(url).path.lower()
+        return Operation(self, action, url, by_location=by_location, first_delay=0)
+
+
+class Operation:
+    """A long-running operation, as the Azure SDK guidelines and the ARM RPC describe it: started by
+    `ArmClient.begin`, or resumed from its URL by `ArmClient.resume`. `wait()` follows it to its end; `result()`
+    then gives its final state.
+
+    The answer that started it says how to follow it. Its `Azure-AsyncOperation` URL answers 200 with a status body
+    (`status`, or the spec's `provisioningState`: Succeeded, Failed or Canceled once ended; `percentComplete`), and
+    wins over a `Location` beside it. Else the `Location` of a 202 answers 202 while the operation runs, then 200 or
+    201 with the result, or 204; an error answer there is the operation's failure. With neither, the first answer
+    was final (`status_url` None). The Retry-After of every answer sets the next delay.
+
+    `status_url` is the URL polled, the one `mlws operation wait` resumes from; `request_id` is the starting
+    request's, named in failures (as the cmdlets do).
+    """
+
+    def __init__(
+        self,
+        client: ArmClient,
+        action: str,
+        status_url: str | None,
+        *,
+        by_location: bool,
+        first_delay: float,
+        method: str | None = None,
+        url: str | None = None,
+        location: str | None = None,
+        response: ArmResponse | None = None,
+    ) -> None:
+        self.client, self.action, self.status_url, self.by_location = client, action, status_url, by_location
+        self.method, self.url, self.location, self.response = method, url, location, response
+        self.first_delay = first_delay
+        self.request_id = response.request_id if response is not None else None
+        self._ended: ArmResponse | None = None  # the answer that said the operation ended
 
     def wait(
         self,
-        status_url: str,
         *,
         timeout: float | None = None,
         progress: Callable[[str], None] | None = None,
-        request_id: str | None = None,
-        action: str = "operation",
-        first_delay: float | None = None,
+        action: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
-    ) -> dict[str, Any]:
-        """Poll an Azure-AsyncOperation URL until Succeeded; return its last status body.
+    ) -> Any:
+        """Follow the operation to its end; the body of the answer that said so: the last status body, or what the
+        Location answered (None for a 204, or when there was nothing to wait for).
 
-        Failed/Canceled raise OperationFailed carrying the initial request's id (as the cmdlets do). Polling
-        rides through an unanswering service; past `timeout` seconds (or, without one, past OUTAGE_BUDGET seconds
-        of outage) it raises OperationOutcomeUnknown naming the URL to resume with: the operation goes on.
-        `first_delay` is the Retry-After of the response that started the operation, if any.
+        Failed/Canceled raise OperationFailed. Polling rides through an unanswering service; past `timeout` seconds
+        (or, without one, past OUTAGE_BUDGET seconds of outage) it raises OperationOutcomeUnknown naming the URL to
+        resume with: the operation goes on. `action` names the operation in messages (default: the one begun).
         """
+        if self.status_url is None:
+            return None
+        if self._ended is None:
+            self._ended = self._poll(timeout, progress, action or self.action, sleep)
+        return self._ended.body
+
+    def result(
+        self,
+        *,
+        timeout: float | None = None,
+        progress: Callable[[str], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> Any:
+        """Wait, then the final state, as the guidelines give it per method (no final-state-via is declared for
+        Microsoft.MachineLearning): what a Location finally answered; after an Azure-AsyncOperation, a GET of the
+        resource for PUT and PATCH, of the Location beside it for POST, nothing for DELETE, and the last status
+        for a POST without a Location (CreateRegionalBlob) or an operation resumed from its status URL."""
+        ended = self.wait(timeout=timeout, progress=progress, sleep=sleep)
+        if self.status_url is None:
+            return self.response.body
+        if self.by_location:
+            return ended
+        if self.method in ("PUT", "PATCH"):
+            return self.client.send("GET", self.url, action=self.action).body
+        if self.method == "POST" and self.location:
+            return self.client.send("GET", self.location, action=self.action).body
+        return None if self.method == "DELETE" else ended
+
+    def _poll(
+        self, timeout: float | None, progress: Callable[[str], None] | None, action: str, sleep: Callable[[float], None]
+    ) -> ArmResponse:
         started = time.monotonic()
         deadline = None if timeout is None else started + timeout
         outage = Outage(deadline)
-        resume = f"Resume with: mlws operation wait '{status_url}'"
-        delay = FIRST_POLL if first_delay is None else first_delay
+        delay = self.first_delay
         while True:
             if deadline is not None and time.monotonic() + delay > deadline:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise OperationOutcomeUnknown(
-                        f"{action}: still running after {timeout:g}s; it goes on in the service. {resume}", status_url
+                        f"{action}: still running after {timeout:g}s; it goes on in the service. {self._resume}",
+                        self.status_url,
                     )
                 delay = remaining
             sleep(delay)
-            try:
-                response = self._read_through(status_url, f"{action}: status", outage, progress=progress, sleep=sleep)
-            except _OutageTooLong as gave_up:
-                raise OperationOutcomeUnknown(
-                    f"{action}: the service gave no answer for {gave_up.seconds:.0f}s ({gave_up.tries} tries) while "
-                    f"mlws waited ({gave_up.failure.message}); the operation may have ended or may go on. {resume}",
-                    status_url,
-                ) from gave_up.failure
+            response = self._read(action, outage, progress, sleep)
             body = response.body if isinstance(response.body, dict) else {}
-            state = str(body.get("status") or body.get("provisioningState") or "")
-            outcome = DONE.get(state.lower())
+            outcome = self._outcome(response)
             percent = _percent(body, response.headers)
             if progress is not None:
                 shown = f" {percent:.0%}" if percent is not None else ""
-                progress(f"{action}: {state or 'waiting'}{shown} ({time.monotonic() - started:.0f}s)")
+                state = _named_state(body) or outcome or "waiting"
+                progress(f"{action}: {state}{shown} ({time.monotonic() - started:.0f}s)")
             if outcome == "Succeeded":
-                return body
+                return response
             if outcome in ("Failed", "Canceled"):
-                info = info_from(parse_error_body(body), status=response.status, request_id=request_id)
+                info = info_from(parse_error_body(body), status=response.status, request_id=self.request_id)
                 info.code = info.code or outcome
                 info.message = info.message or f"the operation ended {outcome}"
                 raise OperationFailed(one_line(info, f"{action} {outcome.lower()}"), info)
+            if self.by_location:
+                self.status_url = response.headers.get("location") or self.status_url  # a 202 may move it on
             delay = poll_delay(time.monotonic() - started, percent, retry_after(response.headers))
+
+    @property
+    def _resume(self) -> str:
+        return f"Resume with: mlws operation wait '{self.status_url}'"
+
+    def _read(
+        self, action: str, outage: Outage, progress: Callable[[str], None] | None, sleep: Callable[[float], None]
+    ) -> ArmResponse:
+        """GET the status URL, riding through an outage."""
+        try:
+            return self.client._read_through(
+                self.status_url, f"{action}: status", outage, progress=progress, sleep=sleep
+            )
+        except _OutageTooLong as gave_up:
+            raise OperationOutcomeUnknown(
+                f"{action}: the service gave no answer for {gave_up.seconds:.0f}s ({gave_up.tries} tries) while "
+                f"mlws waited ({gave_up.failure.message}); the operation may have ended or may go on. {self._resume}",
+                self.status_url,
+            ) from gave_up.failure
+        except ServiceError as answered:
+            if not self.by_location or answered.info.status is None:
+                raise
+            # A Location answers the error of the operation that failed (ARM RPC): the operation failed, not the poll.
+            info = answered.info
+            info.request_id = self.request_id or info.request_id
+            raise OperationFailed(one_line(info, f"{action} failed"), info) from answered
+
+    def _outcome(self, response: ArmResponse) -> str | None:
+        """Succeeded, Failed or Canceled once the operation ended, else None."""
+        if self.by_location and response.status == 202:
+            return None
+        state = _named_state(response.body)
+        if state:
+            return DONE.get(state.lower())
+        # A Location's answer other than 202 is the end. One with a status body is read as a status: the
+        # Microsoft.MachineLearning Location (`/operationresults/`) answers 200 with the status body all along.
+        return "Succeeded" if self.by_location else None
+
+
+def _named_state(body: Any) -> str:
+    """The state a status body names (`status`, or the spec's `provisioningState`), or ""."""
+    if not isinstance(body, dict):
+        return ""
+    state = body.get("status") or body.get("provisioningState")
+    return state if isinstance(state, str) else ""

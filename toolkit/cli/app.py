@@ -85,12 +85,45 @@ NoWait = Annotated[
 
 
 def start(output: OutputFormat, debug: bool) -> None:
-    """Record how the running command renders, so results and errors use the same format."""
+    """Record how the running command renders, so results and errors use the same format; --debug shows the
+    library's HTTP log on stderr."""
     from typer._click.globals import get_current_context
 
     from toolkit.cli.render import begin
 
     begin(get_current_context().command_path, output.value, debug)
+    show_http_log(debug)
+
+
+class _CurrentStderr:
+    """A stream that is whatever sys.stderr is at each write: tests and redirections replace it."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
+_CURRENT_STDERR = _CurrentStderr()
+
+
+def show_http_log(enabled: bool) -> None:
+    """Show the library's mlws.http log on stderr (every line is redacted where it is logged), or silence it: a
+    later command in the same process (tests, scripts calling main) must not inherit an earlier --debug."""
+    if not enabled and "logging" not in sys.modules:
+        return  # nothing was shown yet; importing logging only to silence it would slow every offline command
+    import logging
+
+    from toolkit.arm import HTTP_LOGGER
+
+    log = logging.getLogger(HTTP_LOGGER)
+    shown = any(getattr(handler, "stream", None) is _CURRENT_STDERR for handler in log.handlers)
+    if enabled and not shown:
+        handler = logging.StreamHandler(_CURRENT_STDERR)
+        handler.setFormatter(logging.Formatter("mlws: http: %(relativeCreated)6.0fms %(message)s"))
+        log.addHandler(handler)
+    log.setLevel(logging.DEBUG if enabled else logging.WARNING)
 
 
 def confirmation(yes: bool) -> Callable[..., None]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit import names
-from toolkit.arm.client import ArmClient, Operation, retry_after
+from toolkit.arm.client import ArmClient, Operation
 from toolkit.arm.errors import ResourceNotFound
 from toolkit.config import Target, resolve_target
 from toolkit.operation import WaitOptions
@@ -101,17 +101,9 @@ class WebServices:
             raise self._not_found(exc) from exc
 
     def finish(self, operation: Operation, wait: WaitOptions, action: str) -> dict[str, Any] | None:
-        """Wait for a started operation; the status body, or None when there was nothing to wait for."""
-        if operation.status_url is None:
-            return None
-        return self.client.wait(
-            operation.status_url,
-            first_delay=retry_after(operation.response.headers),
-            timeout=wait.timeout,
-            progress=wait.progress,
-            request_id=operation.request_id,
-            action=action,
-        )
+        """Wait for a started operation; its last status body (or what its Location finally answered), None when
+        there was nothing to wait for."""
+        return operation.wait(timeout=wait.timeout, progress=wait.progress, action=action)
 
 
 def service_target(

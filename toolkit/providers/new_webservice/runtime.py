@@ -37,7 +37,6 @@ from toolkit.arm.client import (
     RedactedHttpLog,
     retry_note,
     send_retrying,
-    show_http_log,
 )
 from toolkit.arm.errors import RequestRejected
 from toolkit.errors import MlwsError, ServiceError, ServiceErrorInfo
@@ -147,7 +146,6 @@ class RuntimeClient:
     def __init__(self, base_url: str, key: str, *, service: str = "web service", debug: bool = False) -> None:
         self.base_url = base_url.rstrip("/")
         self.service = service  # how messages name the service
-        show_http_log(debug)
         policies = [
             RequestIdPolicy(),
             HeadersPolicy({"Accept": "application/json"}),
