@@ -9,6 +9,7 @@ import pytest
 from tests.definition.conftest import PREDICT, read_json, write_json
 from toolkit.definition import diff, load_file
 
+V0 = "http://127.0.0.1:10000/devstoreaccount1/models/housing-v0.ilearner"  # the sample's trained model
 V1 = "http://127.0.0.1:10000/devstoreaccount1/models/housing-v1.ilearner"
 MODEL = "Housing Price [trained model]"
 
@@ -160,12 +161,18 @@ def test_only_one_kind_of_edit_per_run(mlws, predict_copy):
     assert "exactly one kind of edit" in run.stderr
 
 
-def test_edited_file_is_canonical(mlws, predict_copy, tmp_path):
+def test_edited_file_is_canonical(mlws, tmp_path):
+    # The sample as another tool may write it: same content, 4-space indent, no final newline.
+    source = tmp_path / "housing-predict.json"
+    source.write_text(json.dumps(read_json(PREDICT), indent=4), encoding="utf-8")
     out = tmp_path / "out.json"
-    mlws("edit", predict_copy, "--asset", MODEL, "--uri", V1, "-f", out)
 
+    edited = mlws("edit", source, "--asset", MODEL, "--uri", V1, "-f", out)
+
+    assert edited.exit_code == 0, edited.stderr
     assert mlws("normalize", "--check", out).exit_code == 0
-    assert json.loads(out.read_text(encoding="utf-8")) == read_json(out)
+    # The sample is kept canonical (2-space indent, final newline): the edit writes it back, one URI changed.
+    assert out.read_text(encoding="utf-8") == PREDICT.read_text(encoding="utf-8").replace(V0, V1)
 
 
 def test_output_that_is_a_directory_is_bad_input(mlws, predict_copy, tmp_path):
