@@ -135,7 +135,8 @@ def test_no_wait_returns_at_once_and_operation_wait_finishes(mlws, faulty_worksp
 def test_a_wait_sleeps_no_longer_than_its_timeout(faulty_workspace):
     """The waits the client chose while polling a 2 s operation with a 0.5 s timeout, recorded as it sleeps them."""
     workspace = faulty_workspace(op_seconds=2.0)
-    started = workspace.emulator.call("PUT", workspace.service_path, resolve_placeholders(workspace.document(), workspace.env))
+    body = resolve_placeholders(workspace.document(), workspace.env)
+    started = workspace.emulator.call("PUT", workspace.service_path, body)
     assert started.status == 201
     slept: list[float] = []
 
