@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
 import pytest
 
 from tests.http_log import answers, retries, status_polls
+from tests.service.conftest import STORAGE_KEY
 from toolkit.arm.client import ArmClient
-from toolkit.definition import resolve_placeholders
 from toolkit.errors import ExitCode, OutcomeUnknown
 
 NEW_MODEL = "housing-v9"  # models/<NEW_MODEL>.ilearner, in the workspace's storage
@@ -135,7 +136,7 @@ def test_no_wait_returns_at_once_and_operation_wait_finishes(mlws, faulty_worksp
 def test_a_wait_sleeps_no_longer_than_its_timeout(faulty_workspace):
     """The waits the client chose while polling a 2 s operation with a 0.5 s timeout, recorded as it sleeps them."""
     workspace = faulty_workspace(op_seconds=2.0)
-    body = resolve_placeholders(workspace.document(), workspace.env)
+    body = json.loads(workspace.definition.read_text(encoding="utf-8").replace("${MLWS_STORAGE_KEY}", STORAGE_KEY))
     started = workspace.emulator.call("PUT", workspace.service_path, body)
     assert started.status == 201
     slept: list[float] = []
