@@ -6,8 +6,11 @@ from __future__ import annotations
 import json
 import uuid
 
+import pytest
+
 from tests.conftest import REPO
 from tests.retrain import housing_data as housing
+from tests.retrain.least_squares import expected_prices
 from tests.service.conftest import PRIMARY_KEY, SAMPLE_STORAGE, STORAGE_KEY, TRAINED_MODEL
 
 COMMITTED = REPO / "definitions" / "dev" / "housing-predict.json"
@@ -74,8 +77,9 @@ def test_a_service_created_from_an_export_can_read_its_model(mlws, workspace, az
     workspace.deploy()
     copy_name = f"{workspace.name}-copy"
     exported_file = workspace.definition.parent / f"{copy_name}.json"
+    query = [dict(zip(housing.COLUMNS[:3], row[:3], strict=True)) for row in housing.rows("v2", 3)]
     rows = tmp_path / "rows.json"
-    rows.write_text(json.dumps([dict(zip(housing.COLUMNS[:3], row[:3], strict=True)) for row in housing.rows("v2", 3)]))
+    rows.write_text(json.dumps(query))
 
     exported = mlws("export", "-n", workspace.name, "-f", exported_file)
     created = mlws("new", "-f", exported_file)
@@ -86,3 +90,5 @@ def test_a_service_created_from_an_export_can_read_its_model(mlws, workspace, az
     assert original.exit_code == 0, original.stdout
     assert copied.exit_code == 0, copied.stdout
     assert copied.json()["result"]["rows"] == original.json()["result"]["rows"]
+    scored = [row["Scored Labels"] for row in copied.json()["result"]["rows"]]
+    assert scored == pytest.approx(expected_prices("v1", query), rel=1e-6)  # the v1 model's answers
