@@ -7,6 +7,7 @@ import re
 import subprocess
 
 from tests.conftest import REPO
+from tests.http_log import status_polls
 from tests.terminal import MLWS, run_on_a_terminal
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -49,7 +50,7 @@ def test_a_slow_operation_shows_progress_on_a_terminal_and_clears_it(start_emula
 
 
 def test_no_progress_without_a_terminal(start_emulator):
-    emulator = start_emulator(op_seconds=1.0)
+    emulator = start_emulator(op_seconds=2.5)
     env = {
         **os.environ,
         "MLWS_ARM_ENDPOINT": emulator.url,
@@ -70,6 +71,7 @@ def test_no_progress_without_a_terminal(start_emulator):
             "-l",
             "South Central US",
             "--skip-model-check",
+            "--debug",
         ],
         capture_output=True,
         text=True,
@@ -78,4 +80,6 @@ def test_no_progress_without_a_terminal(start_emulator):
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
+    # It polled again, so an answer said Provisioning: what a terminal would have shown, here shown nowhere.
+    assert status_polls(done.stderr) >= 2
     assert "Provisioning" not in done.stderr + done.stdout

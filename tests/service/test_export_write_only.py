@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import uuid
 
+import pytest
+
 from tests.conftest import REPO
 from tests.retrain import housing_data as housing
+from tests.retrain.least_squares import expected_prices
 from tests.service.conftest import PRIMARY_KEY, SAMPLE_STORAGE, STORAGE_KEY, TRAINED_MODEL
-from toolkit.providers.new_webservice.definition import redact_secrets
 
 COMMITTED = REPO / "definitions" / "dev" / "housing-predict.json"
 
@@ -33,9 +35,8 @@ def test_export_to_a_new_file_has_the_storage_key_placeholder(mlws, workspace):
 
     assert exported.exit_code == 0, exported.stderr
     storage = json.loads(target.read_text())["properties"]["storageAccount"]
-    # The placeholder is the one the definition library's redaction gives the storage key.
-    redacted, _ = redact_secrets({"properties": {"storageAccount": {"name": storage["name"], "key": STORAGE_KEY}}})
-    assert storage == redacted["properties"]["storageAccount"]
+    # The storage key's documented placeholder (README, "Placeholder names"), with the account the sample names.
+    assert storage == {"name": "devstoreaccount1", "key": "${MLWS_STORAGE_KEY}"}
     assert "MLWS_STORAGE_KEY" in exported.stdout  # the user is told what to set before deploying
     assert STORAGE_KEY not in target.read_text() + exported.stdout
 
@@ -54,10 +55,11 @@ def test_write_only_fields_are_carried_over_as_written_and_literal_secrets_never
     text = workspace.definition.read_text()
     assert PRIMARY_KEY not in text and STORAGE_KEY not in text
     written = json.loads(text)["properties"]
-    expected, _ = redact_secrets(document)  # literal secrets become the placeholders redaction gives them
-    for part in ("keys", "commitmentPlan", "storageAccount"):
-        assert written[part] == expected["properties"][part], part
-    assert written["keys"]["secondary"] == "${PROD_SECONDARY_KEY}"  # a placeholder is kept as written
+    # Literal secrets become their documented placeholders (README, "Placeholder names"); a placeholder is kept as
+    # written, and the commitment plan (no secret) as it is.
+    assert written["keys"] == {"primary": "${MLWS_PRIMARY_KEY}", "secondary": "${PROD_SECONDARY_KEY}"}
+    assert written["storageAccount"] == {"name": "devstoreaccount1", "key": "${MLWS_STORAGE_KEY}"}
+    assert written["commitmentPlan"] == {"id": "/subscriptions/s/resourceGroups/g/commitmentPlans/p"}
 
 
 def test_a_service_created_from_an_export_can_read_its_model(mlws, workspace, azurite, monkeypatch, tmp_path):
@@ -75,8 +77,9 @@ def test_a_service_created_from_an_export_can_read_its_model(mlws, workspace, az
     workspace.deploy()
     copy_name = f"{workspace.name}-copy"
     exported_file = workspace.definition.parent / f"{copy_name}.json"
+    query = [dict(zip(housing.COLUMNS[:3], row[:3], strict=True)) for row in housing.rows("v2", 3)]
     rows = tmp_path / "rows.json"
-    rows.write_text(json.dumps([dict(zip(housing.COLUMNS[:3], row[:3], strict=True)) for row in housing.rows("v2", 3)]))
+    rows.write_text(json.dumps(query))
 
     exported = mlws("export", "-n", workspace.name, "-f", exported_file)
     created = mlws("new", "-f", exported_file)
@@ -87,3 +90,5 @@ def test_a_service_created_from_an_export_can_read_its_model(mlws, workspace, az
     assert original.exit_code == 0, original.stdout
     assert copied.exit_code == 0, copied.stdout
     assert copied.json()["result"]["rows"] == original.json()["result"]["rows"]
+    scored = [row["Scored Labels"] for row in copied.json()["result"]["rows"]]
+    assert scored == pytest.approx(expected_prices("v1", query), rel=1e-6)  # the v1 model's answers

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
-from toolkit.errors import ExitCode
+import pytest
+
+from tests.http_log import answers, retries, status_polls
+from tests.service.conftest import STORAGE_KEY
+from toolkit.arm.client import ArmClient
+from toolkit.errors import ExitCode, OutcomeUnknown
 
 NEW_MODEL = "housing-v9"  # models/<NEW_MODEL>.ilearner, in the workspace's storage
 
@@ -13,22 +19,28 @@ NEW_MODEL = "housing-v9"  # models/<NEW_MODEL>.ilearner, in the workspace's stor
 def test_throttling_is_retried_after_retry_after(mlws, faulty_workspace):
     workspace = faulty_workspace()
     workspace.deploy()
+    # Two reads a second: the third read within the second meets a 429 whose Retry-After is 1 (whole seconds).
     workspace.emulator.call("PUT", "/_emulator/throttle", {"reads": 2, "windowSeconds": 1.0})
 
-    results = [mlws("get", "-n", workspace.name) for _ in range(4)]  # the 3rd read meets a 429
+    results = [mlws("get", "-n", workspace.name, "--debug") for _ in range(4)]
 
     assert [r.exit_code for r in results] == [0, 0, 0, 0], results[-1].stderr
+    assert [answers(r.stderr) for r in results] == [[200], [200], [429, 200], [200]]
+    # Without a Retry-After the first re-send goes at once: waiting 1 s is the service's Retry-After honoured.
+    assert [retries(r.stderr) for r in results] == [[], [], [(1, 1.0, "HTTP 429")], []]
 
 
 def test_a_429_storm_ends_in_a_clear_error(mlws, faulty_workspace):
     workspace = faulty_workspace(read_budget=0, throttle_window=1.0)
 
-    started = time.monotonic()
-    result = mlws("get", "-n", workspace.name)
+    result = mlws("get", "-n", workspace.name, "--debug")
 
     assert result.exit_code == 1
     assert "SubscriptionRequestsThrottled" in result.stderr and "HTTP 429" in result.stderr
-    assert time.monotonic() - started < 15  # retries are bounded
+    assert "(after 4 retries)" in result.stderr
+    # Retries are bounded: the request and 4 re-sends, each after the 1 s the service asked for (4 s in all).
+    assert answers(result.stderr) == [429] * 5
+    assert retries(result.stderr) == [(n, 1.0, "HTTP 429") for n in (1, 2, 3, 4)]
 
 
 def test_server_errors_and_dropped_connections_are_retried(mlws, faulty_workspace):
@@ -90,14 +102,14 @@ def test_timeout_names_the_url_to_resume_with(mlws, faulty_workspace):
     workspace.swap_model(mlws, NEW_MODEL)
     workspace.emulator.call("PUT", "/_emulator/faults", {"opSeconds": 2.0})
 
-    started = time.monotonic()
-    timed_out = mlws("update", "-f", workspace.definition, "--timeout", "0.5")
-    waited = time.monotonic() - started
+    timed_out = mlws("update", "-f", workspace.definition, "--timeout", "0.5", "--debug")
     url = re.search(r"mlws operation wait '([^']+)'", timed_out.stderr)
     resumed = mlws("operation", "wait", url.group(1) if url else "missing", "-o", "json")
 
     assert timed_out.exit_code == ExitCode.UNKNOWN and url, timed_out.stderr
-    assert waited < 1.5
+    assert "still running after 0.5s" in timed_out.stderr
+    # It gave up at the timeout: one status poll (at 0.5 s), not polls until the 2 s operation ended.
+    assert status_polls(timed_out.stderr) == 1 and retries(timed_out.stderr) == []
     assert resumed.exit_code == 0, resumed.stdout
     assert resumed.json()["result"]["status"] == "Succeeded"
     assert workspace.live_model() == workspace.model(NEW_MODEL)
@@ -109,16 +121,36 @@ def test_no_wait_returns_at_once_and_operation_wait_finishes(mlws, faulty_worksp
     workspace.deploy()
     workspace.emulator.call("PUT", "/_emulator/faults", {"opSeconds": 1.0})
 
-    started = time.monotonic()
-    begun = mlws("remove", "-n", workspace.name, "--yes", "--no-wait", "-o", "json")
-    returned_after = time.monotonic() - started
+    begun = mlws("remove", "-n", workspace.name, "--yes", "--no-wait", "-o", "json", "--debug")
     url = begun.json()["result"]["operationUrl"]
-    done = mlws("operation", "wait", url)
+    done = mlws("operation", "wait", url, "--debug")
 
     assert begun.exit_code == 0 and begun.json()["result"]["done"] is False
-    assert returned_after < 0.9
+    # At once: the DELETE's answer ends the command (no status poll, no retry: nothing it could wait for).
+    assert status_polls(begun.stderr) == 0 and retries(begun.stderr) == []
     assert done.exit_code == 0, done.stderr
+    assert status_polls(done.stderr) >= 1
     assert mlws("get", "-n", workspace.name).exit_code == 1
+
+
+def test_a_wait_sleeps_no_longer_than_its_timeout(faulty_workspace):
+    """The waits the client chose while polling a 2 s operation with a 0.5 s timeout, recorded as it sleeps them."""
+    workspace = faulty_workspace(op_seconds=2.0)
+    body = json.loads(workspace.definition.read_text(encoding="utf-8").replace("${MLWS_STORAGE_KEY}", STORAGE_KEY))
+    started = workspace.emulator.call("PUT", workspace.service_path, body)
+    assert started.status == 201
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        time.sleep(seconds)
+
+    client = ArmClient(workspace.emulator.url, workspace.emulator.subscription)
+    with pytest.raises(OutcomeUnknown, match="still running after 0.5s"):
+        client.wait(started.header("Azure-AsyncOperation"), timeout=0.5, sleep=sleep)
+
+    # One wait, cut to what was left of the 0.5 s (the first poll would otherwise come after 1 s), then no more.
+    assert len(slept) == 1 and 0 < slept[0] <= 0.5, slept
 
 
 def test_operation_wait_refuses_a_foreign_url(mlws, workspace):

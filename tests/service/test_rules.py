@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from toolkit.arm.client import MAX_POLL, ArmClient, poll_delay
+from toolkit.arm.client import ArmClient, poll_delay
 from toolkit.arm.credential import DevelopmentCredential, credential_for, is_loopback
 from toolkit.config import resolve_target
 from toolkit.errors import BadInput, ServiceError
@@ -86,7 +86,7 @@ def test_minimal_patch_sends_changed_parts_whole():
     [
         (1.0, None, None, 0.5),  # early: poll often
         (50.0, None, None, 5.0),  # later: a tenth of the time already spent
-        (500.0, None, None, MAX_POLL),  # capped
+        (500.0, None, None, 10.0),  # capped at 10 s
         (50.0, 0.95, None, 50 * 0.05 / 0.95),  # percentComplete predicts the end sooner than the backoff
         (50.0, 0.95, 7.0, 7.0),  # Retry-After wins
     ],

@@ -9,20 +9,18 @@ NEW_MODEL = "housing-v4"  # models/<NEW_MODEL>.ilearner, in the workspace's stor
 
 def test_update_prints_the_changed_paths_and_the_verification(mlws, workspace):
     workspace.deploy()
-    assert (
-        mlws(
-            "edit", workspace.definition, "--asset", TRAINED_MODEL, "--uri", workspace.model(NEW_MODEL), "-i"
-        ).exit_code
-        == 0
-    )
+    old_model, new_model = workspace.model("housing-v0"), workspace.model(NEW_MODEL)  # the sample's, the new one
+    workspace.point_at(mlws, new_model)
     planned = mlws("diff", workspace.definition, "-o", "json").json()["result"]["changes"]
 
     updated = mlws("update", "-f", workspace.definition)
 
     assert updated.exit_code == 0, updated.stderr
+    # The one path the edit changed, as diff planned it and as update says it sent it.
+    assert [change["path"] for change in planned] == ["properties.assets.asset2.locationInfo.uri"]
     lines = updated.stdout.splitlines()
-    assert [line.strip().split(":")[0] for line in lines[1:-2]] == [f"~ {c['path']}" for c in planned]
-    assert lines[-2] == f"trained model found before sending: {workspace.model(NEW_MODEL)}"
+    assert lines[1:-2] == [f'  ~ properties.assets.asset2.locationInfo.uri: "{old_model}" -> "{new_model}"']
+    assert lines[-2] == f"trained model found before sending: {new_model}"
     assert lines[-1] == f"verified: the live service now matches (read back from '{workspace.name}')"
 
 
