@@ -10,7 +10,7 @@ import pytest
 
 from tests.http_log import answers, retries, status_polls
 from tests.service.conftest import STORAGE_KEY
-from toolkit.arm.client import ArmClient
+from toolkit.arm.client import ArmClient, Operation
 from toolkit.errors import ExitCode, OutcomeUnknown
 
 NEW_MODEL = "housing-v9"  # models/<NEW_MODEL>.ilearner, in the workspace's storage
@@ -146,8 +146,9 @@ def test_a_wait_sleeps_no_longer_than_its_timeout(faulty_workspace):
         time.sleep(seconds)
 
     client = ArmClient(workspace.emulator.url, workspace.emulator.subscription)
+    operation = Operation(client, "update", started.header("Azure-AsyncOperation"), by_location=False, first_delay=1.0)
     with pytest.raises(OutcomeUnknown, match="still running after 0.5s"):
-        client.wait(started.header("Azure-AsyncOperation"), timeout=0.5, sleep=sleep)
+        operation.wait(timeout=0.5, sleep=sleep)
 
     # One wait, cut to what was left of the 0.5 s (the first poll would otherwise come after 1 s), then no more.
     assert len(slept) == 1 and 0 < slept[0] <= 0.5, slept
