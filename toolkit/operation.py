@@ -81,10 +81,9 @@ class OperationResult:
         return "\n".join([*lines, *self.notes])
 
 
-def wait_operation(*, url: str, timeout: float | None, progress: Progress | None, debug: bool = False) -> dict:
+def wait_operation(*, url: str, timeout: float | None, progress: Progress | None) -> dict:
     """`mlws operation wait URL`: resume waiting for an operation started with --no-wait or timed out, from its
-    Azure-AsyncOperation status URL (the result is its last status) or its Location (what it finally answered).
-    `debug` changes nothing any more (the CLI shows the HTTP log); it stays until the command stops passing it."""
+    Azure-AsyncOperation status URL (the result is its last status) or its Location (what it finally answered)."""
     from toolkit.arm.client import ArmClient
 
     endpoint = arm_endpoint()

@@ -111,7 +111,7 @@ def test_a_cancelled_job_is_reported(guarded, emulator, monkeypatch):
         monkeypatch.setenv(name, value)
     from toolkit.providers.new_webservice.retrain import connect
 
-    client = connect(guarded.training, guarded.group, None, debug=False).client
+    client = connect(guarded.training, guarded.group, None).client
     previous = emulator.call("GET", "/_emulator/faults").body["jobSeconds"]
     assert emulator.call("PUT", "/_emulator/faults", {"jobSeconds": 5}).status == 200
     cancelled: list[str] = []
@@ -142,7 +142,7 @@ def test_a_wrong_service_key_is_refused(world, monkeypatch):
         monkeypatch.setenv(name, value)
     from toolkit.providers.new_webservice.retrain import connect
 
-    real = connect(world.training, world.group, None, debug=False).client
+    real = connect(world.training, world.group, None).client
     wrong = RuntimeClient(real.base_url, "not-the-key", service=f"'{world.training}'")
     with pytest.raises(ServiceError) as raised:
         wrong.list_jobs()

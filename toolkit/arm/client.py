@@ -270,8 +270,7 @@ class RedactedHttpLog(SansIOHTTPPolicy):
 
 
 class ArmClient:
-    def __init__(self, endpoint: str, subscription: str, *, credential=None, debug: bool = False) -> None:
-        """`debug` changes nothing any more (the CLI shows the mlws.http log); it stays until no caller passes it."""
+    def __init__(self, endpoint: str, subscription: str, *, credential=None) -> None:
         self.endpoint = endpoint.rstrip("/")
         self.subscription = subscription
         credential = credential or credential_for(self.endpoint)
@@ -291,9 +290,9 @@ class ArmClient:
         self._read_back = Outage()  # the outage budget of reads after that change
 
     @classmethod
-    def for_target(cls, target, *, debug: bool = False) -> ArmClient:
+    def for_target(cls, target) -> ArmClient:
         target.require("subscription")
-        return cls(target.endpoint, target.subscription, debug=debug)
+        return cls(target.endpoint, target.subscription)
 
     def url(self, path_or_url: str, api_version: str | None = None, params: dict[str, str] | None = None) -> str:
         url = path_or_url if "://" in path_or_url else f"{self.endpoint}{path_or_url}"

@@ -148,7 +148,7 @@ def plan_get(
     from toolkit.cli.render import Outcome, emit
     from toolkit.providers.new_webservice.plans import show_plan
 
-    plan = show_plan(name=name, resource_group=resource_group, subscription=subscription, debug=debug)
+    plan = show_plan(name=name, resource_group=resource_group, subscription=subscription)
     return emit(Outcome(result=plan, text=_plan_text(plan)))
 
 
@@ -168,7 +168,7 @@ def plan_list(
     from toolkit.cli.render import Outcome, emit
     from toolkit.providers.new_webservice.plans import list_plans
 
-    plans = list_plans(resource_group=resource_group, subscription=subscription, debug=debug)
+    plans = list_plans(resource_group=resource_group, subscription=subscription)
     return emit(Outcome(result=plans, text=_plans_table(plans)))
 
 
@@ -210,7 +210,6 @@ def plan_new(
         force=force,
         confirm=confirmation(yes),
         what_if=what_if,
-        debug=debug,
     )
     return _emit_change(result, lambda plan: f"created commitment plan\n{_plan_text(plan)}")
 
@@ -252,7 +251,6 @@ def plan_update(
         tags=tag,
         confirm=confirmation(yes),
         what_if=what_if,
-        debug=debug,
     )
     return _emit_change(result, lambda plan: f"updated commitment plan\n{_plan_text(plan)}")
 
@@ -284,7 +282,6 @@ def plan_remove(
         subscription=subscription,
         confirm=confirmation(yes),
         what_if=what_if,
-        debug=debug,
     )
     return _emit_change(result, lambda removed: f"removed commitment plan {removed['name']} ({removed['removed']})")
 
@@ -306,7 +303,7 @@ def plan_usage(
     from toolkit.cli.render import Outcome, emit
     from toolkit.providers.new_webservice.plans import plan_usage as plan_usage_library
 
-    records = plan_usage_library(name=name, resource_group=resource_group, subscription=subscription, debug=debug)
+    records = plan_usage_library(name=name, resource_group=resource_group, subscription=subscription)
     return emit(Outcome(result=records, text=_usage_table(records)))
 
 
@@ -328,9 +325,7 @@ def association_get(
     from toolkit.cli.render import Outcome, emit
     from toolkit.providers.new_webservice.plans import show_association
 
-    found = show_association(
-        plan=plan, name=name, resource_group=resource_group, subscription=subscription, debug=debug
-    )
+    found = show_association(plan=plan, name=name, resource_group=resource_group, subscription=subscription)
     return emit(Outcome(result=found, text=_associations_table([found])))
 
 
@@ -351,7 +346,7 @@ def association_list(
     from toolkit.cli.render import Outcome, emit
     from toolkit.providers.new_webservice.plans import list_associations
 
-    found = list_associations(plan=plan, resource_group=resource_group, subscription=subscription, debug=debug)
+    found = list_associations(plan=plan, resource_group=resource_group, subscription=subscription)
     return emit(Outcome(result=found, text=_associations_table(found)))
 
 
@@ -386,6 +381,5 @@ def association_move(
         resource_group=resource_group,
         subscription=subscription,
         what_if=what_if,
-        debug=debug,
     )
     return _emit_change(result, lambda moved: f"moved commitment association\n{_associations_table([moved])}")

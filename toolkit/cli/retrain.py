@@ -91,7 +91,6 @@ def retrain(
         subscription=subscription,
         options=options,
         progress=progress(),
-        debug=debug,
     )
     return emit(Outcome(result=result.to_json(), text=result.to_text()))
 
@@ -114,7 +113,7 @@ def job_show(
     from toolkit.cli.render import Outcome, emit
     from toolkit.providers.new_webservice.retrain import job_text, show_job
 
-    job = show_job(name=name, resource_group=resource_group, subscription=subscription, job_id=job_id, debug=debug)
+    job = show_job(name=name, resource_group=resource_group, subscription=subscription, job_id=job_id)
     return emit(Outcome(result=job.to_json(), text=job_text(job)))
 
 
@@ -135,7 +134,7 @@ def job_list(
     from toolkit.cli.render import Outcome, emit
     from toolkit.providers.new_webservice.retrain import list_jobs
 
-    listing = list_jobs(name=name, resource_group=resource_group, subscription=subscription, debug=debug)
+    listing = list_jobs(name=name, resource_group=resource_group, subscription=subscription)
     return emit(Outcome(result=listing.to_json(), text=listing.to_text()))
 
 
@@ -157,7 +156,7 @@ def job_cancel(
     from toolkit.cli.render import Outcome, emit
     from toolkit.providers.new_webservice.retrain import cancel_job
 
-    before = cancel_job(name=name, resource_group=resource_group, subscription=subscription, job_id=job_id, debug=debug)
+    before = cancel_job(name=name, resource_group=resource_group, subscription=subscription, job_id=job_id)
     action = "deleted" if before.status in ("Finished", "Failed", "Cancelled") else "cancelled"
     return emit(
         Outcome(result={**before.to_json(), "action": action}, text=f"BES job {job_id} ({before.status}): {action}")
@@ -184,5 +183,5 @@ def score(
 
     # The service may take a while (loading its model, or failing to): say what is going on meanwhile.
     progress()(f"scoring the rows of {rows} with {name or 'the web service'}")
-    result = run_score(name=name, resource_group=resource_group, subscription=subscription, rows_file=rows, debug=debug)
+    result = run_score(name=name, resource_group=resource_group, subscription=subscription, rows_file=rows)
     return emit(Outcome(result=result.to_json(), text=result.to_text()))

@@ -74,9 +74,7 @@ def get(
     from toolkit.cli.render import Outcome, emit
     from toolkit.providers.new_webservice.client import service_summary, show_service
 
-    found = show_service(
-        name=name, resource_group=resource_group, subscription=subscription, region=region, debug=debug
-    )
+    found = show_service(name=name, resource_group=resource_group, subscription=subscription, region=region)
     rows = found if isinstance(found, list) else [found]
     if output == OutputFormat.table:
         text = _services_table(rows)
@@ -101,7 +99,7 @@ def list_(
     from toolkit.cli.render import Outcome, emit
     from toolkit.providers.new_webservice.client import list_services
 
-    found = list_services(resource_group=resource_group, subscription=subscription, debug=debug)
+    found = list_services(resource_group=resource_group, subscription=subscription)
     text = _services_table(found) if output == OutputFormat.table else _services_text(found)
     return emit(Outcome(result=found, text=text))
 
@@ -137,7 +135,6 @@ def export(
         subscription=subscription,
         file=file,
         confirm=confirmation(yes),
-        debug=debug,
     )
     return emit(Outcome.of(result))
 
@@ -183,7 +180,6 @@ def new(
         what_if=what_if,
         wait=wait_options(timeout, no_wait),
         skip_model_check=skip_model_check,
-        debug=debug,
     )
     return emit(Outcome.of(result))
 
@@ -293,7 +289,6 @@ def update(
         what_if=what_if,
         wait=wait_options(timeout, no_wait),
         skip_model_check=skip_model_check,
-        debug=debug,
     )
     return emit(Outcome.of(result))
 
@@ -326,7 +321,6 @@ def remove(
         confirm=confirmation(yes),
         what_if=what_if,
         wait=wait_options(timeout, no_wait),
-        debug=debug,
     )
     return emit(Outcome.of(result))
 
@@ -349,7 +343,7 @@ def keys(
     from toolkit.cli.render import Outcome, emit
     from toolkit.providers.new_webservice.client import service_keys
 
-    found = service_keys(name=name, resource_group=resource_group, subscription=subscription, show=show, debug=debug)
+    found = service_keys(name=name, resource_group=resource_group, subscription=subscription, show=show)
     text = "\n".join(f"{kind}: {value}" for kind, value in found.items())
     return emit(Outcome(result=found, text=text))
 
@@ -384,7 +378,6 @@ def add_region(
         confirm=confirmation(yes),
         what_if=what_if,
         wait=wait_options(timeout, no_wait),
-        debug=debug,
     )
     return emit(Outcome.of(result))
 
@@ -414,5 +407,5 @@ def operation_wait(
     from toolkit.cli.render import Outcome, emit, progress
     from toolkit.operation import wait_operation
 
-    status = wait_operation(url=url, timeout=timeout, progress=progress(), debug=debug)
+    status = wait_operation(url=url, timeout=timeout, progress=progress())
     return emit(Outcome(result=status, text=f"operation {status.get('name', '')}: {status.get('status', 'Succeeded')}"))

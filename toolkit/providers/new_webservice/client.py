@@ -31,8 +31,8 @@ class WebServices:
         self.target = target
 
     @classmethod
-    def connect(cls, target: Target, *, debug: bool = False) -> WebServices:
-        return cls(ArmClient.for_target(target, debug=debug), target)
+    def connect(cls, target: Target) -> WebServices:
+        return cls(ArmClient.for_target(target), target)
 
     def path(self, suffix: str = "") -> str:
         name = names.segment(names.WEB_SERVICE_NAME, self.target.name)
@@ -127,16 +127,16 @@ def service_target(
 
 
 def show_service(
-    *, name: str | None, resource_group: str | None, subscription: str | None, region: str | None, debug: bool = False
+    *, name: str | None, resource_group: str | None, subscription: str | None, region: str | None
 ) -> dict[str, Any] | list[dict[str, Any]]:
     """Get-AzMlWebService: one service (name + group), else the list of a group or of the subscription.
 
     Secrets the service does return (a SAS in an asset URI, blob credentials) are masked.
     """
     if name is None:
-        return list_services(resource_group=resource_group, subscription=subscription, debug=debug)
+        return list_services(resource_group=resource_group, subscription=subscription)
     target = service_target(name, resource_group, subscription)
-    return mask_secrets(WebServices.connect(target, debug=debug).get(region=region))
+    return mask_secrets(WebServices.connect(target).get(region=region))
 
 
 def service_summary(service: dict[str, Any]) -> str:
@@ -165,15 +165,15 @@ def service_summary(service: dict[str, Any]) -> str:
     return "\n".join(f"{label + ':':<15}{value}" for label, value in rows if value not in (None, ""))
 
 
-def list_services(*, resource_group: str | None, subscription: str | None, debug: bool = False) -> list[dict[str, Any]]:
+def list_services(*, resource_group: str | None, subscription: str | None) -> list[dict[str, Any]]:
     target = service_target(None, resource_group, subscription, require=("subscription",))
-    return [mask_secrets(service) for service in WebServices.connect(target, debug=debug).list()]
+    return [mask_secrets(service) for service in WebServices.connect(target).list()]
 
 
 def service_keys(
-    *, name: str | None, resource_group: str | None, subscription: str | None, show: bool, debug: bool = False
+    *, name: str | None, resource_group: str | None, subscription: str | None, show: bool
 ) -> dict[str, Any]:
     """Get-AzMlWebServiceKey: the access keys, masked unless `show`."""
     target = service_target(name, resource_group, subscription)
-    found = WebServices.connect(target, debug=debug).list_keys() or {}
+    found = WebServices.connect(target).list_keys() or {}
     return found if show else {kind: (MASK if value else value) for kind, value in found.items()}

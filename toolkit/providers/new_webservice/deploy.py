@@ -329,13 +329,12 @@ def export_service(
     subscription: str | None,
     file: Path | None,
     confirm: Confirm,
-    debug: bool = False,
 ) -> ExportResult:
     """Export-AzMlWebService: the live service as a canonical, secret-free file (or text for stdout)."""
     target = service_target(name, resource_group, subscription, file=file)
     if file is not None and file.is_dir():
         raise BadInput(f"{file}: is a directory; give a file path with -f")
-    live = WebServices.connect(target, debug=debug).get()
+    live = WebServices.connect(target).get()
     existing = _existing_definition(file) if file is not None else None
     document, _ = redact_secrets(canonical(with_write_only(normalise(live)[0], existing)))
     text = dumps(document)
@@ -554,7 +553,6 @@ def plan_against_live(
     out: Path | None = None,
     progress: Progress | None = None,
     env: Mapping[str, str] = os.environ,
-    debug: bool = False,
 ) -> Plan:
     """The changes `update -f path` would make to the live service (`mlws diff FILE`), saved to `out` if given."""
     path, env = Path(path), set_variables(env)
@@ -562,7 +560,7 @@ def plan_against_live(
         raise BadInput(f"--out {out} is the definition itself; save the plan beside it, e.g. --out plan.json")
     desired = _load_desired(path)
     target = service_target(name, resource_group, subscription, file=path)
-    services = WebServices.connect(target, debug=debug)
+    services = WebServices.connect(target)
     if progress is not None:
         progress(f"reading web service {target.describe()}")
     live = _read_live(services, desired, env)
@@ -746,14 +744,13 @@ def new_service(
     wait: WaitOptions,
     skip_model_check: bool = False,
     env: Mapping[str, str] = os.environ,
-    debug: bool = False,
 ) -> OperationResult | RequestPreview:
     """New-AzMlWebService: PUT the definition. Without --force an existing service is never replaced."""
     env = set_variables(env)
     desired = _load_desired(file)
     target = _creation_target(service_target(name, resource_group, subscription, file=file, location=location), desired)
     resolve_placeholders(desired, env)  # an unset placeholder variable is bad input before anything is sent
-    services = WebServices.connect(target, debug=debug)
+    services = WebServices.connect(target)
     if force:
         # --force is the cmdlet's behaviour: no existence check, PUT creates or replaces.
         if not what_if:
@@ -968,7 +965,6 @@ def update_service(
     wait: WaitOptions,
     skip_model_check: bool = False,
     env: Mapping[str, str] = os.environ,
-    debug: bool = False,
 ) -> OperationResult | RequestPreview:
     """Update-AzMlWebService: from a file (a PATCH of what differs, or a replacement), --whole, a plan, or flags."""
     env = set_variables(env)
@@ -985,8 +981,8 @@ def update_service(
         raise BadInput("update: --whole goes with -f FILE")
     how = Sending(confirm, what_if, wait, env, skip_model_check)
     if plan is not None:
-        return _update_from_plan(plan, how, debug=debug)
-    services = WebServices.connect(service_target(name, resource_group, subscription, file=file), debug=debug)
+        return _update_from_plan(plan, how)
+    services = WebServices.connect(service_target(name, resource_group, subscription, file=file))
     question = f"Update web service {services.target.describe()}:"
     if file is None:
         body = changes.body()
@@ -1071,7 +1067,7 @@ def _apply(
     )
 
 
-def _update_from_plan(path: Path, how: Sending, *, debug: bool) -> OperationResult | RequestPreview:
+def _update_from_plan(path: Path, how: Sending) -> OperationResult | RequestPreview:
     saved = _read_plan(path)
     file = Path(saved["file"])
     recorded = saved["target"]
@@ -1096,7 +1092,7 @@ def _update_from_plan(path: Path, how: Sending, *, debug: bool) -> OperationResu
         )
     if saved["action"] == CREATE:
         target = _creation_target(target, desired)
-    services = WebServices.connect(target, debug=debug)
+    services = WebServices.connect(target)
     live = _read_live(services, desired, how.env)
     if saved["action"] == CREATE:
         if live is not None:
@@ -1145,11 +1141,10 @@ def remove_service(
     confirm: Confirm,
     what_if: bool,
     wait: WaitOptions,
-    debug: bool = False,
 ) -> OperationResult | RequestPreview:
     """Remove-AzMlWebService: DELETE and wait (deleting a missing service succeeds, as in Azure)."""
     target = service_target(name, resource_group, subscription)
-    services = WebServices.connect(target, debug=debug)
+    services = WebServices.connect(target)
     if what_if:
         return _preview(services, "DELETE", None)
     confirm(f"Remove web service {target.describe()}? This cannot be undone.")
@@ -1169,14 +1164,13 @@ def add_region(
     confirm: Confirm,
     what_if: bool,
     wait: WaitOptions,
-    debug: bool = False,
 ) -> OperationResult | RequestPreview:
     """Add-AzMlWebServiceRegionalProperty: POST CreateRegionalBlob, wait, then GET ?region= (the result)."""
     if not region:
         raise BadInput("no region: pass --region")
     names.location(region, "--region")
     target = service_target(name, resource_group, subscription)
-    services = WebServices.connect(target, debug=debug)
+    services = WebServices.connect(target)
     if what_if:
         return _preview(services, "POST", None, suffix="/CreateRegionalBlob", params={"region": region})
     confirm(f"Copy the encrypted credentials of web service {target.describe()} to region {region}?", unattended=True)

@@ -37,8 +37,8 @@ class CommitmentPlans:
         self.target = target
 
     @classmethod
-    def connect(cls, target: Target, *, debug: bool = False) -> CommitmentPlans:
-        return cls(ArmClient.for_target(target, debug=debug), target)
+    def connect(cls, target: Target) -> CommitmentPlans:
+        return cls(ArmClient.for_target(target), target)
 
     def path(self, suffix: str = "") -> str:
         name = names.segment(names.COMMITMENT_PLAN_NAME, self.target.name)
@@ -143,7 +143,6 @@ def _connect(
     resource_group: str | None,
     subscription: str | None,
     *,
-    debug: bool,
     location: str | None = None,
     require: tuple[str, ...] = PLAN_FIELDS,
     name_flag: str = "-n/--name",
@@ -158,7 +157,7 @@ def _connect(
         name_rule=names.COMMITMENT_PLAN_NAME,
         name_flag=name_flag,
     )
-    return CommitmentPlans.connect(target, debug=debug)
+    return CommitmentPlans.connect(target)
 
 
 def _check_took(plan: CommitmentPlans, sent: dict[str, Any], answer: dict[str, Any]) -> None:
@@ -171,17 +170,17 @@ def _check_took(plan: CommitmentPlans, sent: dict[str, Any], answer: dict[str, A
         )
 
 
-def show_plan(*, name: str | None, resource_group: str | None, subscription: str | None, debug: bool = False):
+def show_plan(*, name: str | None, resource_group: str | None, subscription: str | None):
     """Get-AzMlCommitmentPlan with -Name: one plan. A name needs a resource group (the cmdlet ignores it)."""
     if not name:
         raise BadInput("no commitment plan name: pass -n/--name (use `mlws commitment-plan list` to list plans)")
-    return _connect(name, resource_group, subscription, debug=debug).get()
+    return _connect(name, resource_group, subscription).get()
 
 
-def list_plans(*, resource_group: str | None, subscription: str | None, debug: bool = False) -> list[dict[str, Any]]:
+def list_plans(*, resource_group: str | None, subscription: str | None) -> list[dict[str, Any]]:
     """Get-AzMlCommitmentPlan without -Name: the plans of a group, else of the subscription (every page)."""
     target = resolve_target(resource_group=resource_group, subscription=subscription, require=("subscription",))
-    return CommitmentPlans.connect(target, debug=debug).list()
+    return CommitmentPlans.connect(target).list()
 
 
 def new_plan(
@@ -197,12 +196,11 @@ def new_plan(
     force: bool,
     confirm: Confirm,
     what_if: bool,
-    debug: bool = False,
 ) -> dict[str, Any] | RequestPreview:
     """New-AzMlCommitmentPlan: PUT {sku, location[, tags]}. Without --force an existing plan is never replaced."""
     tag_map = parse_tags(tags)
     required = (*PLAN_FIELDS, "location")
-    plans = _connect(name, resource_group, subscription, debug=debug, location=location, require=required)
+    plans = _connect(name, resource_group, subscription, location=location, require=required)
     body: dict[str, Any] = {
         "sku": {"capacity": sku_capacity, "name": sku_name, "tier": sku_tier},
         "location": plans.target.location,
@@ -236,7 +234,6 @@ def update_plan(
     tags: list[str] | None,
     confirm: Confirm,
     what_if: bool,
-    debug: bool = False,
 ) -> dict[str, Any] | RequestPreview:
     """Update-AzMlCommitmentPlan: PATCH only what was given; SKU fields not given keep their live values.
 
@@ -247,7 +244,7 @@ def update_plan(
     sku_given = {"capacity": sku_capacity, "name": sku_name, "tier": sku_tier}
     if tag_map is None and all(value is None for value in sku_given.values()):
         raise BadInput("nothing to update: pass --sku-name, --sku-tier, --sku-capacity and/or --tag KEY=VALUE")
-    plans = _connect(name, resource_group, subscription, debug=debug)
+    plans = _connect(name, resource_group, subscription)
     body: dict[str, Any] = {}
     if tag_map is not None:
         body["tags"] = tag_map
@@ -269,13 +266,12 @@ def remove_plan(
     subscription: str | None,
     confirm: Confirm,
     what_if: bool,
-    debug: bool = False,
 ) -> dict[str, Any] | RequestPreview:
     """Remove-AzMlCommitmentPlan: GET (a missing plan is an error, as with the cmdlet), confirm, DELETE.
 
     The service refuses to delete a plan that web services are still associated with; its error is shown.
     """
-    plans = _connect(name, resource_group, subscription, debug=debug)
+    plans = _connect(name, resource_group, subscription)
     plan = plans.get()
     if what_if:
         return plans.preview("DELETE")
@@ -284,26 +280,24 @@ def remove_plan(
     return {"removed": plan.get("id"), "name": plan.get("name")}
 
 
-def plan_usage(
-    *, name: str | None, resource_group: str | None, subscription: str | None, debug: bool = False
-) -> list[dict[str, Any]]:
+def plan_usage(*, name: str | None, resource_group: str | None, subscription: str | None) -> list[dict[str, Any]]:
     """Get-AzMlCommitmentPlanUsageHistory, every page."""
-    return _connect(name, resource_group, subscription, debug=debug).usage_history()
+    return _connect(name, resource_group, subscription).usage_history()
 
 
 def show_association(
-    *, plan: str | None, name: str, resource_group: str | None, subscription: str | None, debug: bool = False
+    *, plan: str | None, name: str, resource_group: str | None, subscription: str | None
 ) -> dict[str, Any]:
     """Get-AzMlCommitmentAssociation with -Name."""
     names.COMMITMENT_ASSOCIATION_NAME.check(name, "-n/--name")
-    return _connect(plan, resource_group, subscription, debug=debug, name_flag="--plan").association(name)
+    return _connect(plan, resource_group, subscription, name_flag="--plan").association(name)
 
 
 def list_associations(
-    *, plan: str | None, resource_group: str | None, subscription: str | None, debug: bool = False
+    *, plan: str | None, resource_group: str | None, subscription: str | None
 ) -> list[dict[str, Any]]:
     """Get-AzMlCommitmentAssociation without -Name, every page."""
-    return _connect(plan, resource_group, subscription, debug=debug, name_flag="--plan").associations()
+    return _connect(plan, resource_group, subscription, name_flag="--plan").associations()
 
 
 def move_association(
@@ -314,7 +308,6 @@ def move_association(
     resource_group: str | None,
     subscription: str | None,
     what_if: bool,
-    debug: bool = False,
 ) -> dict[str, Any] | RequestPreview:
     """Move-AzMlCommitmentAssociation: POST .../move {destinationPlanId}; the answer is the moved association."""
     destination = destination_plan_id.strip().rstrip("/")
@@ -325,7 +318,7 @@ def move_association(
             "(the `id` shown by `mlws commitment-plan get -o json`)"
         )
     names.COMMITMENT_ASSOCIATION_NAME.check(name, "-n/--name")
-    plans = _connect(plan, resource_group, subscription, debug=debug, name_flag="--plan")
+    plans = _connect(plan, resource_group, subscription, name_flag="--plan")
     if what_if:
         return plans.preview("POST", {"destinationPlanId": destination}, plans.association_path(name, "/move"))
     return plans.move(name, destination)

@@ -57,7 +57,7 @@ class Service:
         return list(((self.definition.get("properties") or {}).get("input") or {}).get("properties") or {})
 
 
-def connect(name: str | None, resource_group: str | None, subscription: str | None, *, debug: bool) -> Service:
+def connect(name: str | None, resource_group: str | None, subscription: str | None) -> Service:
     """GET the service (its swaggerLocation gives the runtime base) and its primary key (listKeys)."""
     from toolkit.config import resolve_target
     from toolkit.providers.new_webservice.client import WebServices
@@ -67,7 +67,7 @@ def connect(name: str | None, resource_group: str | None, subscription: str | No
         name=name, resource_group=resource_group, subscription=subscription,
         require=("subscription", "resource_group", "name"),
     )  # fmt: skip
-    services = WebServices.connect(target, debug=debug)
+    services = WebServices.connect(target)
     definition = services.get()
     swagger = str((definition.get("properties") or {}).get("swaggerLocation") or "")
     if not swagger:
@@ -77,7 +77,7 @@ def connect(name: str | None, resource_group: str | None, subscription: str | No
     if not key:
         raise MlwsError(f"web service {target.describe()} returned no keys from listKeys")
     base = swagger.removesuffix("/swagger.json")
-    return Service(target, definition, RuntimeClient(base, key, service=f"'{target.name}'", debug=debug))
+    return Service(target, definition, RuntimeClient(base, key, service=f"'{target.name}'"))
 
 
 # -- retrain ----------------------------------------------------------------------------------------------
@@ -155,7 +155,6 @@ def retrain(
     options: RetrainOptions,
     environ: Mapping[str, str] | None = None,
     progress: Progress | None = None,
-    debug: bool = False,
 ) -> RetrainResult:
     """Run the training service's BES job to the end; optionally swap the model into a definition file.
 
@@ -190,7 +189,7 @@ def retrain(
     connection = storage.connection_string_from_env(environ)
     account = storage.parse_connection_string(connection)
 
-    service = connect(name, resource_group, subscription, debug=debug)
+    service = connect(name, resource_group, subscription)
     client = service.client
     uploaded = {}
     for input_name, data in contents.items():
@@ -295,20 +294,20 @@ def job_text(job) -> str:
     return "\n".join(lines)
 
 
-def show_job(*, name, resource_group, subscription, job_id: str, debug: bool = False):
+def show_job(*, name, resource_group, subscription, job_id: str):
     names.JOB_ID.check(job_id, "--job")  # before connect: nothing is sent for a bad id
-    return connect(name, resource_group, subscription, debug=debug).client.status(job_id)
+    return connect(name, resource_group, subscription).client.status(job_id)
 
 
-def list_jobs(*, name, resource_group, subscription, debug: bool = False) -> JobListing:
-    service = connect(name, resource_group, subscription, debug=debug)
+def list_jobs(*, name, resource_group, subscription) -> JobListing:
+    service = connect(name, resource_group, subscription)
     return JobListing(f"'{service.target.name}'", service.client.list_jobs())
 
 
-def cancel_job(*, name, resource_group, subscription, job_id: str, debug: bool = False):
+def cancel_job(*, name, resource_group, subscription, job_id: str):
     """Cancel a job that has not ended (or delete an ended one); its status just before."""
     names.JOB_ID.check(job_id, "--job")
-    client = connect(name, resource_group, subscription, debug=debug).client
+    client = connect(name, resource_group, subscription).client
     before = client.status(job_id)
     client.delete(job_id)
     return before
@@ -375,10 +374,10 @@ def read_rows(path: Path) -> tuple[str | None, list[dict[str, Any]]]:
     return input_name, data
 
 
-def score(*, name, resource_group, subscription, rows_file: Path, debug: bool = False) -> ScoreResult:
+def score(*, name, resource_group, subscription, rows_file: Path) -> ScoreResult:
     """Send the file's rows to the service's RRS endpoint; the scored rows of its first output."""
     input_name, rows = read_rows(rows_file)
-    service = connect(name, resource_group, subscription, debug=debug)
+    service = connect(name, resource_group, subscription)
     input_name = input_name or (service.input_names[0] if service.input_names else "input1")
     results = service.client.execute(input_name, rows, {})
     output, scored = next(iter(results.items()), (None, None))

@@ -143,7 +143,7 @@ class JobStatus:
 class RuntimeClient:
     """BES and RRS of one web service, at `base_url` with `key`."""
 
-    def __init__(self, base_url: str, key: str, *, service: str = "web service", debug: bool = False) -> None:
+    def __init__(self, base_url: str, key: str, *, service: str = "web service") -> None:
         self.base_url = base_url.rstrip("/")
         self.service = service  # how messages name the service
         policies = [
