@@ -42,6 +42,13 @@ class WebServices:
     def _region_query(region: str) -> dict[str, str]:
         return {"region": names.location(region, "--region")}
 
+    def preview(self, method: str, body: Any = None, suffix: str = "", params: dict[str, str] | None = None):
+        """--what-if: the request that would be sent, secrets masked."""
+        from toolkit.preview import RequestPreview
+
+        url = self.client.url(self.path(suffix=suffix), API_VERSION, params)
+        return RequestPreview(method, url, None if body is None else mask_secrets(body))
+
     def _not_found(self, exc: ResourceNotFound, region: str | None = None) -> ResourceNotFound:
         codes = {d.get("code") for d in exc.info.details}
         where = self.target.describe()

@@ -55,10 +55,11 @@ from toolkit.deploy.plan import (
     state_hash,
     values_fingerprint,
 )
+from toolkit.deploy.send import Checked, ReadBack, Sending, refuse_not_taken, send
 from toolkit.errors import BadInput, ExitCode, Refused
 from toolkit.operation import OperationResult, Progress, WaitOptions
 from toolkit.preview import Confirm, RequestPreview
-from toolkit.providers.new_webservice.client import API_VERSION, WebServices, service_target
+from toolkit.providers.new_webservice.client import WebServices, service_target
 from toolkit.providers.new_webservice.definition import (
     KIND,
     canonical,
@@ -243,14 +244,6 @@ def _unreadable_sent(body: dict[str, Any], *, keys_read_back: bool = True) -> li
     if not keys_read_back and _get(body, KEYS):
         found.append("properties.keys (sent; read back only when an update changes them: `mlws keys` shows them)")
     return found
-
-
-# --- what-if -------------------------------------------------------------------------------------------------
-
-
-def _preview(services: WebServices, method: str, body: Any, suffix: str = "", params=None) -> RequestPreview:
-    url = services.client.url(services.path(suffix=suffix), API_VERSION, params)
-    return RequestPreview(method, url, None if body is None else mask_secrets(body))
 
 
 # --- export --------------------------------------------------------------------------------------------------
@@ -459,26 +452,6 @@ def _creation_plan(target: Target, path: Path, desired: dict[str, Any], env: Map
 # --- sending and reading back ---------------------------------------------------------------------------------
 
 
-def _refuse_not_taken(services: WebServices, missing: list[str]) -> None:
-    if missing:
-        shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
-        raise Refused(
-            f"the service accepted the request but reading it back shows these did not take: {shown} "
-            f"(web service {services.target.describe()})"
-        )
-
-
-@dataclass
-class ReadBack:
-    """What reading the service back after a change showed."""
-
-    resource: dict[str, Any]
-    verified: bool  # something sent was compared with what the service now returns, and matched
-    keys_checked: bool = False  # service keys sent were compared with listKeys
-    unverifiable: list[str] = field(default_factory=list)  # sent, but write-only: no read returns them
-    kept: list[str] = field(default_factory=list)  # live entries a PATCH of individual properties left in place
-
-
 def _read_back_file(
     services: WebServices, desired: dict[str, Any], body: dict[str, Any], env, *, keys: bool = True
 ) -> ReadBack:
@@ -490,85 +463,61 @@ def _read_back_file(
     resolved = resolve_against_live(desired, resource, env, KIND)
     wanted, actual = comparable_pair(resolved.document, resource)
     wrong_keys = _keys_not_taken(services, body) if keys else []
-    _refuse_not_taken(services, [change.path for change in diff(actual, wanted).changes] + wrong_keys)
-    keys_checked = keys and bool(_get(body, KEYS))
-    return ReadBack(resource, True, keys_checked, _unreadable_sent(body, keys_read_back=keys))
+    refuse_not_taken(
+        services.target, "web service", [change.path for change in diff(actual, wanted).changes] + wrong_keys
+    )
+    return _read_back(resource, body, keys_checked=keys and bool(_get(body, KEYS)), verified=True, keys=keys)
 
 
 def _read_back_sent(services: WebServices, body: dict[str, Any], kept: list[str]) -> ReadBack:
     """After a PATCH of individual properties, what was sent must show (the rest is the service's own: `kept`
     lists the live entries the merge left in place, said so in the result)."""
     resource = services.get()
-    _refuse_not_taken(services, not_taken(body, resource, exact=False) + _keys_not_taken(services, body))
+    refuse_not_taken(
+        services.target, "web service", not_taken(body, resource, exact=False) + _keys_not_taken(services, body)
+    )
     compared = [path for path, _ in _leaves(comparable(body)) if path and path != ("properties", "packageType")]
     keys_checked = bool(_get(body, KEYS))
-    return ReadBack(resource, bool(compared) or keys_checked, keys_checked, _unreadable_sent(body), kept)
+    return _read_back(resource, body, keys_checked=keys_checked, verified=bool(compared) or keys_checked, kept=kept)
 
 
-@dataclass
-class Sending:
-    """How a command sends a change: how it asks, whether it only shows the request, how it waits, the
-    environment its placeholders resolve from, and whether the trained models are looked for first."""
-
-    confirm: Confirm
-    what_if: bool
-    wait: WaitOptions
-    env: Mapping[str, str]
-    skip_model_check: bool = False
-
-
-def _send(
-    services: WebServices,
-    method: str,
+def _read_back(
+    resource: dict[str, Any],
     body: dict[str, Any],
-    how: Sending,
     *,
-    action: str,
-    shown: list[str],
-    live: dict[str, Any] | None,
-    read_back,
-    question: str | None,
-) -> OperationResult | RequestPreview:
-    """Check the trained models the request points at (against `live`, None when creating), ask (read-only is
-    always asked; `question` goes ahead without a terminal unless it is a replacement), send, wait, read back.
-    `question` None: the request was reviewed (a plan) or already confirmed."""
-    if how.what_if:
-        return _preview(services, method, body)
-    checked = check_models(body, live, how.env, skip=how.skip_model_check)
-    if _get(body, ("properties", "readOnly")) is True:
-        how.confirm(READ_ONLY_WARNING.format(name=services.target.describe()))
-    elif question is not None:
-        lines = [f"  {line.removeprefix('sent ')}" for line in shown]  # nothing is sent yet
-        how.confirm("\n".join([question, *lines, f"Send this {method}?"]), unattended=method == "PATCH")
-    operation = services.begin_put(body) if method == "PUT" else services.begin_patch(body)
-    wait = how.wait
-    checks = [f"trained model found before sending: {uri}" for uri in checked]
-    if wait.no_wait:
-        return OperationResult(
-            action, services.target, operation.status_url, waited=False, changes=shown, checks=checks,
-            details={"modelsChecked": checked},
-        )  # fmt: skip
-    status = services.finish(operation, wait, action)
-    found: ReadBack = read_back()
+    keys_checked: bool,
+    verified: bool,
+    keys: bool = True,
+    kept: list[str] = (),
+) -> ReadBack:
     notes = [
         f"kept by the service's merge (a PATCH cannot remove them; `mlws update -f FILE` replaces the service where "
-        f"a file removes entries): {', '.join(found.kept)}"
-    ] if found.kept else []  # fmt: skip
-    return OperationResult(
-        action,
-        services.target,
-        operation.status_url,
-        waited=True,
-        status=status,
-        resource=mask_secrets(found.resource),
-        changes=shown,
-        verified=found.verified,
-        verified_how="the service keys with listKeys" if found.keys_checked else "",
-        unverifiable=found.unverifiable,
-        checks=checks,
+        f"a file removes entries): {', '.join(kept)}"
+    ] if kept else []  # fmt: skip
+    return ReadBack(
+        mask_secrets(resource),
+        verified,
+        verified_how="the service keys with listKeys" if keys_checked else "",
+        unverifiable=_unreadable_sent(body, keys_read_back=keys),
         notes=notes,
-        details={"keysChecked": found.keys_checked, "modelsChecked": checked, "keptByTheMerge": found.kept},
+        details={"keysChecked": keys_checked, "keptByTheMerge": list(kept)},
     )
+
+
+def _model_check(body: dict[str, Any], live: dict[str, Any] | None, how: Sending):
+    """The check before sending: the trained models the request points the service at are there."""
+
+    def check() -> Checked:
+        found = check_models(body, live, how.env, skip=how.skip_checks)
+        return Checked([f"trained model found before sending: {uri}" for uri in found], {"modelsChecked": found})
+
+    return check
+
+
+def _danger(services: WebServices, body: dict[str, Any]) -> str | None:
+    if _get(body, ("properties", "readOnly")) is True:
+        return READ_ONLY_WARNING.format(name=services.target.describe())
+    return None
 
 
 # --- new -----------------------------------------------------------------------------------------------------
@@ -590,14 +539,15 @@ def _create(services: WebServices, desired: dict[str, Any], how: Sending, *, act
     """PUT the definition with every placeholder resolved, wait, read back and compare: `new` and create plans."""
     body = canonical({**resolve_placeholders(desired, how.env), "location": services.target.location})
     shown = [change.to_text() for change in creation_changes(desired, services.target)]
-    return _send(
+    return send(
         services,
         "PUT",
         body,
         how,
         action=action,
         shown=shown,
-        live=None,
+        before=_model_check(body, None, how),
+        danger=_danger(services, body),
         read_back=lambda: _read_back_file(services, desired, body, how.env, keys=False),
         question=None,
     )
@@ -825,14 +775,15 @@ def update_service(
         _check_merged(live_resource, body)
         kept = kept_by_the_merge(live_resource, body)
         shown = _sent_parts(body, skip=("packageType",))  # packageType goes with every PATCH, asked for or not
-        return _send(
+        return send(
             services,
             "PATCH",
             body,
             how,
             action="update",
             shown=shown,
-            live=live_resource,
+            before=_model_check(body, live_resource, how),
+            danger=_danger(services, body),
             read_back=lambda: _read_back_sent(services, body, kept),
             question=question,
         )
@@ -847,14 +798,15 @@ def update_service(
                 f"{', '.join(removed)}; nothing was sent. `mlws update -f {file}` (without --whole) replaces the "
                 "service to remove them"
             )
-        return _send(
+        return send(
             services,
             "PATCH",
             body,
             how,
             action="update",
             shown=_sent_parts(body),
-            live=live_resource,
+            before=_model_check(body, live_resource, how),
+            danger=_danger(services, body),
             read_back=lambda: _read_back_file(services, desired, body, env, keys=False),
             question=question,
         )
@@ -889,14 +841,15 @@ def _apply(
         )
     else:
         question = f"Update web service {services.target.describe()}:"
-    return _send(
+    return send(
         services,
         "PUT" if replacing else "PATCH",
         body,
         how,
         action="replace" if replacing else "update",
         shown=shown,
-        live=planned.live.resource,
+        before=_model_check(body, planned.live.resource, how),
+        danger=_danger(services, body),
         read_back=lambda: _read_back_file(services, desired, body, how.env),
         question=None if reviewed else question,
     )
@@ -981,7 +934,7 @@ def remove_service(
     target = service_target(name, resource_group, subscription)
     services = WebServices.connect(target)
     if what_if:
-        return _preview(services, "DELETE", None)
+        return services.preview("DELETE", None)
     confirm(f"Remove web service {target.describe()}? This cannot be undone.")
     operation = services.begin_delete()
     if wait.no_wait:
@@ -1007,7 +960,7 @@ def add_region(
     target = service_target(name, resource_group, subscription)
     services = WebServices.connect(target)
     if what_if:
-        return _preview(services, "POST", None, suffix="/CreateRegionalBlob", params={"region": region})
+        return services.preview("POST", None, suffix="/CreateRegionalBlob", params={"region": region})
     confirm(f"Copy the encrypted credentials of web service {target.describe()} to region {region}?", unattended=True)
     operation = services.begin_regional_blob(region)
     if wait.no_wait:
