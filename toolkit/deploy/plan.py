@@ -84,6 +84,7 @@ class Plan:
     not_compared: list[str] = field(default_factory=list)  # credentials set from the environment: never compared
     values_salt: str = ""  # hex; with values_hash: what the placeholders stood for (values_fingerprint)
     values_hash: str = ""
+    provider: str = ""  # the registry's name of the kind of service (toolkit.providers)
     saved_to: Path | None = None  # where `diff --out` saved it
     exit_code: int = ExitCode.OK
 
@@ -98,6 +99,7 @@ class Plan:
     def to_json(self) -> dict[str, Any]:
         return {
             "version": PLAN_VERSION,
+            "provider": self.provider,
             "action": self.action,
             "target": {k: v for k, v in self.target.to_json().items() if k not in ("endpoint", "config_file")},
             "endpoint": self.target.endpoint,
@@ -172,8 +174,8 @@ def read_plan(path: Path) -> dict[str, Any]:
         )
     # What applying the plan reads from it, checked before anything is used or sent.
     kinds = {
-        "file": str, "target": dict, "desiredHash": str, "liveHash": (str, type(None)), "changes": list,
-        "placeholderValues": dict,
+        "provider": str, "file": str, "target": dict, "desiredHash": str, "liveHash": (str, type(None)),
+        "changes": list, "placeholderValues": dict,
     }  # fmt: skip
     wrong = [key for key, kind in kinds.items() if not isinstance(plan.get(key), kind)]
     target = plan.get("target")

@@ -1,10 +1,27 @@
-"""The kinds of service mlws manages, one package each, and the registry of their definition kinds.
+"""The kinds of service mlws manages, one package each, and the registry of them.
 
 `new_webservice` is the New (Resource Manager, Microsoft.MachineLearning/webServices) web service with its
-commitment plans, BES and RRS. A new kind is a package of its own plus one line in KINDS: the offline commands
-(validate, import, edit, normalize, diff of two files) read each file as the first kind that recognises it.
+commitment plans, BES and RRS. A new kind is a package of its own plus one line in each table below: KINDS for
+the offline commands (validate, import, edit, normalize, diff of two files), which read each file as the first
+kind that recognises it; PROVIDERS for the deploy flow (toolkit.deploy.flow), which finds a saved plan's provider
+by the name the plan records. Providers are imported when first needed: the offline commands never load them.
 """
 
+from __future__ import annotations
+
+import importlib
+
+from toolkit.errors import BadInput
 from toolkit.providers.new_webservice.definition import KIND as NEW_WEBSERVICE
 
 KINDS = (NEW_WEBSERVICE,)
+PROVIDERS = {"new_webservice": "toolkit.providers.new_webservice.deploy"}  # name -> the module with PROVIDER
+
+
+def provider_named(name: str):
+    """The deploy flow's Provider registered under `name`; BadInput for a name no provider has."""
+    module = PROVIDERS.get(name)
+    if module is None:
+        known = ", ".join(sorted(PROVIDERS))
+        raise BadInput(f"a plan for {name!r}, a kind of service this mlws does not know (it knows {known})")
+    return importlib.import_module(module).PROVIDER

@@ -43,22 +43,20 @@ from toolkit.definition.canonical import write_text
 from toolkit.definition.diff import Change, compact
 from toolkit.definition.paths import Segment, format_path
 from toolkit.definition.secrets import PLACEHOLDER, placeholders, resolve_placeholders, set_variables
+from toolkit.deploy import flow
 from toolkit.deploy.placeholders import Resolved, resolve_against_live
 from toolkit.deploy.plan import (
-    CREATE,
-    REPLACE,
     UPDATE,
     Plan,
     changed_parts,
-    read_plan,
     replacement_paths,
     state_hash,
-    values_fingerprint,
 )
 from toolkit.deploy.send import Checked, ReadBack, Sending, refuse_not_taken, send
 from toolkit.errors import BadInput, ExitCode, Refused
 from toolkit.operation import OperationResult, Progress, WaitOptions
 from toolkit.preview import Confirm, RequestPreview
+from toolkit.providers import provider_named
 from toolkit.providers.new_webservice.client import WebServices, service_target
 from toolkit.providers.new_webservice.definition import (
     KIND,
@@ -366,92 +364,6 @@ def _request_body(action: str, resolved: Resolved, live: Live, changes: list[Cha
     return body
 
 
-@dataclass
-class _Planned:
-    """A plan with what applying it needs in memory (never saved: `resolved` and `live` may hold secrets)."""
-
-    plan: Plan
-    resolved: Resolved
-    live: Live
-    body: dict[str, Any]
-
-
-def _plan(services: WebServices, path: Path, desired: dict[str, Any], live: Live, env: Mapping[str, str]) -> _Planned:
-    resolved = resolve_against_live(desired, live.document(), env, KIND)
-    wanted, actual = comparable_pair(resolved.document, live.document(), keys=live.keys is not None)
-    changes = diff(actual, wanted).changes
-    if any(change.segments[:1] == ("location",) for change in changes):
-        raise Refused(
-            f"{path}: location {desired.get('location')!r} differs from the live service's "
-            f"{live.resource.get('location')!r}; a web service cannot move: create a new one with `mlws new`"
-        )
-    because = replacement_paths(changes)
-    action = REPLACE if because else UPDATE
-    if action == REPLACE and live.keys is None:  # a PUT carries the keys, or the service would make new ones
-        live = replace(live, keys=services.list_keys())
-        resolved = resolve_against_live(desired, live.document(), env, KIND)
-    body = _request_body(action, resolved, live, changes)
-    salt = os.urandom(16)
-    plan = Plan(
-        services.target,
-        path,
-        changes,
-        state_hash(comparable(live.resource)),
-        desired_hash(desired),
-        action=action,
-        replace_because=because,
-        needs=sorted(resolved.missing(body)) if changes else [],
-        kept=resolved.kept,
-        not_compared=_sent_credentials(resolved.document),
-        values_salt=salt.hex(),
-        values_hash=values_fingerprint(desired, env, salt),
-    )
-    return _Planned(plan, resolved, live, body)
-
-
-def plan_against_live(
-    path: Path,
-    *,
-    name: str | None,
-    resource_group: str | None,
-    subscription: str | None,
-    out: Path | None = None,
-    progress: Progress | None = None,
-    env: Mapping[str, str] = os.environ,
-) -> Plan:
-    """The changes `update -f path` would make to the live service (`mlws diff FILE`), saved to `out` if given."""
-    path, env = Path(path), set_variables(env)
-    if out is not None and Path(out).resolve() == path.resolve():
-        raise BadInput(f"--out {out} is the definition itself; save the plan beside it, e.g. --out plan.json")
-    desired = _load_desired(path)
-    target = service_target(name, resource_group, subscription, file=path)
-    services = WebServices.connect(target)
-    if progress is not None:
-        progress(f"reading web service {target.describe()}")
-    live = _read_live(services, desired, env)
-    if live is None:
-        plan = _creation_plan(_creation_target(target, desired), path, desired, env)
-    else:
-        plan = _plan(services, path, desired, live, env).plan
-    if out is not None:
-        plan.save(out)
-    return plan
-
-
-def _creation_plan(target: Target, path: Path, desired: dict[str, Any], env: Mapping[str, str]) -> Plan:
-    missing = [name for name in placeholders(desired) if name not in env]
-    changes = creation_changes(desired, target)
-    salt = os.urandom(16)
-    fingerprint = values_fingerprint(desired, env, salt)
-    return Plan(
-        target, path, changes, None, desired_hash(desired), CREATE, needs=missing, values_salt=salt.hex(),
-        values_hash=fingerprint,
-    )  # fmt: skip
-
-
-# --- sending and reading back ---------------------------------------------------------------------------------
-
-
 def _read_back_file(
     services: WebServices, desired: dict[str, Any], body: dict[str, Any], env, *, keys: bool = True
 ) -> ReadBack:
@@ -530,29 +442,6 @@ def _creation_target(target: Target, desired: dict[str, Any]) -> Target:
     return target.require("location")
 
 
-def creation_changes(desired: dict[str, Any], target: Target) -> list[Change]:
-    """Creating shows as the whole definition added (placeholders unresolved, secrets masked)."""
-    return diff({}, canonical({**desired, "location": target.location})).changes
-
-
-def _create(services: WebServices, desired: dict[str, Any], how: Sending, *, action: str):
-    """PUT the definition with every placeholder resolved, wait, read back and compare: `new` and create plans."""
-    body = canonical({**resolve_placeholders(desired, how.env), "location": services.target.location})
-    shown = [change.to_text() for change in creation_changes(desired, services.target)]
-    return send(
-        services,
-        "PUT",
-        body,
-        how,
-        action=action,
-        shown=shown,
-        before=_model_check(body, None, how),
-        danger=_danger(services, body),
-        read_back=lambda: _read_back_file(services, desired, body, how.env, keys=False),
-        question=None,
-    )
-
-
 def new_service(
     *,
     file: Path,
@@ -582,7 +471,9 @@ def new_service(
             f"web service {target.describe()} already exists; `mlws new` would replace it whole. "
             "Use `mlws update -f` to change it, or pass --force to overwrite"
         )
-    return _create(services, desired, Sending(confirm, what_if, wait, env, skip_model_check), action="new")
+    return flow.create(
+        PROVIDER, services, desired, Sending(confirm, what_if, wait, env, skip_model_check), action="new"
+    )
 
 
 # --- update --------------------------------------------------------------------------------------------------
@@ -766,7 +657,7 @@ def update_service(
         raise BadInput("update: --whole goes with -f FILE")
     how = Sending(confirm, what_if, wait, env, skip_model_check)
     if plan is not None:
-        return _update_from_plan(plan, how)
+        return flow.update_from_plan(plan, how, provider_named)
     services = WebServices.connect(service_target(name, resource_group, subscription, file=file))
     question = f"Update web service {services.target.describe()}:"
     if file is None:
@@ -810,104 +701,7 @@ def update_service(
             read_back=lambda: _read_back_file(services, desired, body, env, keys=False),
             question=question,
         )
-    live = _read_live(services, desired, env)
-    if live is None:
-        raise Refused(
-            f"web service {services.target.describe()} does not exist; nothing was sent. Create it with "
-            f"`mlws new -f {file}`, or review `mlws diff {file} --out plan.json` and apply "
-            "`mlws update --plan plan.json`"
-        )
-    return _apply(services, _plan(services, file, desired, live, env), desired, how, reviewed=False)
-
-
-def _apply(
-    services: WebServices, planned: _Planned, desired: dict[str, Any], how: Sending, *, reviewed: bool
-) -> OperationResult | RequestPreview:
-    plan, body = planned.plan, planned.body
-    if not plan.has_changes:
-        return OperationResult("update: no changes", services.target, None, waited=True)
-    shown = [change.to_text() for change in plan.changes]
-    replacing = plan.action == REPLACE
-    why = (
-        f"the update replaces the whole service (a PATCH cannot remove {', '.join(plan.replace_because)})"
-        if replacing
-        else f"the update sends {', '.join('.'.join(key) for key in plan.patch_keys)}"
-    )
-    planned.resolved.demand(body, why)
-    if replacing:
-        question = (
-            f"REPLACE web service {services.target.describe()} with the whole definition of {plan.file} "
-            f"(a PATCH cannot remove {', '.join(plan.replace_because)}):"
-        )
-    else:
-        question = f"Update web service {services.target.describe()}:"
-    return send(
-        services,
-        "PUT" if replacing else "PATCH",
-        body,
-        how,
-        action="replace" if replacing else "update",
-        shown=shown,
-        before=_model_check(body, planned.live.resource, how),
-        danger=_danger(services, body),
-        read_back=lambda: _read_back_file(services, desired, body, how.env),
-        question=None if reviewed else question,
-    )
-
-
-def _update_from_plan(path: Path, how: Sending) -> OperationResult | RequestPreview:
-    saved = read_plan(path)
-    file = Path(saved["file"])
-    recorded = saved["target"]
-    target = service_target(
-        recorded.get("name"),
-        recorded.get("resource_group"),
-        recorded.get("subscription"),
-        file=file,
-        location=recorded.get("location"),
-    )
-    if saved.get("endpoint") != target.endpoint:
-        raise Refused(f"the plan {path} was made against {saved.get('endpoint')}, not {target.endpoint}")
-    desired = _load_desired(file)
-    if desired_hash(desired) != saved["desiredHash"]:
-        raise Refused(f"{file} changed since the plan {path} was made; run `mlws diff {file} --out {path}` again")
-    values = saved["placeholderValues"]
-    if values_fingerprint(desired, how.env, bytes.fromhex(values["salt"])) != values["hash"]:
-        names = ", ".join(placeholders(desired))
-        raise Refused(
-            f"the values of {file}'s placeholder variables ({names}) differ from when the plan {path} was made "
-            f"(set, unset or changed since the review); nothing was sent. Plan again with `mlws diff {file} --out`"
-        )
-    if saved["action"] == CREATE:
-        target = _creation_target(target, desired)
-    services = WebServices.connect(target)
-    live = _read_live(services, desired, how.env)
-    if saved["action"] == CREATE:
-        if live is not None:
-            raise Refused(
-                f"web service {target.describe()} exists now but did not when the plan {path} was made; "
-                f"nothing was sent. Review with `mlws diff {file}` and plan again"
-            )
-        return _create(services, desired, how, action="create")
-    if live is None:
-        raise Refused(
-            f"web service {target.describe()} existed when the plan {path} was made and does not now; "
-            f"nothing was sent. Review with `mlws diff {file}` and plan again"
-        )
-    planned = _plan(services, file, desired, live, how.env)
-    if not planned.plan.has_changes:
-        return OperationResult(f"update: no changes (the live service already matches {file})", target, None, True)
-    if planned.plan.live_hash != saved["liveHash"]:
-        raise Refused(
-            f"web service {target.describe()} changed since the plan {path} was made; nothing was sent. "
-            f"Review with `mlws diff {file}` and plan again"
-        )
-    if planned.plan.to_json()["changes"] != saved["changes"] or planned.plan.action != saved["action"]:
-        raise Refused(
-            f"the plan {path} no longer describes what {file} would change (its placeholders' variables differ "
-            f"from when it was made, e.g. a key being rotated); nothing was sent. Plan again with `mlws diff {file}`"
-        )
-    return _apply(services, planned, desired, how, reviewed=True)
+    return flow.update_from_file(PROVIDER, services, file, desired, how)
 
 
 def _sent_parts(body: dict[str, Any], skip: tuple[str, ...] = ()) -> list[str]:
@@ -916,6 +710,90 @@ def _sent_parts(body: dict[str, Any], skip: tuple[str, ...] = ()) -> list[str]:
     parts = [(f"properties.{key}", value) for key, value in masked.get("properties", {}).items() if key not in skip]
     parts += [(key, value) for key, value in masked.items() if key != "properties"]
     return [f"sent {path}: {compact(value)}" for path, value in parts]
+
+
+# --- the provider the deploy flow drives ------------------------------------------------------------------------
+
+
+class WebServiceProvider(flow.Provider):
+    """New web services for the deploy flow (toolkit.deploy.flow): their targets, noise, requests and checks."""
+
+    name = "new_webservice"
+    noun = "web service"
+    kind = KIND
+
+    def target(self, *, file, name, resource_group, subscription, location=None) -> Target:
+        return service_target(name, resource_group, subscription, file=file, location=location)
+
+    def creation_target(self, target: Target, desired: dict[str, Any]) -> Target:
+        return _creation_target(target, desired)
+
+    def connect(self, target: Target) -> WebServices:
+        return WebServices.connect(target)
+
+    def load_desired(self, path: Path) -> dict[str, Any]:
+        return _load_desired(path)
+
+    def read_live(self, service: WebServices, desired: dict[str, Any], env: Mapping[str, str]) -> Live | None:
+        return _read_live(service, desired, env)
+
+    def compare(self, desired: dict[str, Any], live: Live) -> list[Change]:
+        wanted, actual = comparable_pair(desired, live.document(), keys=live.keys is not None)
+        changes = diff(actual, wanted).changes
+        if any(change.segments[:1] == ("location",) for change in changes):
+            raise Refused(
+                f"location {desired.get('location')!r} differs from the live service's "
+                f"{live.resource.get('location')!r}; a web service cannot move: create a new one with `mlws new`"
+            )
+        return changes
+
+    def desired_hash(self, desired: dict[str, Any]) -> str:
+        return desired_hash(desired)
+
+    def live_hash(self, live: Live) -> str:
+        return state_hash(comparable(live.resource))
+
+    def for_replacement(self, service: WebServices, live: Live) -> Live:
+        # A PUT carries the keys, or the service would make new ones.
+        return live if live.keys is not None else replace(live, keys=service.list_keys())
+
+    def request_body(self, action: str, resolved: Resolved, live: Live, changes: list[Change]) -> dict[str, Any]:
+        return _request_body(action, resolved, live, changes)
+
+    def creation_body(self, resolved: dict[str, Any], target: Target) -> dict[str, Any]:
+        return canonical({**resolved, "location": target.location})
+
+    def not_compared(self, resolved: dict[str, Any]) -> list[str]:
+        return _sent_credentials(resolved)
+
+    def read_back(self, service, desired, body, env, *, creating: bool = False) -> ReadBack:
+        return _read_back_file(service, desired, body, env, keys=not creating)
+
+    def checks(self, body: dict[str, Any], live: dict[str, Any] | None, how: Sending):
+        return _model_check(body, live, how)
+
+    def danger(self, service: WebServices, body: dict[str, Any]) -> str | None:
+        return _danger(service, body)
+
+
+PROVIDER = WebServiceProvider()
+
+
+def plan_against_live(
+    path: Path,
+    *,
+    name: str | None,
+    resource_group: str | None,
+    subscription: str | None,
+    out: Path | None = None,
+    progress: Progress | None = None,
+    env: Mapping[str, str] = os.environ,
+) -> Plan:
+    """The changes `update -f path` would make to the live service (`mlws diff FILE`), saved to `out` if given."""
+    return flow.plan_against_live(
+        PROVIDER, Path(path), name=name, resource_group=resource_group, subscription=subscription,
+        env=set_variables(env), out=out, progress=progress,
+    )  # fmt: skip
 
 
 # --- remove, add-region --------------------------------------------------------------------------------------
