@@ -487,9 +487,7 @@ def test_a_credential_is_sent_in_clear_said_unverifiable_and_never_compared(mlws
     path = 'properties.package.nodes.node3.parameters["Account Key"].value'
     assert f"not verifiable: {path} (sent; the service answers it encrypted)" in created.stdout
     assert live_account_key(workspace)["certificateThumbprint"]  # the service answers ciphertext
-    assert (
-        "No changes." in planned.stdout and "not compared (the service answers them encrypted" in planned.stdout
-    )
+    assert "No changes." in planned.stdout and "not compared (the service answers them encrypted" in planned.stdout
     assert "--whole` sends them" in planned.stdout
     assert "account-key-v" not in created.stdout + planned.stdout
 

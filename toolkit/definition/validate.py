@@ -77,14 +77,14 @@ def _check_value(value: Any, spec: schema.Value, chain: Chain, problems: list[Pr
         problems.append(
             Problem(chain_path(chain), f"{value!r} is not one of the allowed values", f"use one of {choices}")
         )
-    if spec.minimum is not None and not spec.minimum <= value <= spec.maximum:
-        problems.append(
-            Problem(
-                chain_path(chain),
-                f"{value} is out of range",
-                f"use a whole number from {spec.minimum} to {spec.maximum}",
-            )
-        )
+    low = spec.minimum is not None and value < spec.minimum
+    high = spec.maximum is not None and value > spec.maximum
+    if low or high:
+        if spec.minimum is not None and spec.maximum is not None:
+            fix = f"use a whole number from {spec.minimum} to {spec.maximum}"
+        else:
+            fix = f"use a number of at least {spec.minimum}" if low else f"use a number of at most {spec.maximum}"
+        problems.append(Problem(chain_path(chain), f"{value} is out of range", fix))
 
 
 def _keys(value: Any) -> set[str] | dict[str, Any]:

@@ -9,16 +9,20 @@ a merge, so a change that removes an entry of an object is a replacement (toolki
 
 from __future__ import annotations
 
+import copy
+import json
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from toolkit.config import Target
+from toolkit.definition.canonical import canonical, dumps, write_text
 from toolkit.definition.diff import Change, diff
 from toolkit.definition.kind import DefinitionKind
-from toolkit.definition.secrets import placeholders, resolve_placeholders
+from toolkit.definition.load import load_file, normalise
+from toolkit.definition.secrets import placeholders, redact_secrets, resolve_placeholders
 from toolkit.deploy.placeholders import Resolved, resolve_against_live
 from toolkit.deploy.plan import (
     CREATE,
@@ -30,9 +34,9 @@ from toolkit.deploy.plan import (
     values_fingerprint,
 )
 from toolkit.deploy.send import Checked, LiveService, ReadBack, Sending, send
-from toolkit.errors import BadInput, Refused
+from toolkit.errors import BadInput, ExitCode, Refused
 from toolkit.operation import OperationResult, Progress
-from toolkit.preview import RequestPreview
+from toolkit.preview import Confirm, RequestPreview
 
 
 class Provider:
@@ -96,6 +100,84 @@ class Provider:
 
     def danger(self, service: LiveService, body: dict[str, Any]) -> str | None:
         return None
+
+    def exported(self, live: dict[str, Any], existing: dict[str, Any] | None) -> dict[str, Any]:
+        """What export writes of the live service (before secrets move to placeholders); `existing` is the file
+        it replaces, whose write-only fields are kept as written there."""
+        return carry_write_only(normalise(live, self.kind)[0], existing, self.kind)
+
+
+def carry_write_only(document: dict[str, Any], existing: dict[str, Any] | None, kind: DefinitionKind) -> dict:
+    """`document` plus the write-only fields no read returns, carried over as written in `existing` (the file being
+    replaced), so exporting an unchanged service gives the same file. Literal secrets carried over become
+    placeholders in the redaction export does next, like every other secret."""
+    result = copy.deepcopy(document)
+    for path in kind.write_only:
+        value, parent = existing, result
+        for name in path:
+            value = value.get(name) if isinstance(value, dict) else None
+        for name in path[:-1]:
+            parent = parent.get(name) if isinstance(parent, dict) else None
+        if value is not None and isinstance(parent, dict) and path[-1] not in parent:
+            parent[path[-1]] = copy.deepcopy(value)
+    return result
+
+
+@dataclass
+class ExportResult:
+    text: str
+    file: Path | None
+    written: bool
+    placeholders: list[str] = field(default_factory=list)  # variables the file needs to deploy
+    exit_code: int = ExitCode.OK
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": str(self.file) if self.file else None,
+            "written": self.written,
+            "placeholders": self.placeholders,
+            "definition": json.loads(self.text),
+        }
+
+    def to_text(self) -> str:
+        if self.file is None:
+            return self.text.rstrip("\n")
+        state = "written" if self.written else "unchanged"
+        lines = [f"{self.file}: {state}"]
+        if self.placeholders:
+            lines.append("set before deploying: " + ", ".join(self.placeholders))
+        return "\n".join(lines)
+
+
+def export(provider: Provider, service: LiveService, file: Path | None, confirm: Confirm) -> ExportResult:
+    """The live service as a canonical, secret-free file (or text for stdout): byte for byte the same file when
+    nothing changed, and a different existing file is only replaced after `confirm`."""
+    if file is not None and file.is_dir():
+        raise BadInput(f"{file}: is a directory; give a file path with -f")
+    live = service.get()
+    existing = _existing_definition(provider, file) if file is not None else None
+    document, _ = redact_secrets(canonical(provider.exported(live, existing), provider.kind), provider.kind)
+    text = dumps(document, provider.kind)
+    needed = placeholders(document)
+    if file is None:
+        return ExportResult(text, None, written=False, placeholders=needed)
+    if file.exists():
+        if file.read_bytes() == text.encode("utf-8"):
+            return ExportResult(text, file, written=False, placeholders=needed)
+        confirm(f"{file} exists and differs from the live service. Overwrite it?")
+    write_text(file, text)
+    return ExportResult(text, file, written=True, placeholders=needed)
+
+
+def _existing_definition(provider: Provider, file: Path) -> dict[str, Any] | None:
+    """The file export is about to replace, read as definitions are; None when it is missing or not one."""
+    if not file.is_file():
+        return None
+    try:
+        document = load_file(file, provider.kind).document
+    except BadInput:  # not a definition (it is replaced only after the overwrite prompt)
+        return None
+    return document if isinstance(document, dict) else None
 
 
 @dataclass

@@ -249,6 +249,15 @@ def _get(value: Any, *names: str) -> Any:
     return value
 
 
+def _recognises(document: Any) -> bool:
+    """A web-service definition says what it is: `properties.packageType` (names in any case, as the service
+    reads them)."""
+    if not isinstance(document, dict):
+        return False
+    properties = next((value for key, value in document.items() if key.lower() == "properties"), None)
+    return isinstance(properties, dict) and any(key.lower() == "packagetype" for key in properties)
+
+
 KIND = DefinitionKind(
     name="web service definition",
     schema=WEB_SERVICE,
@@ -261,6 +270,7 @@ KIND = DefinitionKind(
     encrypted=encrypted,
     checks=_checks,
     swap_model=_swap_asset_uri,
+    recognises=_recognises,
 )
 
 

@@ -30,19 +30,17 @@ removes one replaces the service instead: a PUT of the whole definition (action 
 from __future__ import annotations
 
 import copy
-import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from toolkit import jsonfile, names
 from toolkit.config import Target
-from toolkit.definition.canonical import write_text
 from toolkit.definition.diff import Change, compact
 from toolkit.definition.paths import Segment, format_path
-from toolkit.definition.secrets import PLACEHOLDER, placeholders, resolve_placeholders, set_variables
+from toolkit.definition.secrets import PLACEHOLDER, resolve_placeholders, set_variables
 from toolkit.deploy import flow
 from toolkit.deploy.placeholders import Resolved, resolve_against_live
 from toolkit.deploy.plan import (
@@ -53,7 +51,7 @@ from toolkit.deploy.plan import (
     state_hash,
 )
 from toolkit.deploy.send import Checked, ReadBack, Sending, refuse_not_taken, send
-from toolkit.errors import BadInput, ExitCode, Refused
+from toolkit.errors import BadInput, Refused
 from toolkit.operation import OperationResult, Progress, WaitOptions
 from toolkit.preview import Confirm, RequestPreview
 from toolkit.providers import provider_named
@@ -63,12 +61,10 @@ from toolkit.providers.new_webservice.definition import (
     canonical,
     credential_parameters,
     diff,
-    dumps,
     load_file,
     mask_secrets,
     normalise,
     placeholder_for,
-    redact_secrets,
     validate,
 )
 from toolkit.providers.new_webservice.models import check_models
@@ -247,61 +243,15 @@ def _unreadable_sent(body: dict[str, Any], *, keys_read_back: bool = True) -> li
 # --- export --------------------------------------------------------------------------------------------------
 
 
-def _existing_definition(file: Path) -> dict[str, Any] | None:
-    """The file export is about to replace, read as definitions are; None when it is missing or not one."""
-    if not file.is_file():
-        return None
-    try:
-        document = load_file(file).document
-    except BadInput:  # not a definition (it is replaced only after the overwrite prompt)
-        return None
-    return document if isinstance(document, dict) else None
-
-
 def with_write_only(document: dict[str, Any], existing: dict[str, Any] | None) -> dict[str, Any]:
-    """The exported document plus the write-only fields GET never returns (keys, storageAccount.key, commitmentPlan).
-
-    They are carried over from the file being replaced, as written there, so exporting an unchanged service gives
-    the same file; a storage account still without a key gets the storage-key placeholder, so the file creates a
-    service that can read its model. Literal secrets carried over are turned into placeholders by the redaction
-    that follows (export_service), like every other secret.
-    """
-    result = copy.deepcopy(document)
-    for path in WRITE_ONLY_PATHS:
-        value = _get(existing, path) if existing is not None else None
-        parent = _get(result, path[:-1])
-        if value is not None and isinstance(parent, dict) and path[-1] not in parent:
-            parent[path[-1]] = copy.deepcopy(value)
+    """The exported document plus the write-only fields GET never returns (keys, storageAccount.key, commitmentPlan),
+    carried over from the file being replaced; a storage account still without a key gets the storage-key
+    placeholder, so the file creates a service that can read its model."""
+    result = flow.carry_write_only(document, existing, KIND)
     storage = _get(result, ("properties", "storageAccount"))
     if isinstance(storage, dict) and storage.get("name") and not storage.get("key"):
         storage["key"] = placeholder_for(STORAGE_KEY)
     return result
-
-
-@dataclass
-class ExportResult:
-    text: str
-    file: Path | None
-    written: bool
-    placeholders: list[str] = field(default_factory=list)  # variables the file needs to deploy
-    exit_code: int = ExitCode.OK
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "file": str(self.file) if self.file else None,
-            "written": self.written,
-            "placeholders": self.placeholders,
-            "definition": json.loads(self.text),
-        }
-
-    def to_text(self) -> str:
-        if self.file is None:
-            return self.text.rstrip("\n")
-        state = "written" if self.written else "unchanged"
-        lines = [f"{self.file}: {state}"]
-        if self.placeholders:
-            lines.append("set before deploying: " + ", ".join(self.placeholders))
-        return "\n".join(lines)
 
 
 def export_service(
@@ -311,24 +261,10 @@ def export_service(
     subscription: str | None,
     file: Path | None,
     confirm: Confirm,
-) -> ExportResult:
+) -> flow.ExportResult:
     """Export-AzMlWebService: the live service as a canonical, secret-free file (or text for stdout)."""
     target = service_target(name, resource_group, subscription, file=file)
-    if file is not None and file.is_dir():
-        raise BadInput(f"{file}: is a directory; give a file path with -f")
-    live = WebServices.connect(target).get()
-    existing = _existing_definition(file) if file is not None else None
-    document, _ = redact_secrets(canonical(with_write_only(normalise(live)[0], existing)))
-    text = dumps(document)
-    needed = placeholders(document)
-    if file is None:
-        return ExportResult(text, None, written=False, placeholders=needed)
-    if file.exists():
-        if file.read_bytes() == text.encode("utf-8"):
-            return ExportResult(text, file, written=False, placeholders=needed)
-        confirm(f"{file} exists and differs from the live service. Overwrite it?")
-    write_text(file, text)
-    return ExportResult(text, file, written=True, placeholders=needed)
+    return flow.export(PROVIDER, WebServices.connect(target), file, confirm)
 
 
 # --- plan ----------------------------------------------------------------------------------------------------
@@ -774,6 +710,9 @@ class WebServiceProvider(flow.Provider):
 
     def danger(self, service: WebServices, body: dict[str, Any]) -> str | None:
         return _danger(service, body)
+
+    def exported(self, live: dict[str, Any], existing: dict[str, Any] | None) -> dict[str, Any]:
+        return with_write_only(normalise(live)[0], existing)
 
 
 PROVIDER = WebServiceProvider()
