@@ -11,6 +11,7 @@ A bad value is BadInput (exit 2) naming where it came from and the rule; nothing
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -86,6 +87,16 @@ LOCATION = Rule(
     re.compile(r"[A-Za-z][A-Za-z0-9 ]{0,63}"),
     '1-64 characters: letters, digits and spaces, starting with a letter, e.g. southcentralus or "South Central US"',
 )
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether a host name or address is this machine (where the emulator and plain http are allowed)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def segment(rule: Rule, value: str | None) -> str:

@@ -94,8 +94,9 @@ def wait_operation(*, url: str, timeout: float | None, progress: Progress | None
     regional = parts.netloc.endswith("." + home.netloc)  # e.g. westcentralus.management.azure.com
     if parts.scheme != home.scheme or (parts.netloc != home.netloc and not regional):
         raise BadInput(f"operation URL host {parts.netloc} is not the ARM endpoint {endpoint} (MLWS_ARM_ENDPOINT)")
-    segments = parts.path.split("/")
-    subscription = segments[segments.index("subscriptions") + 1] if "subscriptions" in segments else ""
+    from azure.mgmt.core.tools import parse_resource_id
+
+    subscription = parse_resource_id(parts.path).get("subscription", "")
     result = ArmClient(endpoint, subscription).resume(url).result(timeout=timeout, progress=progress)
     # The command shows an object: a Location that answered 204 No Content ended Succeeded with no result.
     return {"status": "Succeeded"} if result is None else result

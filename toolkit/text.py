@@ -1,8 +1,25 @@
-"""Plain-text layout shared by the library's `to_text()` renderings and the commands."""
+"""Plain text in and out: the table layout of `to_text()` renderings, and `NAME=VALUE` options."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+
+from toolkit.errors import BadInput
+
+
+def parse_pairs(texts: Iterable[str], flag: str, example: str, *, empty_values: bool = False) -> dict[str, str]:
+    """`NAME=VALUE` options as a dict; BadInput naming the flag for a malformed or repeated one (an empty VALUE
+    only with `empty_values`, e.g. a tag)."""
+    pairs: dict[str, str] = {}
+    for text in texts:
+        name, sep, value = text.partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep or not name or not (value or empty_values):
+            raise BadInput(f"{flag} {text!r}: expected NAME=VALUE, e.g. {flag} {example}")
+        if name in pairs:
+            raise BadInput(f"{flag}: {name!r} is given twice")
+        pairs[name] = value
+    return pairs
 
 
 def table(columns: Sequence[str], rows: Iterable[Sequence[str]]) -> str:

@@ -7,23 +7,18 @@ or MLWS_ARM_TOKEN when set (for an emulator started with `--token`).
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import time
 from typing import Any
 from urllib.parse import urlsplit
 
+from toolkit.names import is_loopback_host
+
 DEVELOPMENT_TOKEN = "mlws-development-token"
 
 
 def is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback_host(urlsplit(url).hostname or "")
 
 
 class DevelopmentCredential:

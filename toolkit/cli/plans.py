@@ -49,9 +49,9 @@ Tags = Annotated[
 
 
 def _group_of(arm_id: str | None) -> str:
-    segments = (arm_id or "").split("/")
-    lowered = [s.lower() for s in segments]
-    return segments[lowered.index("resourcegroups") + 1] if "resourcegroups" in lowered[:-1] else ""
+    from azure.mgmt.core.tools import parse_resource_id
+
+    return parse_resource_id(arm_id or "").get("resource_group", "")
 
 
 def _sku_text(plan: dict) -> str:

@@ -38,6 +38,25 @@ def join(path: str, segment: Segment) -> str:
     return f"{path}[{json.dumps(segment, ensure_ascii=False)}]"
 
 
+def value_at(document: Any, segments: tuple[Segment, ...] | list[Segment]) -> Any:
+    """The value at a path of a JSON document, None where the path does not reach."""
+    for segment in segments:
+        if isinstance(document, dict):
+            document = document.get(segment)
+        elif isinstance(document, list) and isinstance(segment, int) and -len(document) <= segment < len(document):
+            document = document[segment]
+        else:
+            return None
+    return document
+
+
+def pop_at(document: Any, segments: tuple[Segment, ...]) -> None:
+    """Remove the member at a path of a JSON document, if the path reaches it."""
+    parent = value_at(document, segments[:-1])
+    if isinstance(parent, dict):
+        parent.pop(segments[-1], None)
+
+
 # While walking big documents the path is kept as a chain (parent_chain, segment), root None, and only
 # formatted when a problem or a normalisation needs it.
 Chain = tuple[Any, Segment] | None

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from toolkit.definition.kind import DefinitionKind
-from toolkit.definition.paths import Segment, format_path
+from toolkit.definition.paths import Segment, format_path, value_at
 from toolkit.errors import BadInput, Problem
 from toolkit.redact import MASK, redact
 
@@ -73,7 +73,7 @@ def find_secrets(
         _walk(value, base, kind, places, found)
     else:
         for segments in [*kind.fixed_secrets, *places]:
-            item = _get_or_none(value, segments)
+            item = value_at(value, segments)
             secret = _classify(segments, item, kind, places) if isinstance(item, str) and item else None
             if secret is not None:
                 found.append(secret)
@@ -91,7 +91,7 @@ def redact_secrets(document: dict[str, Any], kind: DefinitionKind) -> tuple[dict
     for secret in secrets:
         variable = _unique(secret.variable, taken)
         secret = Secret(secret.segments, secret.kind, variable, secret.query_only)
-        old = _get(result, secret.segments)
+        old = value_at(result, secret.segments)
         placeholder = f"${{{variable}}}"
         new = f"{old.split('?', 1)[0]}?{placeholder}" if secret.query_only else placeholder
         _set(result, secret.segments, new)
@@ -109,7 +109,7 @@ def mask_secrets(value: Any, kind: DefinitionKind, base: tuple[Segment, ...] = (
     result = json.loads(json.dumps(value))
     for secret in secrets:
         relative = secret.segments[len(base) :]
-        _set(result, relative, redact(_get(result, relative)) if secret.query_only else MASK)
+        _set(result, relative, redact(value_at(result, relative)) if secret.query_only else MASK)
     return result
 
 
@@ -209,17 +209,5 @@ def _unique(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def _get(document: Any, segments: tuple[Segment, ...]) -> Any:
-    for segment in segments:
-        document = document[segment]
-    return document
-
-
-def _get_or_none(document: Any, segments: tuple[Segment, ...]) -> Any:
-    for segment in segments:
-        document = document.get(segment) if isinstance(document, dict) else None
-    return document
-
-
 def _set(document: Any, segments: tuple[Segment, ...], value: Any) -> None:
-    _get(document, segments[:-1])[segments[-1]] = value
+    value_at(document, segments[:-1])[segments[-1]] = value

@@ -87,16 +87,6 @@ def _check_value(value: Any, spec: schema.Value, chain: Chain, problems: list[Pr
         problems.append(Problem(chain_path(chain), f"{value} is out of range", fix))
 
 
-def _keys(value: Any) -> set[str] | dict[str, Any]:
-    return value if isinstance(value, dict) else set()
-
-
-def _get(value: Any, *names: str) -> Any:
-    for name in names:
-        value = value.get(name) if isinstance(value, dict) else None
-    return value
-
-
 def _container(spec_type: type) -> str:
     return "an array" if spec_type is schema.ListOf else "an object"
 

@@ -22,6 +22,7 @@ from toolkit.definition.canonical import canonical, dumps, write_text
 from toolkit.definition.diff import Change, diff
 from toolkit.definition.kind import DefinitionKind
 from toolkit.definition.load import load_file, normalise
+from toolkit.definition.paths import value_at
 from toolkit.definition.secrets import placeholders, redact_secrets, resolve_placeholders
 from toolkit.deploy.placeholders import Resolved, resolve_against_live
 from toolkit.deploy.plan import (
@@ -113,11 +114,7 @@ def carry_write_only(document: dict[str, Any], existing: dict[str, Any] | None, 
     placeholders in the redaction export does next, like every other secret."""
     result = copy.deepcopy(document)
     for path in kind.write_only:
-        value, parent = existing, result
-        for name in path:
-            value = value.get(name) if isinstance(value, dict) else None
-        for name in path[:-1]:
-            parent = parent.get(name) if isinstance(parent, dict) else None
+        value, parent = value_at(existing, path), value_at(result, path[:-1])
         if value is not None and isinstance(parent, dict) and path[-1] not in parent:
             parent[path[-1]] = copy.deepcopy(value)
     return result

@@ -30,7 +30,6 @@ Use in-process:
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import logging
 import re
 import signal
@@ -58,6 +57,7 @@ from toolkit.emulator.faults import (
 from toolkit.emulator.router import CaseInsensitiveDict, EmulatorContext, HttpError, Request, Response, Router
 from toolkit.emulator.store import Store
 from toolkit.errors import BadInput
+from toolkit.names import is_loopback_host
 
 log = logging.getLogger("toolkit.emulator")
 ADMIN_PREFIX = "/_emulator/"
@@ -92,7 +92,7 @@ class EmulatorConfig:
 
     def __post_init__(self) -> None:
         try:
-            if not is_loopback(self.host):
+            if not is_loopback_host(self.host):
                 raise SettingError("host", "must be a loopback address (127.0.0.1, ::1 or localhost)", self.host)
             check_count("port", self.port, minimum=0, maximum=65535)
             check_count("page_size", self.page_size, minimum=1)
@@ -126,13 +126,6 @@ CONFIG_FIELDS = {"reads": "read_budget", "writes": "write_budget", "window_secon
 def option_of(field: str) -> str:
     """The `mlws emulator serve` option of a config field: `read_budget` -> `--read-budget`."""
     return "--" + field.replace("_", "-")
-
-
-def is_loopback(host: str) -> bool:
-    try:
-        return host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class _Server(ThreadingHTTPServer):

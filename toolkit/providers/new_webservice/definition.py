@@ -25,7 +25,7 @@ from toolkit.definition.diff import diff as _diff
 from toolkit.definition.edit import apply_edits as _apply_edits
 from toolkit.definition.kind import DefinitionKind
 from toolkit.definition.kind import Path as JsonPath
-from toolkit.definition.paths import Segment, format_path, join
+from toolkit.definition.paths import Segment, format_path, join, value_at
 from toolkit.definition.validate import validate as _validate
 from toolkit.errors import BadInput, Problem
 from toolkit.providers.new_webservice.schema import WEB_SERVICE, WRITE_ONLY_PATHS
@@ -125,8 +125,32 @@ def _check_graph(properties: dict[str, Any], problems: list[Problem]) -> None:
     nodes = package.get("nodes") if isinstance(package.get("nodes"), dict) else {}
     targets = {
         "assetId": ("asset", _keys(properties.get("assets")), "properties.assets"),
-        "inputId": ("input", _keys(_get(properties, "input", "properties")), "properties.input.properties"),
-        "outputId": ("output", _keys(_get(properties, "output", "properties")), "properties.output.properties"),
+        "inputId": (
+            "input",
+            _keys(
+                value_at(
+                    properties,
+                    (
+                        "input",
+                        "properties",
+                    ),
+                )
+            ),
+            "properties.input.properties",
+        ),
+        "outputId": (
+            "output",
+            _keys(
+                value_at(
+                    properties,
+                    (
+                        "output",
+                        "properties",
+                    ),
+                )
+            ),
+            "properties.output.properties",
+        ),
     }
     for node_id, node in nodes.items():
         if not isinstance(node, dict):
@@ -182,7 +206,17 @@ def _check_trained_models(properties: dict[str, Any], problems: list[Problem]) -
     """A trained model's location is an http(s) URI of an `.ilearner` blob (a SAS query after it is allowed)."""
     assets = properties.get("assets")
     for asset_id, asset in assets.items() if isinstance(assets, dict) else ():
-        uri = _get(asset, "locationInfo", "uri") if is_trained_model(asset) else None
+        uri = (
+            value_at(
+                asset,
+                (
+                    "locationInfo",
+                    "uri",
+                ),
+            )
+            if is_trained_model(asset)
+            else None
+        )
         if not isinstance(uri, str):
             continue
         bare = uri.split("?", 1)[0]
@@ -241,12 +275,6 @@ def _swap_asset_uri(document: dict[str, Any], wanted: str, uri: str) -> None:
 
 def _keys(value: Any) -> set[str] | dict[str, Any]:
     return value if isinstance(value, dict) else set()
-
-
-def _get(value: Any, *names: str) -> Any:
-    for name in names:
-        value = value.get(name) if isinstance(value, dict) else None
-    return value
 
 
 def _recognises(document: Any) -> bool:

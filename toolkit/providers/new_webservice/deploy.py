@@ -39,7 +39,7 @@ from typing import Any
 from toolkit import jsonfile, names
 from toolkit.config import Target
 from toolkit.definition.diff import Change, compact
-from toolkit.definition.paths import Segment, format_path
+from toolkit.definition.paths import format_path, pop_at, value_at
 from toolkit.definition.secrets import PLACEHOLDER, resolve_placeholders, set_variables
 from toolkit.deploy import flow
 from toolkit.deploy.placeholders import Resolved, resolve_against_live
@@ -91,28 +91,9 @@ def _drop_empty(value: Any) -> Any:
     return value
 
 
-def _pop(document: dict[str, Any], path: tuple[str, ...]) -> None:
-    parent = document
-    for name in path[:-1]:
-        parent = parent.get(name)
-        if not isinstance(parent, dict):
-            return
-    parent.pop(path[-1], None)
-
-
-def _get(document: Any, path: tuple[Segment, ...]) -> Any:
-    for name in path:
-        found = isinstance(document, dict) and name in document
-        found = found or isinstance(document, list) and isinstance(name, int) and 0 <= name < len(document)
-        if not found:
-            return None
-        document = document[name]
-    return document
-
-
 def _encrypted_parameters(document: dict[str, Any]) -> set[tuple[str, str]]:
     """(node id, parameter name) of every graph-node parameter whose value the service encrypted."""
-    nodes = _get(document, ("properties", "package", "nodes")) or {}
+    nodes = value_at(document, ("properties", "package", "nodes")) or {}
     found = set()
     for node_id, node in nodes.items() if isinstance(nodes, dict) else ():
         parameters = node.get("parameters") if isinstance(node, dict) else None
@@ -129,16 +110,16 @@ def comparable(
     result = canonical(normalise(document)[0])
     for path in WRITE_ONLY_PATHS:
         if not (keys and path == KEYS):
-            _pop(result, path)
+            pop_at(result, path)
     result = _drop_empty(result)
     if isinstance(result.get("location"), str):
         result["location"] = result["location"].replace(" ", "").lower()
     for path, default in SERVICE_DEFAULTS.items():
-        if _get(result, path) == default:
-            _pop(result, path)
-    nodes = _get(result, ("properties", "package", "nodes")) or {}
+        if value_at(result, path) == default:
+            pop_at(result, path)
+    nodes = value_at(result, ("properties", "package", "nodes")) or {}
     for node_id, name in encrypted if encrypted is not None else _encrypted_parameters(document):
-        parameter = _get(nodes, (node_id, "parameters", name))
+        parameter = value_at(nodes, (node_id, "parameters", name))
         if isinstance(parameter, dict):
             nodes[node_id]["parameters"][name] = {"value": ENCRYPTED}
     return result
@@ -154,7 +135,7 @@ def comparable_pair(
 def desired_hash(desired: dict[str, Any]) -> str:
     """The plan's hash of the file: its comparable form and the write-only fields as written (placeholders: a
     file holds no secret), so that editing `${MLWS_STORAGE_KEY}` into another variable makes a plan stale."""
-    return state_hash([comparable(desired), [[".".join(path), _get(desired, path)] for path in WRITE_ONLY_PATHS]])
+    return state_hash([comparable(desired), [[".".join(path), value_at(desired, path)] for path in WRITE_ONLY_PATHS]])
 
 
 def _leaves(value: Any, path: tuple = ()) -> list[tuple[tuple, Any]]:
@@ -172,7 +153,7 @@ def not_taken(sent: dict[str, Any], live: dict[str, Any], *, exact: bool) -> lis
     wanted, actual = comparable_pair(sent, live)
     if exact:
         return [change.path for change in diff(actual, wanted).changes]
-    return [format_path(path) for path, value in _leaves(wanted) if path and _get(actual, path) != value]
+    return [format_path(path) for path, value in _leaves(wanted) if path and value_at(actual, path) != value]
 
 
 # --- the live side ----------------------------------------------------------------------------------------------
@@ -195,7 +176,7 @@ class Live:
 
 def _sets_keys(desired: dict[str, Any], env: Mapping[str, str]) -> bool:
     """Whether the file's service keys stand for values from the environment (a rotation to compare)."""
-    keys = _get(desired, KEYS)
+    keys = value_at(desired, KEYS)
     return isinstance(keys, dict) and any(
         isinstance(value, str) and value and all(name in env for name in PLACEHOLDER.findall(value))
         for value in keys.values()
@@ -211,7 +192,7 @@ def _read_live(services: WebServices, desired: dict[str, Any], env: Mapping[str,
 
 def _keys_not_taken(services: WebServices, body: dict[str, Any]) -> list[str]:
     """The service keys a request sent that listKeys does not return (compared in memory, never shown)."""
-    sent = _get(body, KEYS)
+    sent = value_at(body, KEYS)
     if not isinstance(sent, dict) or not any(sent.values()):
         return []
     found = services.list_keys() or {}
@@ -232,10 +213,10 @@ def _unreadable_sent(body: dict[str, Any], *, keys_read_back: bool = True) -> li
     found = [
         f"{'.'.join(path)} (sent, but write-only: the service never returns it)"
         for path in WRITE_ONLY_PATHS
-        if path != KEYS and _get(body, path)
+        if path != KEYS and value_at(body, path)
     ]
     found += [f"{path} (sent; the service answers it encrypted)" for path in _sent_credentials(body)]
-    if not keys_read_back and _get(body, KEYS):
+    if not keys_read_back and value_at(body, KEYS):
         found.append("properties.keys (sent; read back only when an update changes them: `mlws keys` shows them)")
     return found
 
@@ -248,7 +229,7 @@ def with_write_only(document: dict[str, Any], existing: dict[str, Any] | None) -
     carried over from the file being replaced; a storage account still without a key gets the storage-key
     placeholder, so the file creates a service that can read its model."""
     result = flow.carry_write_only(document, existing, KIND)
-    storage = _get(result, ("properties", "storageAccount"))
+    storage = value_at(result, ("properties", "storageAccount"))
     if isinstance(storage, dict) and storage.get("name") and not storage.get("key"):
         storage["key"] = placeholder_for(STORAGE_KEY)
     return result
@@ -284,7 +265,7 @@ def minimal_patch(desired: dict[str, Any], keys: list[tuple[str, ...]]) -> dict[
     body: dict[str, Any] = {}
     for key in keys:
         if key[0] == "properties":
-            properties[key[1]] = copy.deepcopy(_get(desired, key))
+            properties[key[1]] = copy.deepcopy(value_at(desired, key))
         else:  # tags: a file without tags clears them
             body[key[0]] = copy.deepcopy(desired.get(key[0], {}))
     return {"properties": properties, **body}
@@ -295,7 +276,7 @@ def _request_body(action: str, resolved: Resolved, live: Live, changes: list[Cha
     if action == UPDATE:
         return minimal_patch(resolved.document, changed_parts(changes))
     body = canonical({**resolved.document, "location": live.resource.get("location")})
-    if not _get(body, KEYS) and live.keys:
+    if not value_at(body, KEYS) and live.keys:
         body["properties"]["keys"] = {kind: value for kind, value in live.keys.items() if value}
     return body
 
@@ -314,7 +295,7 @@ def _read_back_file(
     refuse_not_taken(
         services.target, "web service", [change.path for change in diff(actual, wanted).changes] + wrong_keys
     )
-    return _read_back(resource, body, keys_checked=keys and bool(_get(body, KEYS)), verified=True, keys=keys)
+    return _read_back(resource, body, keys_checked=keys and bool(value_at(body, KEYS)), verified=True, keys=keys)
 
 
 def _read_back_sent(services: WebServices, body: dict[str, Any], kept: list[str]) -> ReadBack:
@@ -325,7 +306,7 @@ def _read_back_sent(services: WebServices, body: dict[str, Any], kept: list[str]
         services.target, "web service", not_taken(body, resource, exact=False) + _keys_not_taken(services, body)
     )
     compared = [path for path, _ in _leaves(comparable(body)) if path and path != ("properties", "packageType")]
-    keys_checked = bool(_get(body, KEYS))
+    keys_checked = bool(value_at(body, KEYS))
     return _read_back(resource, body, keys_checked=keys_checked, verified=bool(compared) or keys_checked, kept=kept)
 
 
@@ -363,7 +344,7 @@ def _model_check(body: dict[str, Any], live: dict[str, Any] | None, how: Sending
 
 
 def _danger(services: WebServices, body: dict[str, Any]) -> str | None:
-    if _get(body, ("properties", "readOnly")) is True:
+    if value_at(body, ("properties", "readOnly")) is True:
         return READ_ONLY_WARNING.format(name=services.target.describe())
     return None
 

@@ -20,6 +20,7 @@ from toolkit.arm.errors import ResourceNotFound
 from toolkit.config import Target, resolve_target
 from toolkit.errors import BadInput, Refused
 from toolkit.preview import Confirm, RequestPreview
+from toolkit.text import parse_pairs
 
 API_VERSION = "2016-05-01-preview"
 PROVIDER = "providers/Microsoft.MachineLearning/commitmentPlans"
@@ -127,15 +128,7 @@ class CommitmentPlans:
 
 def parse_tags(pairs: list[str] | None) -> dict[str, str] | None:
     """`--tag k=v` pairs as a map; None when no --tag was given."""
-    if not pairs:
-        return None
-    tags: dict[str, str] = {}
-    for pair in pairs:
-        key, separator, value = pair.partition("=")
-        if not separator or not key.strip():
-            raise BadInput(f"--tag {pair!r}: expected KEY=VALUE, e.g. --tag owner=ml-ops")
-        tags[key.strip()] = value
-    return tags
+    return None if not pairs else parse_pairs(pairs, "--tag", "owner=ml-ops", empty_values=True)
 
 
 def _connect(

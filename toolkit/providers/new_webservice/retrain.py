@@ -22,23 +22,10 @@ from typing import Any
 from toolkit import jsonfile, names
 from toolkit.errors import BadInput, MlwsError
 from toolkit.operation import Progress
+from toolkit.text import parse_pairs
 
 MODEL_EXTENSION = ".ilearner"
 UPLOAD_CONTAINER = "mlws-uploads"
-
-
-def parse_pairs(texts: list[str], flag: str, example: str) -> dict[str, str]:
-    """`NAME=VALUE` options as a dict; BadInput naming the flag for a malformed or repeated one."""
-    pairs: dict[str, str] = {}
-    for text in texts:
-        name, sep, value = text.partition("=")
-        name, value = name.strip(), value.strip()
-        if not sep or not name or not value:
-            raise BadInput(f"{flag} {text!r}: expected NAME=VALUE, e.g. {flag} {example}")
-        if name in pairs:
-            raise BadInput(f"{flag}: {name!r} is given twice")
-        pairs[name] = value
-    return pairs
 
 
 # -- connecting to a service's runtime -----------------------------------------------------------------
