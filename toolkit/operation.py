@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from toolkit.config import Target, arm_endpoint
 from toolkit.errors import BadInput, ExitCode
+from toolkit.result import Result, Shown
 
 Progress = Callable[[str], None]
 
@@ -28,7 +29,7 @@ class WaitOptions:
 
 
 @dataclass
-class OperationResult:
+class OperationResult(Result):
     """What a create/update/replace/remove/add-region command reports.
 
     `checks` are lines about what was looked at before sending (e.g. the models found), `notes` lines about the
@@ -81,7 +82,7 @@ class OperationResult:
         return "\n".join([*lines, *self.notes])
 
 
-def wait_operation(*, url: str, timeout: float | None, progress: Progress | None) -> dict:
+def wait_operation(*, url: str, timeout: float | None, progress: Progress | None) -> Shown:
     """`mlws operation wait URL`: resume waiting for an operation started with --no-wait or timed out, from its
     Azure-AsyncOperation status URL (the result is its last status) or its Location (what it finally answered)."""
     from toolkit.arm.client import ArmClient
@@ -99,4 +100,5 @@ def wait_operation(*, url: str, timeout: float | None, progress: Progress | None
     subscription = parse_resource_id(parts.path).get("subscription", "")
     result = ArmClient(endpoint, subscription).resume(url).result(timeout=timeout, progress=progress)
     # The command shows an object: a Location that answered 204 No Content ended Succeeded with no result.
-    return {"status": "Succeeded"} if result is None else result
+    status = {"status": "Succeeded"} if result is None else result
+    return Shown(status, f"operation {status.get('name', '')}: {status.get('status', 'Succeeded')}")

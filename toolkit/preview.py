@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from toolkit.errors import ExitCode
+from toolkit.errors import ExitCode, Refused
+from toolkit.result import Result
 
 
 class Confirm(Protocol):
@@ -17,7 +19,7 @@ class Confirm(Protocol):
 
 
 @dataclass
-class RequestPreview:
+class RequestPreview(Result):
     """--what-if: the request that would be sent, secrets masked."""
 
     method: str
@@ -36,3 +38,16 @@ class RequestPreview:
         if self.body is not None:
             lines.append(json.dumps(self.body, indent=2, ensure_ascii=False))
         return "\n".join(lines)
+
+
+def guard_creation(
+    what: str, exists: Callable[[], bool], *, force: bool, confirm: Confirm, what_if: bool, instead: str
+) -> None:
+    """`new` never replaces what exists unless --force (the cmdlets' behaviour: no check, PUT creates or
+    replaces), and --force asks first. `what` names it ("web service X"); `instead` is the command that
+    changes it."""
+    if force:
+        if not what_if:
+            confirm(f"Create or REPLACE {what}? An existing one is overwritten whole.")
+    elif exists():
+        raise Refused(f"{what} already exists; `new` would replace it. Use {instead} to change it, or pass --force")

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from toolkit.cli.environment import Environment
 
 # Each module adds its commands to toolkit.cli.app.app when imported.
 COMMAND_MODULES = (
@@ -29,14 +33,17 @@ def build_app():
     return app
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command and return its exit code; the only place exceptions become exit codes."""
+def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
+    """Run one command and return its exit code; the only place exceptions become exit codes. `env` is the
+    terminal it runs on (default: this process's streams)."""
     import typer
     from typer._click.exceptions import ClickException
 
+    from toolkit.cli.environment import Environment
     from toolkit.cli.render import begin, emit_error, session, stop_progress
     from toolkit.errors import BadInput, ExitCode, MlwsError
 
+    session.env = env or Environment.of_process()
     command = typer.main.get_command(build_app())
     try:
         result = command.main(args=list(argv) if argv is not None else None, prog_name="mlws", standalone_mode=False)
@@ -47,24 +54,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             begin(context.command_path if context else "mlws", "json", False)
             emit_error(BadInput(exc.format_message()), exc.format_message(), code)
         else:
-            exc.show()
+            exc.show(file=session.env.stderr)
         return code
-    except (typer.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt, EOFError):  # Ctrl-C, or Ctrl-D at a prompt
         stop_progress()
-        print("\nmlws: aborted", file=sys.stderr)
+        print("\nmlws: aborted", file=session.env.stderr)
         return 130
     except MlwsError as exc:
         if session.debug:
             import traceback
 
-            traceback.print_exc()
+            traceback.print_exc(file=session.env.stderr)
         emit_error(exc, exc.message, exc.exit_code)
         return int(exc.exit_code)
     except Exception as exc:  # a bug or an unexpected failure: one line, trace with --debug
         if session.debug:
             import traceback
 
-            traceback.print_exc()
+            traceback.print_exc(file=session.env.stderr)
         emit_error(None, f"unexpected {type(exc).__name__}: {exc} (run again with --debug for the trace)", 1)
         return ExitCode.ERROR
     return int(result or 0)

@@ -96,13 +96,17 @@ def start(output: OutputFormat, debug: bool) -> None:
 
 
 class _CurrentStderr:
-    """A stream that is whatever sys.stderr is at each write: tests and redirections replace it."""
+    """The running command's stderr at each write: each command (a test, a script calling main) has its own."""
 
     def write(self, text: str) -> int:
-        return sys.stderr.write(text)
+        from toolkit.cli.render import session
+
+        return session.env.stderr.write(text)
 
     def flush(self) -> None:
-        sys.stderr.flush()
+        from toolkit.cli.render import session
+
+        session.env.stderr.flush()
 
 
 _CURRENT_STDERR = _CurrentStderr()
@@ -135,18 +139,17 @@ def confirmation(yes: bool) -> Callable[..., None]:
     """
 
     def confirm(question: str, *, unattended: bool = False) -> None:
+        from toolkit.cli.render import session, stop_progress
         from toolkit.errors import BadInput, Refused
 
         if yes:
             return
-        if not sys.stdin.isatty():
+        if not session.env.stdin_isatty:
             if unattended:
                 return
             raise BadInput(f"{question} -- refusing without a terminal: pass --yes to confirm")
-        from toolkit.cli.render import stop_progress
-
         stop_progress()
-        if not typer.confirm(question, default=False, err=True):
+        if not session.env.ask(question):
             raise Refused("declined at the prompt: nothing was sent")
 
     return confirm
@@ -163,8 +166,9 @@ def wait_options(timeout: float | None, no_wait: bool) -> WaitOptions:
 def _show_version(value: bool) -> None:
     if value:
         from toolkit import __version__
+        from toolkit.cli.render import session
 
-        print(f"mlws {__version__}")
+        print(f"mlws {__version__}", file=session.env.stdout)
         raise typer.Exit()
 
 

@@ -21,12 +21,12 @@ def validate(files: Files, output: Output = OutputFormat.text, debug: Debug = Fa
     Example: mlws validate definitions/dev/*.json
     """
     start(output, debug)
-    from toolkit.cli.render import Outcome, emit
+    from toolkit.cli.render import emit
     from toolkit.definition.files import validate_files
     from toolkit.providers import KINDS
 
     report = validate_files(files, KINDS)
-    return emit(Outcome.of(report))
+    return emit(report)
 
 
 @app.command("import")
@@ -57,12 +57,12 @@ def import_(
     start(output, debug)
     import os
 
-    from toolkit.cli.render import Outcome, emit
+    from toolkit.cli.render import emit
     from toolkit.definition.files import import_definition
     from toolkit.providers import KINDS
 
     imported = import_definition(file, KINDS, text=json_string, env=os.environ, resolve=resolve)
-    return emit(Outcome.of(imported))
+    return emit(imported)
 
 
 @app.command("edit")
@@ -90,12 +90,12 @@ def edit(
     Example: mlws edit definitions/dev/housing-predict.json --set properties.title="Housing v2" -f p.json
     """
     start(output, debug)
-    from toolkit.cli.render import Outcome, emit
+    from toolkit.cli.render import emit
     from toolkit.definition.files import edit_file
     from toolkit.providers import KINDS
 
     result = edit_file(file, KINDS, asset=asset, uri=uri, sets=set_, patch_file=patch, in_place=in_place, out=out)
-    return emit(Outcome.of(result))
+    return emit(result)
 
 
 @app.command("normalize")
@@ -116,12 +116,12 @@ def normalize(
     Example: mlws normalize --check definitions/dev/*.json
     """
     start(output, debug)
-    from toolkit.cli.render import Outcome, emit
+    from toolkit.cli.render import emit
     from toolkit.definition.files import normalize_files
     from toolkit.providers import KINDS
 
     report = normalize_files(files, KINDS, check=check)
-    return emit(Outcome.of(report))
+    return emit(report)
 
 
 @app.command("diff")
@@ -153,7 +153,7 @@ def diff(
     Example: mlws diff definitions/dev/housing-predict.json -n housing-predict -g mlws-dev --out plan.json
     """
     start(output, debug)
-    from toolkit.cli.render import Outcome, emit, progress
+    from toolkit.cli.render import emit, progress
     from toolkit.errors import BadInput, ExitCode
 
     if other is not None:
@@ -175,4 +175,4 @@ def diff(
             file, name=name, resource_group=resource_group, subscription=subscription, out=out, progress=progress()
         )
     code = ExitCode.CHANGES if exit_code and result.has_changes else ExitCode.OK
-    return emit(Outcome(result=result.to_json(), text=result.to_text(), exit_code=code))
+    return emit(result, exit_code=code)

@@ -51,10 +51,9 @@ def serve(
     Example: mlws emulator serve --port 8123 --db .mlws/emulator.db --op-seconds 1
     """
     start(output, debug)
-    import sys
-
-    from toolkit.cli.render import Outcome, emit
+    from toolkit.cli.render import emit
     from toolkit.emulator.server import Emulator, EmulatorConfig, serve_foreground
+    from toolkit.result import Shown
 
     config = EmulatorConfig(
         host=host,
@@ -79,8 +78,7 @@ def serve(
             f"mlws emulator listening on {emulator.url} (state in {db}); Ctrl-C to stop\n"
             f"export MLWS_ARM_ENDPOINT={emulator.url}"
         )
-        emit(Outcome(result={"url": emulator.url, "db": str(db), "env": env}, text=text))
-        sys.stdout.flush()  # the URL must reach a pipe (scripts read it) before we block
+        emit(Shown({"url": emulator.url, "db": str(db), "env": env}, text))
 
     serve_foreground(config, announce)
     return 0

@@ -48,89 +48,6 @@ Tags = Annotated[
 ]
 
 
-def _group_of(arm_id: str | None) -> str:
-    from azure.mgmt.core.tools import parse_resource_id
-
-    return parse_resource_id(arm_id or "").get("resource_group", "")
-
-
-def _sku_text(plan: dict) -> str:
-    sku = plan.get("sku") or {}
-    return f"{sku.get('name', '')} {sku.get('tier', '')} x{sku.get('capacity', '')}"
-
-
-def _tags_text(tags: dict | None) -> str:
-    return ", ".join(f"{key}={value}" for key, value in (tags or {}).items())
-
-
-def _plan_text(plan: dict) -> str:
-    properties = plan.get("properties") or {}
-    included = properties.get("includedQuantities") or {}
-    lines = [
-        f"name:           {plan.get('name', '')}",
-        f"resource group: {_group_of(plan.get('id'))}",
-        f"location:       {plan.get('location', '')}",
-        f"sku:            {_sku_text(plan)}",
-        f"tags:           {_tags_text(plan.get('tags'))}",
-        f"created:        {properties.get('creationDate', '')}",
-    ]
-    lines += [f"included:       {name} {quantity.get('allowance')}" for name, quantity in included.items()]
-    lines.append(f"id:             {plan.get('id', '')}")
-    return "\n".join(line.rstrip() for line in lines)
-
-
-def _plans_table(plans: list[dict]) -> str:
-    from toolkit.text import table
-
-    if not plans:
-        return "no commitment plans"
-    rows = [
-        [p.get("name", ""), _group_of(p.get("id")), p.get("location", ""), _sku_text(p), _tags_text(p.get("tags"))]
-        for p in plans
-    ]
-    return table(["NAME", "RESOURCE GROUP", "LOCATION", "SKU", "TAGS"], rows)
-
-
-def _associations_table(associations: list[dict]) -> str:
-    from toolkit.text import table
-
-    if not associations:
-        return "no commitment associations"
-    rows = []
-    for association in associations:
-        properties = association.get("properties") or {}
-        plan = (properties.get("commitmentPlanId") or "").rsplit("/", 1)[-1]
-        rows.append([association.get("name", ""), plan, properties.get("associatedResourceId", ""),
-                     properties.get("creationDate", "")])  # fmt: skip
-    return table(["NAME", "PLAN", "WEB SERVICE", "CREATED"], rows)
-
-
-def _usage_table(records: list[dict]) -> str:
-    from toolkit.text import table
-
-    if not records:
-        return "no usage history"
-    rows = []
-    for record in records:
-        for quantity, used in (record.get("usage") or {}).items():
-            rows.append([
-                str(record.get("usageDate", "")), quantity, f"{used:g}",
-                f"{(record.get('planQuantitiesBeforeUsage') or {}).get(quantity, 0):g}",
-                f"{(record.get('planQuantitiesAfterUsage') or {}).get(quantity, 0):g}",
-                f"{(record.get('planUsageOverage') or {}).get(quantity, 0):g}",
-            ])  # fmt: skip
-    return table(["DATE", "QUANTITY", "USED", "INCLUDED BEFORE", "INCLUDED AFTER", "OVERAGE"], rows)
-
-
-def _emit_change(result, text) -> int:
-    """A created/updated/moved object, or the --what-if preview of the request."""
-    from toolkit.cli.render import Outcome, emit
-
-    if isinstance(result, dict):
-        return emit(Outcome(result=result, text=text(result)))
-    return emit(Outcome.of(result))
-
-
 @plan_app.command("get")
 def plan_get(
     name: PlanName = None,
@@ -145,11 +62,10 @@ def plan_get(
     Example: mlws commitment-plan get -n plan-prod -g ml-prod -o json
     """
     start(output, debug)
-    from toolkit.cli.render import Outcome, emit
+    from toolkit.cli.render import emit
     from toolkit.providers.new_webservice.plans import show_plan
 
-    plan = show_plan(name=name, resource_group=resource_group, subscription=subscription)
-    return emit(Outcome(result=plan, text=_plan_text(plan)))
+    return emit(show_plan(name=name, resource_group=resource_group, subscription=subscription))
 
 
 @plan_app.command("list")
@@ -165,11 +81,10 @@ def plan_list(
     Example: mlws commitment-plan list -g ml-prod
     """
     start(output, debug)
-    from toolkit.cli.render import Outcome, emit
+    from toolkit.cli.render import emit
     from toolkit.providers.new_webservice.plans import list_plans
 
-    plans = list_plans(resource_group=resource_group, subscription=subscription)
-    return emit(Outcome(result=plans, text=_plans_table(plans)))
+    return emit(list_plans(resource_group=resource_group, subscription=subscription))
 
 
 @plan_app.command("new")
@@ -196,6 +111,7 @@ def plan_new(
     Example: mlws commitment-plan new -n plan-prod -g ml-prod -l southcentralus --sku-name S1 --sku-tier Standard
     """
     start(output, debug)
+    from toolkit.cli.render import emit
     from toolkit.providers.new_webservice.plans import new_plan
 
     result = new_plan(
@@ -211,7 +127,7 @@ def plan_new(
         confirm=confirmation(yes),
         what_if=what_if,
     )
-    return _emit_change(result, lambda plan: f"created commitment plan\n{_plan_text(plan)}")
+    return emit(result)
 
 
 @plan_app.command("update")
@@ -239,6 +155,7 @@ def plan_update(
     Example: mlws commitment-plan update -n plan-prod -g ml-prod --tag owner=ml-ops --tag cost-center=42
     """
     start(output, debug)
+    from toolkit.cli.render import emit
     from toolkit.providers.new_webservice.plans import update_plan
 
     result = update_plan(
@@ -252,7 +169,7 @@ def plan_update(
         confirm=confirmation(yes),
         what_if=what_if,
     )
-    return _emit_change(result, lambda plan: f"updated commitment plan\n{_plan_text(plan)}")
+    return emit(result)
 
 
 @plan_app.command("remove")
@@ -274,6 +191,7 @@ def plan_remove(
     Example: mlws commitment-plan remove -n plan-old -g ml-dev --yes
     """
     start(output, debug)
+    from toolkit.cli.render import emit
     from toolkit.providers.new_webservice.plans import remove_plan
 
     result = remove_plan(
@@ -283,7 +201,7 @@ def plan_remove(
         confirm=confirmation(yes),
         what_if=what_if,
     )
-    return _emit_change(result, lambda removed: f"removed commitment plan {removed['name']} ({removed['removed']})")
+    return emit(result)
 
 
 @plan_app.command("usage")
@@ -300,11 +218,10 @@ def plan_usage(
     Example: mlws commitment-plan usage -n plan-prod -g ml-prod -o json
     """
     start(output, debug)
-    from toolkit.cli.render import Outcome, emit
+    from toolkit.cli.render import emit
     from toolkit.providers.new_webservice.plans import plan_usage as plan_usage_library
 
-    records = plan_usage_library(name=name, resource_group=resource_group, subscription=subscription)
-    return emit(Outcome(result=records, text=_usage_table(records)))
+    return emit(plan_usage_library(name=name, resource_group=resource_group, subscription=subscription))
 
 
 @association_app.command("get")
@@ -322,11 +239,10 @@ def association_get(
     Example: mlws commitment-association get -g ml-prod --plan plan-prod -n 0123456789abcdef0123456789abcdef
     """
     start(output, debug)
-    from toolkit.cli.render import Outcome, emit
+    from toolkit.cli.render import emit
     from toolkit.providers.new_webservice.plans import show_association
 
-    found = show_association(plan=plan, name=name, resource_group=resource_group, subscription=subscription)
-    return emit(Outcome(result=found, text=_associations_table([found])))
+    return emit(show_association(plan=plan, name=name, resource_group=resource_group, subscription=subscription))
 
 
 @association_app.command("list")
@@ -343,11 +259,10 @@ def association_list(
     Example: mlws commitment-association list -g ml-prod --plan plan-prod
     """
     start(output, debug)
-    from toolkit.cli.render import Outcome, emit
+    from toolkit.cli.render import emit
     from toolkit.providers.new_webservice.plans import list_associations
 
-    found = list_associations(plan=plan, resource_group=resource_group, subscription=subscription)
-    return emit(Outcome(result=found, text=_associations_table(found)))
+    return emit(list_associations(plan=plan, resource_group=resource_group, subscription=subscription))
 
 
 @association_app.command("move")
@@ -372,6 +287,7 @@ def association_move(
     Example: mlws commitment-association move -g ml-prod --plan plan-old -n ASSOCIATION --destination-plan-id "$PLAN_ID"
     """
     start(output, debug)
+    from toolkit.cli.render import emit
     from toolkit.providers.new_webservice.plans import move_association
 
     result = move_association(
@@ -382,4 +298,4 @@ def association_move(
         subscription=subscription,
         what_if=what_if,
     )
-    return _emit_change(result, lambda moved: f"moved commitment association\n{_associations_table([moved])}")
+    return emit(result)

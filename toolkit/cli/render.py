@@ -1,4 +1,5 @@
-"""The one renderer: every command hands its result here, as text or as the JSON envelope.
+"""The one renderer: every command hands its toolkit.result.Result here, rendered as text, a table, YAML
+or the JSON envelope, on the streams of the injected Environment.
 
 The envelope (`-o json`) is a contract pinned by tests/test_cli_contract.py:
 
@@ -15,38 +16,29 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
+from toolkit.cli.environment import Environment
 from toolkit.errors import ExitCode, MlwsError
 from toolkit.redact import redact
+
+if TYPE_CHECKING:
+    from toolkit.result import Result
 
 ENVELOPE_VERSION = 1
 
 
 @dataclass
-class Outcome:
-    """What a command produced: a JSON-able `result`, its human rendering, and the exit code."""
-
-    result: Any
-    text: str | None = None
-    exit_code: int = ExitCode.OK
-
-    @classmethod
-    def of(cls, report: Any) -> Outcome:
-        """The outcome of a library report object: its `to_json()`, `to_text()` and `exit_code`."""
-        return cls(result=report.to_json(), text=report.to_text(), exit_code=report.exit_code)
-
-
-@dataclass
 class Session:
-    """How the running command wants output; set by `begin`, read by the error boundary."""
+    """How the running command wants output, and the terminal it runs on; set by `main` and `begin`, read by
+    the renderer and the error boundary."""
 
     command: str = "mlws"
     output: str = "text"
     debug: bool = False
+    env: Environment = field(default_factory=Environment.of_process)
 
     @property
     def json(self) -> bool:
@@ -90,20 +82,24 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def emit(outcome: Outcome) -> int:
-    """Print the outcome in the session's format and return its exit code."""
+def emit(result: Result, exit_code: int | None = None) -> int:
+    """Print the result in the session's format and return its exit code (`exit_code` when the command decides
+    it, as `diff --exit-code` does)."""
     stop_progress()
+    code = int(result.exit_code if exit_code is None else exit_code)
+    out = session.env.stdout
     if session.json:
-        print(_dump(envelope(outcome.result, outcome.exit_code)), file=sys.stdout)
+        print(_dump(envelope(result.to_json(), code)), file=out)
     elif session.output == "yaml":
         import yaml
 
-        print(yaml.safe_dump(outcome.result, sort_keys=False, allow_unicode=True), end="", file=sys.stdout)
-    elif outcome.text is not None:
-        print(outcome.text, file=sys.stdout)
+        print(yaml.safe_dump(result.to_json(), sort_keys=False, allow_unicode=True), end="", file=out)
+    elif session.output == "table":
+        print(result.to_table(), file=out)
     else:
-        print(_dump(outcome.result), file=sys.stdout)
-    return int(outcome.exit_code)
+        print(result.to_text(), file=out)
+    out.flush()  # a script reading a pipe (the emulator's URL) must see the result before the command blocks
+    return code
 
 
 def emit_error(error: MlwsError | None, message: str, exit_code: int) -> None:
@@ -111,12 +107,12 @@ def emit_error(error: MlwsError | None, message: str, exit_code: int) -> None:
     stop_progress()
     if session.json:
         body = error.to_json() if error is not None else {"type": "Error", "message": message}
-        print(redact(_dump(envelope(None, exit_code, body))), file=sys.stdout)
+        print(redact(_dump(envelope(None, exit_code, body))), file=session.env.stdout)
         return
-    print(f"mlws: error: {redact(message)}", file=sys.stderr)
+    print(f"mlws: error: {redact(message)}", file=session.env.stderr)
     if error is not None:
         for problem in error.problems:
-            print(f"  - {redact(str(problem))}", file=sys.stderr)
+            print(f"  - {redact(str(problem))}", file=session.env.stderr)
 
 
 class _Status:
@@ -129,7 +125,8 @@ class _Status:
         if self._status is None:
             from rich.console import Console
 
-            self._status = Console(stderr=True).status(message)
+            env = session.env
+            self._status = Console(file=env.stderr, force_terminal=env.stderr_isatty).status(message)
             self._status.start()
         else:
             self._status.update(message)
@@ -145,7 +142,7 @@ _status = _Status()
 
 def progress() -> Callable[[str], None]:
     """A progress callback for long waits: a status line on a terminal, silent with -o json or no terminal."""
-    if session.json or not sys.stderr.isatty():
+    if session.json or not session.env.stderr_isatty:
         return lambda _message: None
     return _status
 

@@ -71,7 +71,7 @@ def retrain(
     --update-definition definitions/dev/housing-predict.json --asset "Housing Price [trained model]"
     """
     start(output, debug)
-    from toolkit.cli.render import Outcome, emit, progress
+    from toolkit.cli.render import emit, progress
     from toolkit.providers.new_webservice.retrain import RetrainOptions
     from toolkit.providers.new_webservice.retrain import retrain as run_retrain
 
@@ -92,7 +92,7 @@ def retrain(
         options=options,
         progress=progress(),
     )
-    return emit(Outcome(result=result.to_json(), text=result.to_text()))
+    return emit(result)
 
 
 @job_app.command("show")
@@ -110,11 +110,10 @@ def job_show(
     Example: mlws job show -n housing-training -g ml-dev --job 539d0bc2fde945b6ac986b851d0000f0
     """
     start(output, debug)
-    from toolkit.cli.render import Outcome, emit
-    from toolkit.providers.new_webservice.retrain import job_text, show_job
+    from toolkit.cli.render import emit
+    from toolkit.providers.new_webservice.retrain import show_job
 
-    job = show_job(name=name, resource_group=resource_group, subscription=subscription, job_id=job_id)
-    return emit(Outcome(result=job.to_json(), text=job_text(job)))
+    return emit(show_job(name=name, resource_group=resource_group, subscription=subscription, job_id=job_id))
 
 
 @job_app.command("list")
@@ -131,11 +130,10 @@ def job_list(
     Example: mlws job list -n housing-training -g ml-dev -o json
     """
     start(output, debug)
-    from toolkit.cli.render import Outcome, emit
+    from toolkit.cli.render import emit
     from toolkit.providers.new_webservice.retrain import list_jobs
 
-    listing = list_jobs(name=name, resource_group=resource_group, subscription=subscription)
-    return emit(Outcome(result=listing.to_json(), text=listing.to_text()))
+    return emit(list_jobs(name=name, resource_group=resource_group, subscription=subscription))
 
 
 @job_app.command("cancel")
@@ -153,14 +151,10 @@ def job_cancel(
     Example: mlws job cancel -n housing-training -g ml-dev --job 539d0bc2fde945b6ac986b851d0000f0
     """
     start(output, debug)
-    from toolkit.cli.render import Outcome, emit
+    from toolkit.cli.render import emit
     from toolkit.providers.new_webservice.retrain import cancel_job
 
-    before = cancel_job(name=name, resource_group=resource_group, subscription=subscription, job_id=job_id)
-    action = "deleted" if before.status in ("Finished", "Failed", "Cancelled") else "cancelled"
-    return emit(
-        Outcome(result={**before.to_json(), "action": action}, text=f"BES job {job_id} ({before.status}): {action}")
-    )
+    return emit(cancel_job(name=name, resource_group=resource_group, subscription=subscription, job_id=job_id))
 
 
 @app.command("score")
@@ -178,10 +172,10 @@ def score(
     Example: mlws score -n housing-predict -g ml-dev --input rows.json -o json
     """
     start(output, debug)
-    from toolkit.cli.render import Outcome, emit, progress
+    from toolkit.cli.render import emit, progress
     from toolkit.providers.new_webservice.retrain import score as run_score
 
     # The service may take a while (loading its model, or failing to): say what is going on meanwhile.
     progress()(f"scoring the rows of {rows} with {name or 'the web service'}")
     result = run_score(name=name, resource_group=resource_group, subscription=subscription, rows_file=rows)
-    return emit(Outcome(result=result.to_json(), text=result.to_text()))
+    return emit(result)

@@ -30,31 +30,6 @@ from toolkit.cli.app import (
     wait_options,
 )
 
-SERVICE_COLUMNS = (
-    ("NAME", "name"),
-    ("LOCATION", "location"),
-    ("STATE", "provisioningState"),
-    ("MODIFIED", "modifiedOn"),
-)
-
-
-def _service_row(service: dict) -> list[str]:
-    properties = service.get("properties") or {}
-    values = {**properties, "name": service.get("name", ""), "location": service.get("location", "")}
-    return [str(values.get(key) or "") for _, key in SERVICE_COLUMNS]
-
-
-def _services_table(services: list[dict]) -> str:
-    from toolkit.text import table
-
-    return table([title for title, _ in SERVICE_COLUMNS], [_service_row(s) for s in services])
-
-
-def _services_text(services: list[dict]) -> str:
-    if not services:
-        return "no web services"
-    return "\n".join(" ".join(_service_row(s)[:3]) for s in services)
-
 
 @app.command("get")
 def get(
@@ -71,16 +46,10 @@ def get(
     Example: mlws get -n scoring -g ml-prod -o json
     """
     start(output, debug)
-    from toolkit.cli.render import Outcome, emit
-    from toolkit.providers.new_webservice.client import service_summary, show_service
+    from toolkit.cli.render import emit
+    from toolkit.providers.new_webservice.client import show_service
 
-    found = show_service(name=name, resource_group=resource_group, subscription=subscription, region=region)
-    rows = found if isinstance(found, list) else [found]
-    if output == OutputFormat.table:
-        text = _services_table(rows)
-    else:
-        text = _services_text(rows) if isinstance(found, list) else service_summary(found)
-    return emit(Outcome(result=found, text=text))
+    return emit(show_service(name=name, resource_group=resource_group, subscription=subscription, region=region))
 
 
 @app.command("list")
@@ -96,12 +65,10 @@ def list_(
     Example: mlws list -g ml-prod -o table
     """
     start(output, debug)
-    from toolkit.cli.render import Outcome, emit
+    from toolkit.cli.render import emit
     from toolkit.providers.new_webservice.client import list_services
 
-    found = list_services(resource_group=resource_group, subscription=subscription)
-    text = _services_table(found) if output == OutputFormat.table else _services_text(found)
-    return emit(Outcome(result=found, text=text))
+    return emit(list_services(resource_group=resource_group, subscription=subscription))
 
 
 @app.command("export")
@@ -126,7 +93,7 @@ def export(
     Example: mlws export -n scoring -g ml-prod -f definitions/prod/scoring.json
     """
     start(output, debug)
-    from toolkit.cli.render import Outcome, emit
+    from toolkit.cli.render import emit
     from toolkit.providers.new_webservice.deploy import export_service
 
     result = export_service(
@@ -136,7 +103,7 @@ def export(
         file=file,
         confirm=confirmation(yes),
     )
-    return emit(Outcome.of(result))
+    return emit(result)
 
 
 @app.command("new")
@@ -166,7 +133,7 @@ def new(
     Example: mlws new -f definitions/dev/scoring.json -g ml-dev -l southcentralus
     """
     start(output, debug)
-    from toolkit.cli.render import Outcome, emit
+    from toolkit.cli.render import emit
     from toolkit.providers.new_webservice.deploy import new_service
 
     result = new_service(
@@ -181,7 +148,7 @@ def new(
         wait=wait_options(timeout, no_wait),
         skip_model_check=skip_model_check,
     )
-    return emit(Outcome.of(result))
+    return emit(result)
 
 
 @app.command("update")
@@ -255,7 +222,7 @@ def update(
     Example: mlws update -n scoring -g ml-prod --max-concurrent-calls 30 --primary-key-env NEW_KEY
     """
     start(output, debug)
-    from toolkit.cli.render import Outcome, emit
+    from toolkit.cli.render import emit
     from toolkit.providers.new_webservice.deploy import PropertyUpdates, update_service
 
     changes = PropertyUpdates(
@@ -290,7 +257,7 @@ def update(
         wait=wait_options(timeout, no_wait),
         skip_model_check=skip_model_check,
     )
-    return emit(Outcome.of(result))
+    return emit(result)
 
 
 @app.command("remove")
@@ -311,7 +278,7 @@ def remove(
     Example: mlws remove -n scoring-old -g ml-dev --yes
     """
     start(output, debug)
-    from toolkit.cli.render import Outcome, emit
+    from toolkit.cli.render import emit
     from toolkit.providers.new_webservice.deploy import remove_service
 
     result = remove_service(
@@ -322,7 +289,7 @@ def remove(
         what_if=what_if,
         wait=wait_options(timeout, no_wait),
     )
-    return emit(Outcome.of(result))
+    return emit(result)
 
 
 @app.command("keys")
@@ -340,12 +307,10 @@ def keys(
     Example: mlws keys -n scoring -g ml-prod --show -o json
     """
     start(output, debug)
-    from toolkit.cli.render import Outcome, emit
+    from toolkit.cli.render import emit
     from toolkit.providers.new_webservice.client import service_keys
 
-    found = service_keys(name=name, resource_group=resource_group, subscription=subscription, show=show)
-    text = "\n".join(f"{kind}: {value}" for kind, value in found.items())
-    return emit(Outcome(result=found, text=text))
+    return emit(service_keys(name=name, resource_group=resource_group, subscription=subscription, show=show))
 
 
 @app.command("add-region")
@@ -367,7 +332,7 @@ def add_region(
     Example: mlws add-region -n scoring -g ml-prod --region westcentralus
     """
     start(output, debug)
-    from toolkit.cli.render import Outcome, emit
+    from toolkit.cli.render import emit
     from toolkit.providers.new_webservice.deploy import add_region as add_region_library
 
     result = add_region_library(
@@ -379,7 +344,7 @@ def add_region(
         what_if=what_if,
         wait=wait_options(timeout, no_wait),
     )
-    return emit(Outcome.of(result))
+    return emit(result)
 
 
 operation_app = typer.Typer(
@@ -404,8 +369,7 @@ def operation_wait(
     Example: mlws operation wait 'https://management.azure.com/subscriptions/.../operationsStatus/ID?api-version=2017-01-01'
     """
     start(output, debug)
-    from toolkit.cli.render import Outcome, emit, progress
+    from toolkit.cli.render import emit, progress
     from toolkit.operation import wait_operation
 
-    status = wait_operation(url=url, timeout=timeout, progress=progress())
-    return emit(Outcome(result=status, text=f"operation {status.get('name', '')}: {status.get('status', 'Succeeded')}"))
+    return emit(wait_operation(url=url, timeout=timeout, progress=progress()))

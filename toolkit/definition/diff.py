@@ -15,6 +15,7 @@ from toolkit.definition.canonical import canonical
 from toolkit.definition.kind import DefinitionKind
 from toolkit.definition.paths import Segment, format_path
 from toolkit.definition.secrets import find_secrets, mask_secrets
+from toolkit.result import Result
 
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
 _SYMBOL = {ADDED: "+", REMOVED: "-", CHANGED: "~"}
@@ -50,7 +51,7 @@ class Change:
 
 
 @dataclass
-class Diff:
+class Diff(Result):
     changes: list[Change]
     left: str = ""
     right: str = ""

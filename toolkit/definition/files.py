@@ -27,6 +27,7 @@ from toolkit.definition.secrets import (
 )
 from toolkit.definition.validate import validate
 from toolkit.errors import BadInput, ExitCode, Problem
+from toolkit.result import Result
 
 
 @dataclass
@@ -45,7 +46,7 @@ class FileCheck:
 
 
 @dataclass
-class ValidationReport:
+class ValidationReport(Result):
     files: list[FileCheck]
 
     @property
@@ -110,7 +111,7 @@ def validate_files(paths: list[Path], kinds: Sequence[DefinitionKind]) -> Valida
 
 
 @dataclass
-class Imported:
+class Imported(Result):
     """A valid definition and what sending it needs: `masked` is the body for display (set variables as ***)."""
 
     source: str
@@ -176,7 +177,7 @@ def import_definition(
 
 
 @dataclass
-class EditResult:
+class EditResult(Result):
     source: str
     target: str
     changes: Diff
@@ -234,7 +235,7 @@ class FileNormalisation:
 
 
 @dataclass
-class NormalizeReport:
+class NormalizeReport(Result):
     files: list[FileNormalisation]
     check: bool
 

@@ -38,6 +38,7 @@ from toolkit.deploy.send import Checked, LiveService, ReadBack, Sending, send
 from toolkit.errors import BadInput, ExitCode, Refused
 from toolkit.operation import OperationResult, Progress
 from toolkit.preview import Confirm, RequestPreview
+from toolkit.result import Result
 
 
 class Provider:
@@ -121,7 +122,7 @@ def carry_write_only(document: dict[str, Any], existing: dict[str, Any] | None, 
 
 
 @dataclass
-class ExportResult:
+class ExportResult(Result):
     text: str
     file: Path | None
     written: bool

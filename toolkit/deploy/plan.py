@@ -19,6 +19,7 @@ from toolkit.definition.canonical import write_text
 from toolkit.definition.diff import REMOVED, Change
 from toolkit.definition.secrets import placeholders
 from toolkit.errors import BadInput, ExitCode, ServiceError
+from toolkit.result import Result
 
 PLAN_VERSION = 2  # 2: actions update/replace/create, the variables applying needs, the change list re-checked
 CREATE, UPDATE, REPLACE = "create", "update", "replace"  # what applying a plan does
@@ -64,7 +65,7 @@ def replacement_paths(changes: list[Change]) -> list[str]:
 
 
 @dataclass
-class Plan:
+class Plan(Result):
     """What `update -f FILE` would do: the changes file -> live, and the hashes that make it safe to apply later.
 
     action "update": a PATCH of the changed parts; "replace": the changes remove entries a PATCH cannot remove, so

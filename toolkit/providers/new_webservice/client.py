@@ -2,12 +2,13 @@
 
 `WebServices(client, target)` is the thin REST client (one method per operation, LROs returned
 as started Operations). The functions below it are what the `mlws get/list/keys` commands call: each
-resolves the target, runs the calls, and returns plain JSON.
+resolves the target, runs the calls, and returns a toolkit.result.Result.
 """
 
 from __future__ import annotations
 
 import shlex
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from toolkit.config import Target, resolve_target
 from toolkit.operation import WaitOptions
 from toolkit.providers.new_webservice.definition import mask_secrets
 from toolkit.redact import MASK
+from toolkit.result import Column, Listing, Result, Shown
 
 API_VERSION = "2017-01-01"
 PROVIDER = "providers/Microsoft.MachineLearning/webServices"
@@ -135,7 +137,7 @@ def service_target(
 
 def show_service(
     *, name: str | None, resource_group: str | None, subscription: str | None, region: str | None
-) -> dict[str, Any] | list[dict[str, Any]]:
+) -> Result:
     """Get-AzMlWebService: one service (name + group), else the list of a group or of the subscription.
 
     Secrets the service does return (a SAS in an asset URI, blob credentials) are masked.
@@ -143,7 +145,18 @@ def show_service(
     if name is None:
         return list_services(resource_group=resource_group, subscription=subscription)
     target = service_target(name, resource_group, subscription)
-    return mask_secrets(WebServices.connect(target).get(region=region))
+    service = mask_secrets(WebServices.connect(target).get(region=region))
+    return ShownService(service, service_summary(service), listing=services_listing([service]))
+
+
+@dataclass
+class ShownService(Shown):
+    """One service: its summary as text, its row with -o table."""
+
+    listing: Listing | None = None
+
+    def to_table(self) -> str:
+        return self.listing.to_table() if self.listing else self.text
 
 
 def service_summary(service: dict[str, Any]) -> str:
@@ -172,15 +185,30 @@ def service_summary(service: dict[str, Any]) -> str:
     return "\n".join(f"{label + ':':<15}{value}" for label, value in rows if value not in (None, ""))
 
 
-def list_services(*, resource_group: str | None, subscription: str | None) -> list[dict[str, Any]]:
+def _property(key: str):
+    return lambda service: str((service.get("properties") or {}).get(key) or "")
+
+
+SERVICE_COLUMNS = (
+    Column("NAME", lambda service: str(service.get("name") or "")),
+    Column("LOCATION", lambda service: str(service.get("location") or "")),
+    Column("STATE", _property("provisioningState")),
+    Column("MODIFIED", _property("modifiedOn")),
+)
+
+
+def services_listing(services: list[dict[str, Any]]) -> Listing:
+    return Listing(services, SERVICE_COLUMNS, empty="no web services", text_columns=3)
+
+
+def list_services(*, resource_group: str | None, subscription: str | None) -> Listing:
     target = service_target(None, resource_group, subscription, require=("subscription",))
-    return [mask_secrets(service) for service in WebServices.connect(target).list()]
+    return services_listing([mask_secrets(service) for service in WebServices.connect(target).list()])
 
 
-def service_keys(
-    *, name: str | None, resource_group: str | None, subscription: str | None, show: bool
-) -> dict[str, Any]:
+def service_keys(*, name: str | None, resource_group: str | None, subscription: str | None, show: bool) -> Shown:
     """Get-AzMlWebServiceKey: the access keys, masked unless `show`."""
     target = service_target(name, resource_group, subscription)
     found = WebServices.connect(target).list_keys() or {}
-    return found if show else {kind: (MASK if value else value) for kind, value in found.items()}
+    keys = found if show else {kind: (MASK if value else value) for kind, value in found.items()}
+    return Shown(keys, "\n".join(f"{kind}: {value}" for kind, value in keys.items()))

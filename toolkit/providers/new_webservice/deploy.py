@@ -53,7 +53,7 @@ from toolkit.deploy.plan import (
 from toolkit.deploy.send import Checked, ReadBack, Sending, refuse_not_taken, send
 from toolkit.errors import BadInput, Refused
 from toolkit.operation import OperationResult, Progress, WaitOptions
-from toolkit.preview import Confirm, RequestPreview
+from toolkit.preview import Confirm, RequestPreview, guard_creation
 from toolkit.providers import provider_named
 from toolkit.providers.new_webservice.client import WebServices, service_target
 from toolkit.providers.new_webservice.definition import (
@@ -379,15 +379,14 @@ def new_service(
     target = _creation_target(service_target(name, resource_group, subscription, file=file, location=location), desired)
     resolve_placeholders(desired, env)  # an unset placeholder variable is bad input before anything is sent
     services = WebServices.connect(target)
-    if force:
-        # --force is the cmdlet's behaviour: no existence check, PUT creates or replaces.
-        if not what_if:
-            confirm(f"Create or REPLACE web service {target.describe()}? An existing service is overwritten whole.")
-    elif services.find() is not None:
-        raise Refused(
-            f"web service {target.describe()} already exists; `mlws new` would replace it whole. "
-            "Use `mlws update -f` to change it, or pass --force to overwrite"
-        )
+    guard_creation(
+        f"web service {target.describe()}",
+        lambda: services.find() is not None,
+        force=force,
+        confirm=confirm,
+        what_if=what_if,
+        instead="`mlws update -f`",
+    )
     return flow.create(
         PROVIDER, services, desired, Sending(confirm, what_if, wait, env, skip_model_check), action="new"
     )

@@ -19,7 +19,8 @@ from toolkit.arm.client import ArmClient
 from toolkit.arm.errors import ResourceNotFound
 from toolkit.config import Target, resolve_target
 from toolkit.errors import BadInput, Refused
-from toolkit.preview import Confirm, RequestPreview
+from toolkit.preview import Confirm, RequestPreview, guard_creation
+from toolkit.result import Column, Listing, Result, Shown
 from toolkit.text import parse_pairs
 
 API_VERSION = "2016-05-01-preview"
@@ -126,6 +127,92 @@ class CommitmentPlans:
         return RequestPreview(method, self.client.url(path or self.path(), API_VERSION), body)
 
 
+# -- what the commands show ----------------------------------------------------------------------------------
+
+
+def _group_of(arm_id: str | None) -> str:
+    from azure.mgmt.core.tools import parse_resource_id
+
+    return parse_resource_id(arm_id or "").get("resource_group", "")
+
+
+def _name_of(arm_id: str | None) -> str:
+    from azure.mgmt.core.tools import parse_resource_id
+
+    return parse_resource_id(arm_id or "").get("name", "")
+
+
+def _sku_text(plan: dict[str, Any]) -> str:
+    sku = plan.get("sku") or {}
+    return f"{sku.get('name', '')} {sku.get('tier', '')} x{sku.get('capacity', '')}"
+
+
+def _tags_text(tags: dict[str, str] | None) -> str:
+    return ", ".join(f"{key}={value}" for key, value in (tags or {}).items())
+
+
+def plan_text(plan: dict[str, Any]) -> str:
+    properties = plan.get("properties") or {}
+    included = properties.get("includedQuantities") or {}
+    lines = [
+        f"name:           {plan.get('name', '')}",
+        f"resource group: {_group_of(plan.get('id'))}",
+        f"location:       {plan.get('location', '')}",
+        f"sku:            {_sku_text(plan)}",
+        f"tags:           {_tags_text(plan.get('tags'))}",
+        f"created:        {properties.get('creationDate', '')}",
+    ]
+    lines += [f"included:       {name} {quantity.get('allowance')}" for name, quantity in included.items()]
+    lines.append(f"id:             {plan.get('id', '')}")
+    return "\n".join(line.rstrip() for line in lines)
+
+
+PLAN_COLUMNS = (
+    Column("NAME", lambda plan: plan.get("name", "")),
+    Column("RESOURCE GROUP", lambda plan: _group_of(plan.get("id"))),
+    Column("LOCATION", lambda plan: plan.get("location", "")),
+    Column("SKU", _sku_text),
+    Column("TAGS", lambda plan: _tags_text(plan.get("tags"))),
+)
+
+
+def _association_property(key: str):
+    return lambda association: str((association.get("properties") or {}).get(key) or "")
+
+
+ASSOCIATION_COLUMNS = (
+    Column("NAME", lambda association: association.get("name", "")),
+    Column("PLAN", lambda association: _name_of(_association_property("commitmentPlanId")(association))),
+    Column("WEB SERVICE", _association_property("associatedResourceId")),
+    Column("CREATED", _association_property("creationDate")),
+)
+
+USAGE_COLUMNS = tuple(
+    Column(title, str) for title in ("DATE", "QUANTITY", "USED", "INCLUDED BEFORE", "INCLUDED AFTER", "OVERAGE")
+)
+
+
+def _usage_rows(record: dict[str, Any]) -> list[list[str]]:
+    """One row per quantity a usage record counts."""
+
+    def quantity_of(key: str, quantity: str) -> str:
+        return f"{(record.get(key) or {}).get(quantity, 0):g}"
+
+    return [
+        [str(record.get("usageDate", "")), quantity, f"{used:g}", quantity_of("planQuantitiesBeforeUsage", quantity),
+         quantity_of("planQuantitiesAfterUsage", quantity), quantity_of("planUsageOverage", quantity)]
+        for quantity, used in (record.get("usage") or {}).items()
+    ]  # fmt: skip
+
+
+def _plan_shown(plan: dict[str, Any], heading: str = "") -> Shown:
+    return Shown(plan, f"{heading}\n{plan_text(plan)}" if heading else plan_text(plan))
+
+
+def _associations(found: list[dict[str, Any]], data: Any = None) -> Listing:
+    return Listing(found, ASSOCIATION_COLUMNS, empty="no commitment associations", data=data)
+
+
 def parse_tags(pairs: list[str] | None) -> dict[str, str] | None:
     """`--tag k=v` pairs as a map; None when no --tag was given."""
     return None if not pairs else parse_pairs(pairs, "--tag", "owner=ml-ops", empty_values=True)
@@ -163,17 +250,18 @@ def _check_took(plan: CommitmentPlans, sent: dict[str, Any], answer: dict[str, A
         )
 
 
-def show_plan(*, name: str | None, resource_group: str | None, subscription: str | None):
+def show_plan(*, name: str | None, resource_group: str | None, subscription: str | None) -> Shown:
     """Get-AzMlCommitmentPlan with -Name: one plan. A name needs a resource group (the cmdlet ignores it)."""
     if not name:
         raise BadInput("no commitment plan name: pass -n/--name (use `mlws commitment-plan list` to list plans)")
-    return _connect(name, resource_group, subscription).get()
+    return _plan_shown(_connect(name, resource_group, subscription).get())
 
 
-def list_plans(*, resource_group: str | None, subscription: str | None) -> list[dict[str, Any]]:
+def list_plans(*, resource_group: str | None, subscription: str | None) -> Listing:
     """Get-AzMlCommitmentPlan without -Name: the plans of a group, else of the subscription (every page)."""
     target = resolve_target(resource_group=resource_group, subscription=subscription, require=("subscription",))
-    return CommitmentPlans.connect(target).list()
+    plans = CommitmentPlans.connect(target).list()
+    return Listing(plans, PLAN_COLUMNS, empty="no commitment plans")
 
 
 def new_plan(
@@ -189,7 +277,7 @@ def new_plan(
     force: bool,
     confirm: Confirm,
     what_if: bool,
-) -> dict[str, Any] | RequestPreview:
+) -> Result:
     """New-AzMlCommitmentPlan: PUT {sku, location[, tags]}. Without --force an existing plan is never replaced."""
     tag_map = parse_tags(tags)
     required = (*PLAN_FIELDS, "location")
@@ -200,20 +288,19 @@ def new_plan(
     }
     if tag_map is not None:
         body["tags"] = tag_map
-    if force:
-        # --force is the cmdlet's behaviour: no existence check, PUT creates or replaces.
-        if not what_if:
-            confirm(f"Create or REPLACE commitment plan {plans.target.describe()}? An existing plan is overwritten.")
-    elif plans.find() is not None:
-        raise Refused(
-            f"commitment plan {plans.target.describe()} already exists; `new` would replace it. "
-            "Use `mlws commitment-plan update` to change it, or pass --force to overwrite"
-        )
+    guard_creation(
+        f"commitment plan {plans.target.describe()}",
+        lambda: plans.find() is not None,
+        force=force,
+        confirm=confirm,
+        what_if=what_if,
+        instead="`mlws commitment-plan update`",
+    )
     if what_if:
         return plans.preview("PUT", body)
     created = plans.put(body)
     _check_took(plans, body, created)
-    return created
+    return _plan_shown(created, "created commitment plan")
 
 
 def update_plan(
@@ -227,7 +314,7 @@ def update_plan(
     tags: list[str] | None,
     confirm: Confirm,
     what_if: bool,
-) -> dict[str, Any] | RequestPreview:
+) -> Result:
     """Update-AzMlCommitmentPlan: PATCH only what was given; SKU fields not given keep their live values.
 
     The cmdlet always sends a whole SKU and resets an omitted capacity to 1; here a tags-only change
@@ -249,7 +336,7 @@ def update_plan(
     confirm(f"Update commitment plan {plans.target.describe()}: send {json.dumps(body)}?", unattended=True)
     updated = plans.patch(body)
     _check_took(plans, body, updated)
-    return updated
+    return _plan_shown(updated, "updated commitment plan")
 
 
 def remove_plan(
@@ -259,7 +346,7 @@ def remove_plan(
     subscription: str | None,
     confirm: Confirm,
     what_if: bool,
-) -> dict[str, Any] | RequestPreview:
+) -> Result:
     """Remove-AzMlCommitmentPlan: GET (a missing plan is an error, as with the cmdlet), confirm, DELETE.
 
     The service refuses to delete a plan that web services are still associated with; its error is shown.
@@ -270,27 +357,28 @@ def remove_plan(
         return plans.preview("DELETE")
     confirm(f"Remove commitment plan {plans.target.describe()}? This cannot be undone.")
     plans.delete()
-    return {"removed": plan.get("id"), "name": plan.get("name")}
+    return Shown(
+        {"removed": plan.get("id"), "name": plan.get("name")},
+        f"removed commitment plan {plan.get('name')} ({plan.get('id')})",
+    )
 
 
-def plan_usage(*, name: str | None, resource_group: str | None, subscription: str | None) -> list[dict[str, Any]]:
+def plan_usage(*, name: str | None, resource_group: str | None, subscription: str | None) -> Listing:
     """Get-AzMlCommitmentPlanUsageHistory, every page."""
-    return _connect(name, resource_group, subscription).usage_history()
+    records = _connect(name, resource_group, subscription).usage_history()
+    return Listing(records, USAGE_COLUMNS, empty="no usage history", rows_of=_usage_rows)
 
 
-def show_association(
-    *, plan: str | None, name: str, resource_group: str | None, subscription: str | None
-) -> dict[str, Any]:
-    """Get-AzMlCommitmentAssociation with -Name."""
+def show_association(*, plan: str | None, name: str, resource_group: str | None, subscription: str | None) -> Listing:
+    """Get-AzMlCommitmentAssociation with -Name: shown as a table of one, -o json gives the object."""
     names.COMMITMENT_ASSOCIATION_NAME.check(name, "-n/--name")
-    return _connect(plan, resource_group, subscription, name_flag="--plan").association(name)
+    found = _connect(plan, resource_group, subscription, name_flag="--plan").association(name)
+    return _associations([found], data=found)
 
 
-def list_associations(
-    *, plan: str | None, resource_group: str | None, subscription: str | None
-) -> list[dict[str, Any]]:
+def list_associations(*, plan: str | None, resource_group: str | None, subscription: str | None) -> Listing:
     """Get-AzMlCommitmentAssociation without -Name, every page."""
-    return _connect(plan, resource_group, subscription, name_flag="--plan").associations()
+    return _associations(_connect(plan, resource_group, subscription, name_flag="--plan").associations())
 
 
 def move_association(
@@ -301,7 +389,7 @@ def move_association(
     resource_group: str | None,
     subscription: str | None,
     what_if: bool,
-) -> dict[str, Any] | RequestPreview:
+) -> Result:
     """Move-AzMlCommitmentAssociation: POST .../move {destinationPlanId}; the answer is the moved association."""
     destination = destination_plan_id.strip().rstrip("/")
     if not PLAN_ID.match(destination):
@@ -314,4 +402,5 @@ def move_association(
     plans = _connect(plan, resource_group, subscription, name_flag="--plan")
     if what_if:
         return plans.preview("POST", {"destinationPlanId": destination}, plans.association_path(name, "/move"))
-    return plans.move(name, destination)
+    moved = plans.move(name, destination)
+    return Shown(moved, f"moved commitment association\n{_associations([moved]).to_table()}")

@@ -22,6 +22,7 @@ from typing import Any
 from toolkit import jsonfile, names
 from toolkit.errors import BadInput, MlwsError
 from toolkit.operation import Progress
+from toolkit.result import Result, Shown
 from toolkit.text import parse_pairs
 
 MODEL_EXTENSION = ".ilearner"
@@ -94,7 +95,7 @@ class DefinitionUpdate:
 
 
 @dataclass
-class RetrainResult:
+class RetrainResult(Result):
     service: str
     job: Any  # toolkit.providers.new_webservice.runtime.JobStatus
     seconds: float
@@ -260,7 +261,7 @@ def _swap_model(path: Path, asset: str, job) -> DefinitionUpdate:
 
 
 @dataclass
-class JobListing:
+class JobListing(Result):
     service: str
     jobs: list[Any]
 
@@ -273,14 +274,6 @@ class JobListing:
         return "\n".join(f"{job.job_id}  {job.status:<10}  created {job.created or '?'}" for job in self.jobs)
 
 
-def job_text(job) -> str:
-    lines = [f"BES job {job.job_id}: {job.status}"]
-    fields = (("created", job.created), ("started", job.started), ("ended", job.ended), ("details", job.details))
-    lines += [f"  {label}: {value}" for label, value in fields if value]
-    lines += [f"  {result.name}: {result.location}" for result in job.results]
-    return "\n".join(lines)
-
-
 def show_job(*, name, resource_group, subscription, job_id: str):
     names.JOB_ID.check(job_id, "--job")  # before connect: nothing is sent for a bad id
     return connect(name, resource_group, subscription).client.status(job_id)
@@ -291,20 +284,23 @@ def list_jobs(*, name, resource_group, subscription) -> JobListing:
     return JobListing(f"'{service.target.name}'", service.client.list_jobs())
 
 
-def cancel_job(*, name, resource_group, subscription, job_id: str):
-    """Cancel a job that has not ended (or delete an ended one); its status just before."""
+def cancel_job(*, name, resource_group, subscription, job_id: str) -> Shown:
+    """Cancel a job that has not ended, or delete an ended one; shows its status just before."""
     names.JOB_ID.check(job_id, "--job")
     client = connect(name, resource_group, subscription).client
     before = client.status(job_id)
     client.delete(job_id)
-    return before
+    from toolkit.providers.new_webservice.runtime import ENDED
+
+    action = "deleted" if before.status in ENDED else "cancelled"
+    return Shown({**before.to_json(), "action": action}, f"BES job {job_id} ({before.status}): {action}")
 
 
 # -- score ---------------------------------------------------------------------------------------------------
 
 
 @dataclass
-class ScoreResult:
+class ScoreResult(Result):
     service: str
     output: str
     rows: list[dict[str, Any]]

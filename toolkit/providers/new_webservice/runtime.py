@@ -42,6 +42,7 @@ from toolkit.arm.errors import RequestRejected
 from toolkit.errors import MlwsError, ServiceError, ServiceErrorInfo
 from toolkit.operation import Progress
 from toolkit.redact import redact
+from toolkit.result import Result
 
 API_VERSION = "2.0"
 ENDED = ("Finished", "Failed", "Cancelled")
@@ -96,7 +97,7 @@ class BlobResult:
 
 
 @dataclass
-class JobStatus:
+class JobStatus(Result):
     job_id: str
     status: str
     results: list[BlobResult]
@@ -138,6 +139,13 @@ class JobStatus:
             "details": self.details,
             "results": {result.name: result.location for result in self.results},
         }
+
+    def to_text(self) -> str:
+        lines = [f"BES job {self.job_id}: {self.status}"]
+        times = (("created", self.created), ("started", self.started), ("ended", self.ended))
+        lines += [f"  {label}: {value}" for label, value in (*times, ("details", self.details)) if value]
+        lines += [f"  {result.name}: {result.location}" for result in self.results]
+        return "\n".join(lines)
 
 
 class RuntimeClient:
