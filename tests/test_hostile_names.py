@@ -227,7 +227,7 @@ def test_a_target_made_without_resolving_is_checked_where_its_path_is_built(sand
     from toolkit.config import Target
     from toolkit.providers.new_webservice.client import WebServices
     from toolkit.providers.new_webservice.plans import CommitmentPlans
-    from toolkit.providers.new_webservice.runtime import RuntimeClient
+    from toolkit.runtime import RuntimeClient
 
     url = sandbox.server.url
     calls = [

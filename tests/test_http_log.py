@@ -7,7 +7,7 @@ import re
 
 from tests.fixtures.location_server import GROUP, NAME, SERVICE_PATH, SUBSCRIPTION, LocationServer
 from toolkit.arm.client import ArmClient
-from toolkit.providers.new_webservice.runtime import RuntimeClient
+from toolkit.runtime import RuntimeClient
 
 HTTP_LOG = logging.getLogger("mlws.http")
 TARGET = ("-n", NAME, "-g", GROUP, "--subscription", SUBSCRIPTION)

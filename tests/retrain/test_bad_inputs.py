@@ -11,7 +11,7 @@ import pytest
 from tests.retrain import housing_data
 from tests.retrain.conftest import TRAINING_ASSET
 from toolkit.errors import ServiceError
-from toolkit.providers.new_webservice.runtime import RuntimeClient
+from toolkit.runtime import RuntimeClient
 
 
 @pytest.fixture

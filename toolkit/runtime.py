@@ -1,11 +1,11 @@
-"""Batch Execution (BES) and Request-Response (RRS) clients of a Studio (classic) web service.
+"""Batch Execution (BES) and Request-Response (RRS) clients of a Studio web service, New or Classic.
 
-The runtime base URL is the service's swaggerLocation without `/swagger.json`; calls carry a
-web-service key (`Authorization: Bearer <key>`, from listKeys) and `api-version=2.0`. Every call
-goes through one azure-core PipelineClient and the retry decision ARM calls use
-(toolkit.arm.client.send_retrying): GETs and DELETEs are sent again after a transient failure, a
-POST (submit, start, score) never is, so a submit never creates two jobs; under --debug one redacted
-log line per request.
+The provider finds the runtime's base URL and key: a New web service's swaggerLocation without
+`/swagger.json` and a key from listKeys; a Classic endpoint's ApiLocation and its own key. Calls carry
+the key (`Authorization: Bearer <key>`) and `api-version=2.0`. Every call goes through one azure-core
+PipelineClient and the retry decision ARM calls use (toolkit.arm.client.send_retrying): GETs and
+DELETEs are sent again after a transient failure, a POST (submit, start, score) never is, so a submit
+never creates two jobs; under --debug one redacted log line per request.
 SAS tokens in job results stay in memory: what this module returns for display is the blob's
 location without its token.
 """

@@ -1,0 +1,309 @@
+"""Retraining through a web service's runtime, for any kind of Studio web service: run the training
+service's BES job (inputs uploaded or named, outputs to blobs), read its evaluation, hand the new model to
+the provider (which swaps it into a definition file), manage jobs, and score rows through RRS.
+
+A provider connects (`RuntimeService`: how messages name the service, its input names, a runtime client
+with its key); everything after that is here. Storage credentials come from the environment only
+(AZURE_STORAGE_CONNECTION_STRING); nothing here prints, exits or writes a secret: results carry blob
+locations without SAS tokens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import io
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from toolkit import jsonfile
+from toolkit.errors import BadInput, MlwsError
+from toolkit.operation import Progress
+from toolkit.result import Result, Shown
+from toolkit.runtime import ENDED, BlobResult, JobStatus, RuntimeClient
+from toolkit.text import parse_pairs
+
+MODEL_EXTENSION = ".ilearner"
+UPLOAD_CONTAINER = "mlws-uploads"
+
+
+@dataclass
+class RuntimeService:
+    """A live web service as the runtime commands need it."""
+
+    label: str  # how messages name it: "'housing-training'"
+    input_names: list[str]  # its web-service inputs, in order
+    client: RuntimeClient
+
+
+# -- retrain ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RetrainOptions:
+    inputs: list[str] = field(default_factory=list)  # NAME=CONTAINER/BLOB.csv
+    uploads: list[str] = field(default_factory=list)  # NAME=LOCAL.csv
+    outputs: list[str] = field(default_factory=list)  # NAME=CONTAINER/BLOB.ilearner
+    global_parameters: list[str] = field(default_factory=list)  # NAME=VALUE
+    update_definition: Path | None = None
+    asset: str | None = None
+    keep_job: bool = False
+    timeout: float | None = None
+
+
+@dataclass
+class DefinitionUpdate:
+    file: Path
+    asset: str
+    previous_uri: str | None
+    uri: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": str(self.file), "asset": self.asset, "previousUri": self.previous_uri, "uri": self.uri}
+
+
+@dataclass
+class RetrainResult(Result):
+    service: str
+    job: Any  # toolkit.runtime.JobStatus
+    seconds: float
+    uploaded: dict[str, str]
+    evaluation: dict[str, list[dict[str, str]]]
+    definition: DefinitionUpdate | None
+    job_kept: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "service": self.service,
+            "jobId": self.job.job_id,
+            "statusCode": self.job.status,
+            "seconds": round(self.seconds, 3),
+            "uploaded": self.uploaded,
+            "outputs": {result.name: result.location for result in self.job.results},
+            "evaluation": self.evaluation,
+            "definition": self.definition.to_json() if self.definition else None,
+            "jobKept": self.job_kept,
+        }
+
+    def to_text(self) -> str:
+        lines = [f"BES job {self.job.job_id} of {self.service}: {self.job.status} in {self.seconds:.1f}s"]
+        lines += [f"  uploaded {name}: {location}" for name, location in self.uploaded.items()]
+        width = max((len(result.name) for result in self.job.results), default=0)
+        for result in self.job.results:
+            lines.append(f"  {result.name:<{width}}  {result.location}")
+            for row in self.evaluation.get(result.name, []):
+                lines.append("      " + ", ".join(f"{column}: {value}" for column, value in row.items()))
+        if self.definition:
+            update = self.definition
+            lines.append(f"{update.file}: asset {update.asset!r} now points to {update.uri}")
+            lines.append(
+                f"  (was {update.previous_uri}); next: mlws diff {update.file} && mlws update -f {update.file}"
+            )
+        lines.append(f"job {self.job.job_id} kept (mlws job show/cancel)" if self.job_kept else "job deleted")
+        return "\n".join(lines)
+
+
+def run_training_job(
+    connect: Callable[[], RuntimeService],
+    options: RetrainOptions,
+    *,
+    swap: Callable[[JobStatus], DefinitionUpdate] | None = None,
+    environ: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
+) -> RetrainResult:
+    """Run the training service's BES job to the end; then `swap` hands its model to the provider.
+
+    Every input is checked before `connect` is called and anything is uploaded or submitted; `swap`
+    runs only after the job finished, so the file it changes is read as it is then (edits made while
+    the job ran are kept). The job is deleted afterwards unless `options.keep_job`.
+    """
+    from toolkit import storage
+
+    inputs = parse_pairs(options.inputs, "--input", "trainingData=data/train.csv")
+    uploads = {
+        name: Path(path) for name, path in parse_pairs(options.uploads, "--upload", "trainingData=train.csv").items()
+    }
+    outputs = parse_pairs(options.outputs, "--output-blob", "model=models/housing-v2.ilearner")
+    parameters = parse_pairs(options.global_parameters, "--global-param", "'Label column=price'")
+    both = sorted(set(inputs) & set(uploads))
+    if both:
+        raise BadInput(f"input {both[0]!r} is given by both --input and --upload; give one")
+    contents = {}
+    for input_name, path in uploads.items():
+        try:
+            contents[input_name] = path.read_bytes()
+        except OSError as exc:
+            raise BadInput(f"--upload {input_name}={path}: cannot read the file: {exc.strerror}") from None
+    connection = storage.connection_string_from_env(environ)
+    account = storage.parse_connection_string(connection)
+
+    service = connect()
+    client = service.client
+    uploaded = {}
+    for input_name, data in contents.items():
+        location = f"{UPLOAD_CONTAINER}/{hashlib.sha256(data).hexdigest()[:16]}/{uploads[input_name].name}"
+        storage.upload(account, location, data)
+        inputs[input_name] = location
+        uploaded[input_name] = account.url(location)
+    body = {
+        "Inputs": {n: {"ConnectionString": connection, "RelativeLocation": loc} for n, loc in inputs.items()},
+        "Outputs": {n: {"ConnectionString": connection, "RelativeLocation": loc} for n, loc in outputs.items()},
+        "GlobalParameters": parameters,
+    }
+    began = time.monotonic()
+    job_id = client.submit(body)
+    try:
+        client.start(job_id)
+        job = client.wait(job_id, timeout=options.timeout, progress=progress)
+    except BaseException:
+        if not options.keep_job:
+            _delete_quietly(client, job_id)
+        raise
+    seconds = time.monotonic() - began
+    evaluation = {result.name: _read_evaluation(result) for result in job.results if not _is_model(result.location)}
+    update = None
+    try:
+        if swap is not None:
+            update = swap(job)
+    finally:
+        if not options.keep_job:
+            _delete_quietly(client, job_id)
+    return RetrainResult(service.label, job, seconds, uploaded, evaluation, update, options.keep_job)
+
+
+def _is_model(location: str) -> bool:
+    return location.lower().endswith(MODEL_EXTENSION)
+
+
+def _delete_quietly(client, job_id: str) -> None:
+    # Cleanup after the job's outcome is known: a failure here must not hide that outcome.
+    with contextlib.suppress(MlwsError):
+        client.delete(job_id)
+
+
+def _read_evaluation(result) -> list[dict[str, str]]:
+    """A small dataset output (e.g. the evaluation metrics) as rows, read through its SAS."""
+    from toolkit import storage
+
+    text = storage.download_url(result.readable_url).decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text)))[:20]
+
+
+def the_model(job: JobStatus, where: Path | str) -> BlobResult:
+    """The job's one .ilearner output (what goes into `where`: a definition file, an endpoint)."""
+    models = [result for result in job.results if _is_model(result.location)]
+    if len(models) != 1:
+        raise MlwsError(
+            f"job {job.job_id} wrote {len(models)} {MODEL_EXTENSION} outputs, so which model goes into {where} is "
+            f"unclear; {where} was not changed"
+        )
+    return models[0]
+
+
+# -- jobs ----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class JobListing(Result):
+    service: str
+    jobs: list[Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"service": self.service, "jobs": [job.to_json() for job in self.jobs]}
+
+    def to_text(self) -> str:
+        if not self.jobs:
+            return f"no BES jobs on {self.service}"
+        return "\n".join(f"{job.job_id}  {job.status:<10}  created {job.created or '?'}" for job in self.jobs)
+
+
+def show_job(service: RuntimeService, job_id: str) -> JobStatus:
+    return service.client.status(job_id)
+
+
+def list_jobs(service: RuntimeService) -> JobListing:
+    return JobListing(service.label, service.client.list_jobs())
+
+
+def cancel_job(service: RuntimeService, job_id: str) -> Shown:
+    """Cancel a job that has not ended, or delete an ended one; shows its status just before."""
+    before = service.client.status(job_id)
+    service.client.delete(job_id)
+    action = "deleted" if before.status in ENDED else "cancelled"
+    return Shown({**before.to_json(), "action": action}, f"BES job {job_id} ({before.status}): {action}")
+
+
+# -- score ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ScoreResult(Result):
+    service: str
+    output: str
+    rows: list[dict[str, Any]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"service": self.service, "output": self.output, "rows": self.rows}
+
+    def to_text(self) -> str:
+        if not self.rows:
+            return f"{self.service} scored no rows"
+        from toolkit.text import table
+
+        columns = list(dict.fromkeys(column for row in self.rows for column in row))
+        return table(columns, [[_cell(row.get(column)) for column in columns] for row in self.rows])
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return "" if value is None else str(value)
+
+
+def read_rows(path: Path) -> tuple[str | None, list[dict[str, Any]]]:
+    """Rows to score from a CSV (header row) or JSON file: a list of objects, {"input1": [...]}, or a
+    table {"ColumnNames": [...], "Values": [[...]]}. Returns (input name if the file names one, rows)."""
+    label = f"--input {path}"
+    text = jsonfile.read_text(path, flag="--input")
+    if path.suffix.lower() == ".csv":
+        reader = csv.DictReader(io.StringIO(text))
+        try:
+            rows = [dict(row) for row in reader]
+        except csv.Error as exc:
+            raise BadInput(f"{label}: not CSV at line {reader.line_num}: {exc}") from None
+        if not rows:
+            raise BadInput(f"{label}: no rows under the header")
+        longer = next((index for index, row in enumerate(rows) if None in row), None)
+        if longer is not None:  # DictReader would file the extra values under the column name None
+            raise BadInput(f"{label}: row {longer + 1} has more values than the header has columns")
+        return None, rows
+    data = jsonfile.parse(text, source=label)
+    input_name = None
+    if isinstance(data, dict) and len(data) == 1 and not {"ColumnNames", "Values"} & set(data):
+        input_name, data = next(iter(data.items()))
+    if isinstance(data, dict) and isinstance(data.get("ColumnNames"), list) and isinstance(data.get("Values"), list):
+        columns = data["ColumnNames"]
+        if not all(isinstance(row, list) and len(row) == len(columns) for row in data["Values"]):
+            raise BadInput(f"{label}: every row of Values needs {len(columns)} values (one per ColumnNames entry)")
+        data = [dict(zip(columns, row, strict=True)) for row in data["Values"]]
+    if not isinstance(data, list) or not data or not all(isinstance(row, dict) for row in data):
+        raise BadInput(
+            f"{label}: expected a non-empty list of row objects, e.g. "
+            '[{"rooms": 3, "area_sqm": 70, "age_years": 12}], or a CSV file with a header row'
+        )
+    return input_name, data
+
+
+def score(service: RuntimeService, rows_file: Path) -> ScoreResult:
+    """Send the file's rows to the service's RRS endpoint; the scored rows of its first output."""
+    input_name, rows = read_rows(rows_file)
+    input_name = input_name or (service.input_names[0] if service.input_names else "input1")
+    results = service.client.execute(input_name, rows, {})
+    output, scored = next(iter(results.items()), (None, None))
+    if output is None or not isinstance(scored, list):
+        raise MlwsError(f"score with {service.label}: the answer carries no rows")
+    return ScoreResult(service.label, output, scored)
