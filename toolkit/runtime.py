@@ -12,44 +12,21 @@ location without its token.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
 
-from azure.core import PipelineClient
-from azure.core.credentials import AzureKeyCredential
-from azure.core.pipeline.policies import (
-    AzureKeyCredentialPolicy,
-    ContentDecodePolicy,
-    HeadersPolicy,
-    RequestIdPolicy,
-    UserAgentPolicy,
-)
-from azure.core.rest import HttpRequest
-
-from toolkit import __version__, names
-from toolkit.arm.client import (
-    CONNECTION_TIMEOUT,
-    READ_TIMEOUT,
-    RedactedHttpLog,
-    retry_note,
-    send_retrying,
-)
-from toolkit.arm.errors import RequestRejected
-from toolkit.errors import MlwsError, ServiceError, ServiceErrorInfo
+from toolkit import names
+from toolkit.errors import MlwsError, ServiceError
+from toolkit.keyed import KeyedClient
 from toolkit.operation import Progress
-from toolkit.redact import redact
 from toolkit.result import Result
 
 API_VERSION = "2.0"
 ENDED = ("Finished", "Failed", "Cancelled")
 # Numeric codes some clients and service versions use for StatusCode (C# enum order).
 STATUS_NAMES = {"0": "NotStarted", "1": "Running", "2": "Failed", "3": "Cancelled", "4": "Finished"}
-# Runtime error classes that mean "your request is wrong" (exit 2) rather than "the service failed".
-BAD_INPUT_CLASSES = {"BadArgument", "BadUserArgument", "InvalidOperation"}
 
 # Wait this share of the time already spent (at least MIN_POLL, at most MAX_POLL) before polling again:
 # a job's end is seen at most ~5 % late (0.1 s for a short one), for ~50 polls in the first 10 s and
@@ -151,55 +128,14 @@ class JobStatus(Result):
 class RuntimeClient:
     """BES and RRS of one web service, at `base_url` with `key`."""
 
-    def __init__(self, base_url: str, key: str, *, service: str = "web service") -> None:
+    def __init__(self, base_url: str, key: str, *, service: str = "web service", refused: str = "") -> None:
         self.base_url = base_url.rstrip("/")
         self.service = service  # how messages name the service
-        policies = [
-            RequestIdPolicy(),
-            HeadersPolicy({"Accept": "application/json"}),
-            UserAgentPolicy(base_user_agent=f"mlws/{__version__}"),
-            ContentDecodePolicy(),
-            # No retry policy: send_retrying decides, as for ARM calls.
-            AzureKeyCredentialPolicy(AzureKeyCredential(key), "Authorization", prefix="Bearer"),
-            RedactedHttpLog(),
-        ]
-        self._pipeline = PipelineClient(base_url=self.base_url, policies=policies)
+        refused = refused or "the web service key was refused: check the service's keys with `mlws keys`"
+        self._client = KeyedClient(self.base_url, key, query={"api-version": API_VERSION}, refused=refused)
 
-    def _call(
-        self,
-        method: str,
-        path: str,
-        action: str,
-        *,
-        body: Any = None,
-        params: dict[str, str] | None = None,
-        if_unsure: str | None = None,
-    ) -> Any:
-        """One call, re-sent after a transient failure unless it is a POST; `if_unsure` ends the message of a
-        POST whose answer was lost (what may have happened, how to check)."""
-        query = {"api-version": API_VERSION, **(params or {})}
-        url = f"{self.base_url}{path}?{urlencode(query)}"
-        headers = {"Content-Type": "application/json"} if body is not None else {}
-        data = json.dumps(body).encode("utf-8") if body is not None else None
-        sent = send_retrying(
-            self._pipeline,
-            HttpRequest(method, url, headers=headers, content=data),
-            action=action,
-            where=self.base_url,
-            if_unsure=if_unsure,
-            connection_timeout=CONNECTION_TIMEOUT,
-            read_timeout=READ_TIMEOUT,
-        )
-        status, raw = sent.response.status_code, sent.text
-        try:
-            parsed = json.loads(raw) if raw.strip() else None
-        except ValueError:
-            parsed = None
-        if status >= 400:
-            error = runtime_error(action, status, parsed, raw, sent.response.headers.get("x-ms-request-id"))
-            error.message += retry_note(method, status, sent.retries, if_unsure)
-            raise error
-        return parsed
+    def _call(self, method: str, path: str, action: str, **options: Any) -> Any:
+        return self._client.call(method, path, action, **options).body
 
     # -- BES ------------------------------------------------------------------------------------------
 
@@ -288,25 +224,3 @@ class RuntimeClient:
         if not isinstance(answer, dict) or not isinstance(answer.get("Results"), dict):
             raise ServiceError(f"score with {self.service}: the answer has no Results")
         return answer["Results"]
-
-
-def runtime_error(action: str, status: int, body: Any, raw: str, request_id: str | None) -> MlwsError:
-    """The runtime's {"error": {code, message, details}} as an exception with the right exit code."""
-    error = body.get("error") if isinstance(body, dict) else None
-    error = error if isinstance(error, dict) else {}
-    details = [d for d in error.get("details") or [] if isinstance(d, dict)]
-    info = ServiceErrorInfo(
-        status=status, code=error.get("code"), message=error.get("message"), request_id=request_id, details=details
-    )
-    # The specific code and message are in the first detail; the top level only names the class.
-    specific = details[0] if details else error
-    code = specific.get("code") or error.get("code")
-    message = specific.get("message") or error.get("message") or raw[:200] or f"HTTP {status}"
-    text = redact(
-        f"{action}: {code}: {message} (HTTP {status}" + (f", request id {request_id})" if request_id else ")")
-    )
-    if status == 401:
-        text += "; the web service key was refused: check the service's keys with `mlws keys`"
-    if error.get("code") in BAD_INPUT_CLASSES:
-        return RequestRejected(text, info)
-    return ServiceError(text, info)
