@@ -177,8 +177,9 @@ class GadgetProvider(flow.Provider):
     name = "gadget"
     noun = "gadget"
     kind = KIND
+    target_fields = ("subscription", "resource_group", "name", "location")
 
-    def target(self, *, file, name, resource_group, subscription, location=None) -> Target:
+    def target(self, *, file, name=None, resource_group=None, subscription=None, location=None) -> Target:
         return resolve_target(
             file=file, name=name, resource_group=resource_group, subscription=subscription,
             require=("subscription", "resource_group", "name"),

@@ -51,7 +51,7 @@ def sending(**overrides) -> Sending:
 
 
 def target(file):
-    return PROVIDER.target(file=file, name=None, resource_group=None, subscription=None)
+    return PROVIDER.target(file=file)
 
 
 def test_a_second_kind_is_planned_created_exported_edited_and_updated(gadgets, mlws, tmp_path):
@@ -59,16 +59,16 @@ def test_a_second_kind_is_planned_created_exported_edited_and_updated(gadgets, m
     how = sending()
     plan_file = tmp_path / "plan.json"
 
-    created_plan = flow.plan_against_live(PROVIDER, file, name=None, resource_group=None, subscription=None,
+    created_plan = flow.plan_against_live(PROVIDER, file, where={},
                                           env=how.env, out=plan_file)  # fmt: skip
     created = flow.update_from_plan(plan_file, how, providers.provider_named)
     exported = flow.export(PROVIDER, PROVIDER.connect(target(file)), file, confirm=lambda *_a, **_k: None)
     again = flow.export(PROVIDER, PROVIDER.connect(target(file)), file, confirm=lambda *_a, **_k: None)
     edited = mlws("edit", file, "--set", "properties.colour=blue", "-i")  # an offline command, the kind chosen
-    planned = flow.plan_against_live(PROVIDER, file, name=None, resource_group=None, subscription=None,
+    planned = flow.plan_against_live(PROVIDER, file, where={},
                                      env=how.env, out=plan_file)  # fmt: skip
     updated = flow.update_from_plan(plan_file, how, providers.provider_named)
-    after = flow.plan_against_live(PROVIDER, file, name=None, resource_group=None, subscription=None, env=how.env)
+    after = flow.plan_against_live(PROVIDER, file, where={}, env=how.env)
 
     assert created_plan.action == "create" and created.verified
     assert "PUT /subscriptions/" + SUBSCRIPTION + "/resourceGroups/rg-gadgets/providers/Example.Gadgets/gadgets/g1" in (
@@ -95,7 +95,7 @@ def test_a_removed_label_replaces_the_gadget_and_a_stale_plan_is_refused(gadgets
     file.write_text(json.dumps(document, indent=2), encoding="utf-8")
     plan_file = tmp_path / "plan.json"
 
-    planned = flow.plan_against_live(PROVIDER, file, name=None, resource_group=None, subscription=None,
+    planned = flow.plan_against_live(PROVIDER, file, where={},
                                      env=how.env, out=plan_file)  # fmt: skip
     path = next(iter(fake.gadgets))
     fake.gadgets[path]["properties"]["size"] = 9  # changed behind the plan's back

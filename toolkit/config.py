@@ -109,10 +109,52 @@ def find_config(start: Path) -> Path | None:
 
 
 def _environment_from_path(file: Path) -> str | None:
-    parts = file.resolve().parts
-    if len(parts) >= 3 and parts[-3] == DEFINITIONS_DIR:
-        return parts[-2]
+    """The folder just below definitions/: definitions/dev/housing-predict.json and
+    definitions/dev/classic/rentalloc001.json are both of environment dev."""
+    parts = file.resolve().parts[:-1]
+    for index in range(len(parts) - 2, -1, -1):
+        if parts[index] == DEFINITIONS_DIR:
+            return parts[index + 1]
     return None
+
+
+def _names_the_service(file: Path) -> bool:
+    """A New web service's file directly in its environment's folder is named after the service."""
+    parts = file.resolve().parts
+    return len(parts) >= 3 and parts[-3] == DEFINITIONS_DIR
+
+
+@dataclass(frozen=True)
+class EnvironmentSettings:
+    """The mlws.yaml entry of the environment a file (or MLWS_ENVIRONMENT) is in; empty when there is none."""
+
+    environment: str | None
+    config_file: Path | None  # set only when the entry exists
+    values: dict[str, Any]
+
+    def pick(self, given: str | None, flag: str, variable: str, key: str) -> tuple[str | None, str]:
+        """A field's value and where it came from: the flag, else the variable, else the mlws.yaml key."""
+        if given:
+            return given, flag
+        if os.environ.get(variable):
+            return os.environ[variable], variable
+        if self.values.get(key):
+            return str(self.values[key]), f"{self.config_file}: environments.{self.environment}.{key}"
+        return None, ""
+
+
+def environment_settings(file: Path | None) -> EnvironmentSettings:
+    """What mlws.yaml says of the environment of `file` (the folder below definitions/), else of MLWS_ENVIRONMENT."""
+    environment = _environment_from_path(file) if file is not None else None
+    environment = environment or os.environ.get("MLWS_ENVIRONMENT") or None
+    config_file = find_config(file.parent if file is not None else Path.cwd())
+    values: dict[str, Any] = {}
+    if config_file is not None and environment:
+        entry = _read_environments(config_file).get(environment)
+        if entry is not None and not isinstance(entry, dict):
+            raise BadInput(f"{config_file}: environments.{environment} must be a mapping")
+        values = entry or {}
+    return EnvironmentSettings(environment, config_file if values else None, values)
 
 
 def _read_environments(config_file: Path) -> dict[str, Any]:
@@ -143,26 +185,10 @@ def resolve_target(
 
     `name_rule` and `name_flag` say what the name is (a web service's by default) and how it is passed.
     """
-    environment = _environment_from_path(file) if file is not None else None
-    environment = environment or os.environ.get("MLWS_ENVIRONMENT") or None
-    config_file = find_config(file.parent if file is not None else Path.cwd())
-    settings: dict[str, Any] = {}
-    if config_file is not None and environment:
-        entry = _read_environments(config_file).get(environment)
-        if entry is not None and not isinstance(entry, dict):
-            raise BadInput(f"{config_file}: environments.{environment} must be a mapping")
-        settings = entry or {}
+    settings = environment_settings(file)
 
-    def pick(field: str, flag: str | None) -> tuple[str | None, str]:
-        """The field's value and where it came from."""
-        variable, key = ENVIRONMENT_VARIABLES[field], YAML_KEYS[field]
-        if flag:
-            return flag, FLAGS[field]
-        if os.environ.get(variable):
-            return os.environ[variable], variable
-        if settings.get(key):
-            return str(settings[key]), f"{config_file}: environments.{environment}.{key}"
-        return None, ""
+    def pick(field: str, given: str | None) -> tuple[str | None, str]:
+        return settings.pick(given, FLAGS[field], ENVIRONMENT_VARIABLES[field], YAML_KEYS[field])
 
     found = {
         "subscription": pick("subscription", subscription),
@@ -170,12 +196,12 @@ def resolve_target(
         "location": pick("location", location),
         "name": (name, name_flag),
     }
-    if not name and file is not None and _environment_from_path(file):
+    if not name and file is not None and _names_the_service(file):
         found["name"] = (file.stem, f"the file name of {file}")
     target = Target(
         endpoint=arm_endpoint(),
-        environment=environment,
-        config_file=config_file if settings else None,
+        environment=settings.environment,
+        config_file=settings.config_file,
         **{field: value for field, (value, _) in found.items()},
     )
     target.require(*require)

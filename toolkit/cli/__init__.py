@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "toolkit.cli.service",
     "toolkit.cli.retrain",
     "toolkit.cli.plans",
+    "toolkit.cli.classic",
 )
 
 

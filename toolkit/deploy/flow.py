@@ -48,9 +48,12 @@ class Provider:
     name: str  # the registry's name for it, written into plan files (toolkit.providers)
     noun: str  # what one service is called in messages: "web service"
     kind: DefinitionKind
+    # What says where a service is, beside its file: the flags' names as `target` takes them, and the fields a
+    # plan file records of its target (e.g. subscription, resource_group, name, location).
+    target_fields: tuple[str, ...]
 
-    def target(self, *, file: Path | None, name: str | None, resource_group: str | None, subscription: str | None,
-               location: str | None = None) -> Target:  # fmt: skip
+    def target(self, *, file: Path | None, **where: str | None) -> Target:
+        """Where the file deploys: `where` holds the values given for `target_fields` (None: not given)."""
         raise NotImplementedError
 
     def creation_target(self, target: Target, desired: dict[str, Any]) -> Target:
@@ -238,9 +241,7 @@ def plan_against_live(
     provider: Provider,
     path: Path,
     *,
-    name: str | None,
-    resource_group: str | None,
-    subscription: str | None,
+    where: Mapping[str, str | None],
     env: Mapping[str, str],
     out: Path | None = None,
     progress: Progress | None = None,
@@ -249,7 +250,7 @@ def plan_against_live(
     if out is not None and Path(out).resolve() == path.resolve():
         raise BadInput(f"--out {out} is the definition itself; save the plan beside it, e.g. --out plan.json")
     desired = provider.load_desired(path)
-    target = provider.target(file=path, name=name, resource_group=resource_group, subscription=subscription)
+    target = provider.target(file=path, **where)
     service = provider.connect(target)
     if progress is not None:
         progress(f"reading {provider.noun} {target.describe()}")
@@ -336,13 +337,7 @@ def update_from_plan(
     provider = providers(saved["provider"])
     file = Path(saved["file"])
     recorded = saved["target"]
-    target = provider.target(
-        file=file,
-        name=recorded.get("name"),
-        resource_group=recorded.get("resource_group"),
-        subscription=recorded.get("subscription"),
-        location=recorded.get("location"),
-    )
+    target = provider.target(file=file, **{field: recorded.get(field) for field in provider.target_fields})
     if saved.get("endpoint") != target.endpoint:
         raise Refused(f"the plan {path} was made against {saved.get('endpoint')}, not {target.endpoint}")
     desired = provider.load_desired(file)

@@ -637,8 +637,9 @@ class WebServiceProvider(flow.Provider):
     name = "new_webservice"
     noun = "web service"
     kind = KIND
+    target_fields = ("subscription", "resource_group", "name", "location")
 
-    def target(self, *, file, name, resource_group, subscription, location=None) -> Target:
+    def target(self, *, file, name=None, resource_group=None, subscription=None, location=None) -> Target:
         return service_target(name, resource_group, subscription, file=file, location=location)
 
     def creation_target(self, target: Target, desired: dict[str, Any]) -> Target:
@@ -709,10 +710,8 @@ def plan_against_live(
     env: Mapping[str, str] = os.environ,
 ) -> Plan:
     """The changes `update -f path` would make to the live service (`mlws diff FILE`), saved to `out` if given."""
-    return flow.plan_against_live(
-        PROVIDER, Path(path), name=name, resource_group=resource_group, subscription=subscription,
-        env=set_variables(env), out=out, progress=progress,
-    )  # fmt: skip
+    where = {"name": name, "resource_group": resource_group, "subscription": subscription}
+    return flow.plan_against_live(PROVIDER, Path(path), where=where, env=set_variables(env), out=out, progress=progress)
 
 
 # --- remove, add-region --------------------------------------------------------------------------------------

@@ -1,0 +1,286 @@
+"""Classic web-service commands (the AzureMLPS cmdlets): `mlws classic service list|get` and
+`mlws classic endpoint list|get|add|remove|refresh|patch`.
+
+Each command parses options, calls one library function in toolkit.providers.classic_endpoint, and renders its
+result. The workspace's authorization token comes from MLWS_WORKSPACE_TOKEN only; a SAS token from the
+variable --sas-token-env names.
+"""
+
+from typing import Annotated
+
+import typer
+
+from toolkit.cli.app import Debug, Output, OutputFormat, SkipModelCheck, WhatIf, Yes, app, confirmation, start
+
+classic_app = typer.Typer(
+    help="Classic web services (Studio classic) and their endpoints, through the management API.\n\n"
+    "The workspace token comes from MLWS_WORKSPACE_TOKEN; the workspace and region from --workspace/-l, "
+    "MLWS_WORKSPACE_ID/MLWS_LOCATION or mlws.yaml.\n\n"
+    "Example: mlws classic endpoint list -s 0123456789abcdef0123456789abcdef",
+    no_args_is_help=True,
+)
+service_app = typer.Typer(help="Classic web services (Get-AmlWebService).", no_args_is_help=True)
+endpoint_app = typer.Typer(
+    help="Endpoints of a Classic web service (Get-/Add-/Remove-/Refresh-/Patch-AmlWebServiceEndpoint).",
+    no_args_is_help=True,
+)
+app.add_typer(classic_app, name="classic")
+classic_app.add_typer(service_app, name="service")
+classic_app.add_typer(endpoint_app, name="endpoint")
+
+Workspace = Annotated[
+    str | None, typer.Option("--workspace", help="Workspace id, 32 hex digits (or MLWS_WORKSPACE_ID, or mlws.yaml).")
+]
+Location = Annotated[
+    str | None, typer.Option("--location", "-l", help="The workspace's region (or MLWS_LOCATION, or mlws.yaml).")
+]
+Service = Annotated[str | None, typer.Option("--service", "-s", help="Web service id, 32 hex digits.")]
+EndpointName = Annotated[str | None, typer.Option("--name", "-n", help="Endpoint name.")]
+Show = Annotated[bool, typer.Option("--show", help="Print the endpoints' keys in clear (default: masked).")]
+
+
+@service_app.command("list")
+def service_list(
+    workspace: Workspace = None, location: Location = None, output: Output = OutputFormat.text, debug: Debug = False
+) -> int:
+    """List the workspace's web services (Get-AmlWebService).
+
+    \b
+    Example: mlws classic service list --workspace 0123456789abcdef0123456789abcdef -l "South Central US"
+    """
+    start(output, debug)
+    from toolkit.cli.render import emit
+    from toolkit.providers.classic_endpoint.endpoints import list_services
+
+    return emit(list_services(workspace=workspace, location=location))
+
+
+@service_app.command("get")
+def service_get(
+    service: Service = None,
+    workspace: Workspace = None,
+    location: Location = None,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """Show a web service (Get-AmlWebService -WebServiceId).
+
+    \b
+    Example: mlws classic service get -s 0123456789abcdef0123456789abcdef -o json
+    """
+    start(output, debug)
+    from toolkit.cli.render import emit
+    from toolkit.providers.classic_endpoint.endpoints import show_service
+
+    return emit(show_service(workspace=workspace, location=location, service=service))
+
+
+@endpoint_app.command("list")
+def endpoint_list(
+    service: Service = None,
+    workspace: Workspace = None,
+    location: Location = None,
+    show: Show = False,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """List a web service's endpoints, the default one first (Get-AmlWebServiceEndpoint).
+
+    \b
+    Example: mlws classic endpoint list -s 0123456789abcdef0123456789abcdef -o table
+    """
+    start(output, debug)
+    from toolkit.cli.render import emit
+    from toolkit.providers.classic_endpoint.endpoints import list_endpoints
+
+    return emit(list_endpoints(workspace=workspace, location=location, service=service, show=show))
+
+
+@endpoint_app.command("get")
+def endpoint_get(
+    service: Service = None,
+    name: EndpointName = None,
+    workspace: Workspace = None,
+    location: Location = None,
+    show: Show = False,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """Show an endpoint: settings, trained model, runtime URL; keys masked unless --show.
+
+    \b
+    Example: mlws classic endpoint get -s 0123456789abcdef0123456789abcdef -n rentalloc001 --show -o json
+    """
+    start(output, debug)
+    from toolkit.cli.render import emit
+    from toolkit.providers.classic_endpoint.endpoints import show_endpoint
+
+    return emit(show_endpoint(workspace=workspace, location=location, service=service, name=name, show=show))
+
+
+@endpoint_app.command("add")
+def endpoint_add(
+    service: Service = None,
+    name: EndpointName = None,
+    workspace: Workspace = None,
+    location: Location = None,
+    description: Annotated[str | None, typer.Option("--description", help="At most 2000 characters.")] = None,
+    throttle_level: Annotated[
+        str | None, typer.Option("--throttle-level", help="Low (default) or High (Standard workspaces).")
+    ] = None,
+    max_concurrent_calls: Annotated[
+        int | None, typer.Option("--max-concurrent-calls", help="1-4 with Low, 1-200 with High.")
+    ] = None,
+    prevent_update: Annotated[
+        bool, typer.Option("--prevent-update", help="The endpoint refuses to be refreshed.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing endpoint (removed and added again: new keys).")
+    ] = False,
+    yes: Yes = False,
+    what_if: WhatIf = False,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """Add an endpoint to a web service (Add-AmlWebServiceEndpoint); it starts with the service's current model.
+
+    The name, throttle level and concurrency are checked before anything is sent (exit 2); an existing
+    endpoint is refused (exit 4) unless --force.
+
+    \b
+    Example: mlws classic endpoint add -s 0123456789abcdef0123456789abcdef -n rentalloc001 --description "Location 1"
+    """
+    start(output, debug)
+    from toolkit.cli.render import emit
+    from toolkit.providers.classic_endpoint.endpoints import add_endpoint
+
+    return emit(
+        add_endpoint(
+            workspace=workspace,
+            location=location,
+            service=service,
+            name=name,
+            description=description,
+            throttle_level=throttle_level,
+            max_concurrent_calls=max_concurrent_calls,
+            prevent_update=prevent_update,
+            force=force,
+            confirm=confirmation(yes),
+            what_if=what_if,
+        )
+    )
+
+
+@endpoint_app.command("remove")
+def endpoint_remove(
+    service: Service = None,
+    name: EndpointName = None,
+    workspace: Workspace = None,
+    location: Location = None,
+    yes: Yes = False,
+    what_if: WhatIf = False,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """Remove an endpoint (Remove-AmlWebServiceEndpoint); prompts unless --yes.
+
+    \b
+    Example: mlws classic endpoint remove -s 0123456789abcdef0123456789abcdef -n rentalloc001 --yes
+    """
+    start(output, debug)
+    from toolkit.cli.render import emit
+    from toolkit.providers.classic_endpoint.endpoints import remove_endpoint
+
+    return emit(
+        remove_endpoint(
+            workspace=workspace,
+            location=location,
+            service=service,
+            name=name,
+            confirm=confirmation(yes),
+            what_if=what_if,
+        )
+    )
+
+
+@endpoint_app.command("refresh")
+def endpoint_refresh(
+    service: Service = None,
+    name: EndpointName = None,
+    workspace: Workspace = None,
+    location: Location = None,
+    overwrite_resources: Annotated[
+        bool, typer.Option("--overwrite-resources", help="Also replace its patched trained models.")
+    ] = False,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """Make an endpoint take the web service's latest publish (Refresh-AmlWebServiceEndpoint).
+
+    \b
+    Example: mlws classic endpoint refresh -s 0123456789abcdef0123456789abcdef -n rentalloc001
+    """
+    start(output, debug)
+    from toolkit.cli.render import emit
+    from toolkit.providers.classic_endpoint.endpoints import refresh_endpoint
+
+    return emit(
+        refresh_endpoint(
+            workspace=workspace,
+            location=location,
+            service=service,
+            name=name,
+            overwrite_resources=overwrite_resources,
+        )
+    )
+
+
+@endpoint_app.command("patch")
+def endpoint_patch(
+    resource: Annotated[str, typer.Option("--resource", help='The trained-model resource: "NAME [trained model]".')],
+    base_location: Annotated[
+        str, typer.Option("--base-location", help="The storage account URL: https://ACCOUNT.blob.core.windows.net/")
+    ],
+    relative_location: Annotated[str, typer.Option("--relative-location", help="container/path/model.ilearner")],
+    service: Service = None,
+    name: EndpointName = None,
+    workspace: Workspace = None,
+    location: Location = None,
+    sas_token_env: Annotated[
+        str | None, typer.Option("--sas-token-env", help="Environment variable holding the blob's SAS token.")
+    ] = None,
+    skip_model_check: SkipModelCheck = False,
+    yes: Yes = False,
+    what_if: WhatIf = False,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """Point an endpoint's trained model at a retrained .ilearner blob (Patch-AmlWebServiceEndpoint).
+
+    Refuses the default endpoint and a training service's endpoints before sending (exit 2); the blob must
+    exist (--skip-model-check). The endpoint is read back: the new location must show (else exit 4).
+
+    \b
+    Example: MODEL_SAS='?sv=...' mlws classic endpoint patch -s 0123456789abcdef0123456789abcdef -n rentalloc001 \\
+                 --resource "Bike Rental [trained model]" --base-location https://acct.blob.core.windows.net/ \\
+                 --relative-location models/model001.ilearner --sas-token-env MODEL_SAS
+    """
+    start(output, debug)
+    from toolkit.cli.render import emit
+    from toolkit.providers.classic_endpoint.endpoints import patch_endpoint
+
+    return emit(
+        patch_endpoint(
+            workspace=workspace,
+            location=location,
+            service=service,
+            name=name,
+            resource=resource,
+            base_location=base_location,
+            relative_location=relative_location,
+            sas_token_env=sas_token_env,
+            skip_model_check=skip_model_check,
+            confirm=confirmation(yes),
+            what_if=what_if,
+        )
+    )
