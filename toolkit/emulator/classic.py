@@ -303,10 +303,10 @@ class Classic:
         )
 
     def add_endpoint(self, request: Request) -> Response:
-        body = body_of(request)
         name = request.params["endpoint"]
         with self.context.store.transaction():
             workspace, service = self.service_target(request)
+            body = body_of(request)
             if not ENDPOINT_NAME.fullmatch(name):
                 raise HttpError(
                     400,
@@ -346,9 +346,9 @@ class Classic:
             raise HttpError(400, "RequestBodyInvalid", f"EndpointName {endpoint_name!r} is not the URL's {name!r}.")
 
     def patch_endpoint(self, request: Request) -> Response:
-        body = body_of(request)
         with self.context.store.transaction():
             workspace, service, endpoint = self.endpoint_target(request, key_allowed=True)
+            body = body_of(request)
             settings = endpoint_settings(body, workspace, endpoint)
             locations = wanted_resources(body, service, endpoint)
         # §7.4: the blob is read (and copied) now, outside the store's lock: an unreadable one is refused, and a
@@ -371,14 +371,14 @@ class Classic:
             return Response(200, self.endpoint_json(service, endpoint))
 
     def delay(self) -> float:
-        """How long a patched endpoint keeps its old model (§7.4; the docs say about 30 s): PATCH /_emulator/faults
-        {"patchSeconds": 30} sets it while the emulator runs."""
+        """How long a patched endpoint keeps its old model (§7.4; the docs say about 30 s): EmulatorConfig
+        patch_seconds, or PUT /_emulator/faults {"patchSeconds": 30} while the emulator runs."""
         return self.context.faults.patch_seconds
 
     def refresh_endpoint(self, request: Request) -> Response:
-        overwrite = bool(flag(body_of(request), "OverwriteResources"))
         with self.context.store.transaction():
             _, service, endpoint = self.endpoint_target(request)
+            overwrite = bool(flag(body_of(request), "OverwriteResources"))
             if endpoint.default:
                 raise default_not_updatable(endpoint)
             if endpoint.prevent_update:
