@@ -6,30 +6,19 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 import uuid
 
 import pytest
 
 from tests.emulator.test_classic_world import ROWS, TRAINED_MODEL, model_patch, prices, seed
 from tests.retrain import housing_data
+from tests.retrain.test_runtime_http import eventually
 from toolkit import storage
 
 
 @pytest.fixture
 def world(emulator, azurite):
     return seed(emulator, azurite)
-
-
-def eventually(read, done, what: str):
-    """`read()` every 0.05 s until `done(value)`; the value. Fails naming `what` after 200 reads (a guard against
-    hanging, not a measure of speed)."""
-    for _ in range(200):
-        value = read()
-        if done(value):
-            return value
-        time.sleep(0.05)
-    pytest.fail(f"{what} never happened")
 
 
 def run_job(world, endpoint, request) -> dict:
