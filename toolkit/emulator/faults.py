@@ -61,13 +61,14 @@ class FaultSettings:
     fail_rate: float = 0.0  # fraction of long-running operations that end Failed
     op_seconds: float = 0.2  # how long each long-running operation stays Provisioning
     job_seconds: float = 0.2  # how long a started BES job runs before it finishes (the runtime's)
+    patch_seconds: float = 0.2  # how long a patched Classic endpoint keeps scoring with its old trained model
     seed: int | None = None
 
     def validate(self) -> None:
         """SettingError naming the field of the first setting outside its rule."""
         for name in ("error_rate", "drop_rate", "fail_rate"):
             check_fraction(name, getattr(self, name))
-        for name in ("op_seconds", "job_seconds"):
+        for name in ("op_seconds", "job_seconds", "patch_seconds"):
             check_seconds(name, getattr(self, name))
 
 
@@ -77,6 +78,7 @@ FAULT_FIELDS = {
     "failRate": "fail_rate",
     "opSeconds": "op_seconds",
     "jobSeconds": "job_seconds",
+    "patchSeconds": "patch_seconds",
     "seed": "seed",
 }
 
@@ -97,6 +99,10 @@ class Faults:
     @property
     def job_seconds(self) -> float:
         return self.settings.job_seconds
+
+    @property
+    def patch_seconds(self) -> float:
+        return self.settings.patch_seconds
 
     @property
     def fail_rate(self) -> float:

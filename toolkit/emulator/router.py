@@ -27,7 +27,9 @@ What `toolkit.emulator.runtime.register(router, context)` receives as `context` 
 without dashes, 32-hex service id)` returns a `StoredService` with the full definition including
 secrets, and `transaction()` gives a locked sqlite3 connection for the runtime's own tables),
 `.config` (the `EmulatorConfig`), `.base_url` (e.g. `http://127.0.0.1:8123`, no trailing slash)
-and `.faults` (the live fault settings: `op_seconds`, `job_seconds`, `fail_rate`, ...).
+and `.faults` (the live fault settings: `op_seconds`, `job_seconds`, `patch_seconds`, `fail_rate`, ...).
+It returns the `Runtime`, whose `serve(router, base, find)` puts the same BES and RRS routes under another
+kind of runtime base (toolkit.emulator.classic: a Classic endpoint's ApiLocation).
 """
 
 from __future__ import annotations

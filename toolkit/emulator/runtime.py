@@ -1,8 +1,11 @@
 """The emulator's runtime endpoints: Batch Execution (BES) and Request-Response (RRS).
 
-Routes live under a web service's runtime base (its swaggerLocation without /swagger.json),
-`/subscriptions/{subscription without dashes}/services/{service id}`, and are authorised with
-one of the service's keys (`Authorization: Bearer <key>`):
+Routes live under a runtime base and are authorised with one of its keys (`Authorization: Bearer <key>`).
+Two kinds of service are served the same way, each a `Served` found from the request by `Runtime.serve`'s
+`find`: a New web service at its swaggerLocation without /swagger.json,
+`/subscriptions/{subscription without dashes}/services/{service id}`, with its service keys; and a
+Classic endpoint at its ApiLocation, `/workspaces/{workspace id}/services/{endpoint id}`, with that
+endpoint's keys (toolkit.emulator.classic):
 
     POST   {base}/jobs?api-version=2.0           submit; answers the job id as a JSON string
     POST   {base}/jobs/{id}/start?api-version=2.0
@@ -14,11 +17,12 @@ one of the service's keys (`Authorization: Bearer <key>`):
 A training service (one whose output is fed by a "Train Model" module) trains for real: least
 squares on its CSV input (toolkit.emulator.training), writing an `.ilearner` model and an
 evaluation CSV. A predictive service (one with a "... [trained model]" asset) scores with the
-model its asset's `locationInfo.uri` names, read with the service's `storageAccount`; a BES job on
-it scores a CSV in batch. Jobs live in the emulator's SQLite store. A started job does its work
-at once on its own thread and stays Running for `faults.job_seconds` (PUT /_emulator/faults
-{"jobSeconds": 2} changes it), or as long as the work takes if that is longer: the work is part of
-the job's time, not added after it. A reader past that time ends the job itself (after a restart
+model its asset's `locationInfo.uri` names, read with the service's `storageAccount` (a patched
+Classic endpoint: with the copy of the model its PATCH read); a BES job on it scores a CSV in
+batch. Jobs live in the emulator's SQLite store. A started job does its work at once on its own
+thread and stays Running for `faults.job_seconds` (PUT /_emulator/faults {"jobSeconds": 2}
+changes it), or as long as the work takes if that is longer: the work is part of the job's time,
+not added after it. A reader past that time ends the job itself (after a restart
 it does the work first), so a restarted emulator still finishes its jobs. Errors use the envelope
 and codes of the Studio (classic) runtime:
 {"error": {"code": <class>, "message", "details": [{"code", "message"}]}}.
@@ -32,7 +36,8 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +48,6 @@ from toolkit.errors import MlwsError
 
 if TYPE_CHECKING:
     from toolkit.emulator.router import EmulatorContext, Router
-    from toolkit.emulator.store import StoredService
 
 BASE = "/subscriptions/{subscription}/services/{service_id}"
 SAS_LIFETIME = timedelta(hours=1)
@@ -55,6 +59,7 @@ SCORED_COLUMN = "Scored Labels"
 NOT_STARTED, RUNNING, FAILED, CANCELLED, FINISHED = "NotStarted", "Running", "Failed", "Cancelled", "Finished"
 ENDED = (FAILED, CANCELLED, FINISHED)
 
+# A job's first two keys are its service's `Served.scope`.
 JOBS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS bes_jobs (
     runtime_sub TEXT NOT NULL, service_id TEXT NOT NULL, job_id TEXT NOT NULL, doc TEXT NOT NULL,
@@ -78,16 +83,42 @@ def runtime_error(error_class: str, code: str, message: str) -> HttpError:
     return HttpError(status, error_class, class_message, details=[{"code": code, "message": message}])
 
 
-def register(router: Router, context: EmulatorContext) -> None:
-    """Add the BES and RRS routes to the emulator's router; `context` gives the store and settings."""
+@dataclass(frozen=True)
+class Served:
+    """What one runtime base serves: a New web service, or a Classic endpoint."""
+
+    scope: tuple[str, str]  # keys its BES jobs: (subscription without dashes, service id) or (workspace, endpoint id)
+    properties: dict[str, Any]  # the graph definition it runs, secrets included (storageAccount.key)
+    keys: frozenset[str]  # the bearer keys it accepts
+    model: bytes | None = None  # the trained model it scores with, when not the blob its asset names (a copy)
+
+
+Find = Callable[[Request], Served | None]
+
+
+def register(router: Router, context: EmulatorContext) -> Runtime:
+    """Add the New web services' BES and RRS routes to the emulator's router; the runtime, for other kinds."""
     runtime = Runtime(context)
     threading.Thread(target=_warm_up, daemon=True, name="runtime-warm-up").start()
-    router.add("POST", BASE + "/jobs", runtime.submit)
-    router.add("GET", BASE + "/jobs", runtime.list_jobs)
-    router.add("GET", BASE + "/jobs/{job_id}", runtime.job_status)
-    router.add("POST", BASE + "/jobs/{job_id}/start", runtime.start)
-    router.add("DELETE", BASE + "/jobs/{job_id}", runtime.delete)
-    router.add("POST", BASE + "/execute", runtime.execute)
+    runtime.serve(router, BASE, lambda request: _new_web_service(context, request))
+    return runtime
+
+
+def _new_web_service(context: EmulatorContext, request: Request) -> Served | None:
+    service = context.store.find_runtime_service(request.params["subscription"], request.params["service_id"])
+    if service is None:
+        return None
+    keys = field(service.properties, "keys") or {}
+    valid = frozenset({field(keys, "primary"), field(keys, "secondary")} - {None, ""})
+    return Served((service.runtime_subscription, service.service_id), service.properties, valid)
+
+
+def _authorised(service: Served | None, request: Request) -> Served:
+    if service is None:
+        raise runtime_error("NotFound", "WebServiceNotFound", f"No web service answers at {request.path}.")
+    if request.bearer_token() not in service.keys:
+        raise runtime_error("Unauthorized", "ScoreRequestUnauthorized", "Invalid credentials provided.")
+    return service
 
 
 def _warm_up() -> None:
@@ -117,34 +148,36 @@ class Runtime:
         with context.store.transaction() as db:
             db.execute(JOBS_SCHEMA)
 
-    # -- authorisation and storage of jobs ----------------------------------------------------------
+    def serve(self, router: Router, base: str, find: Find) -> None:
+        """Add the BES and RRS routes under `base`; `find` gives the service a request names (None: none)."""
 
-    def _service(self, request: Request) -> StoredService:
-        subscription, service_id = request.params["subscription"], request.params["service_id"]
-        service = self.context.store.find_runtime_service(subscription, service_id)
-        if service is None:
-            raise runtime_error("NotFound", "WebServiceNotFound", f"Web service {service_id} was not found.")
-        keys = field(service.properties, "keys") or {}
-        valid = {field(keys, "primary"), field(keys, "secondary")} - {None, ""}
-        if request.bearer_token() not in valid:
-            raise runtime_error("Unauthorized", "ScoreRequestUnauthorized", "Invalid credentials provided.")
-        return service
+        def authorised(handler: Callable[[Served, Request], Response]) -> Callable[[Request], Response]:
+            return lambda request: handler(_authorised(find(request), request), request)
 
-    def _load_job(self, service: StoredService, job_id: str) -> dict[str, Any]:
+        router.add("POST", base + "/jobs", authorised(self.submit))
+        router.add("GET", base + "/jobs", authorised(self.list_jobs))
+        router.add("GET", base + "/jobs/{job_id}", authorised(self.job_status))
+        router.add("POST", base + "/jobs/{job_id}/start", authorised(self.start))
+        router.add("DELETE", base + "/jobs/{job_id}", authorised(self.delete))
+        router.add("POST", base + "/execute", authorised(self.execute))
+
+    # -- storage of jobs -----------------------------------------------------------------------------
+
+    def _load_job(self, service: Served, job_id: str) -> dict[str, Any]:
         with self.context.store.transaction() as db:
             row = db.execute(
                 "SELECT doc FROM bes_jobs WHERE runtime_sub=? AND service_id=? AND job_id=?",
-                (service.runtime_subscription, service.service_id, job_id.lower()),
+                (*service.scope, job_id.lower()),
             ).fetchone()
         if row is None:
             raise runtime_error("NotFound", "JobNotFound", f"Job {job_id} was not found for this web service.")
         return json.loads(row[0])
 
-    def _save_job(self, service: StoredService, job: dict[str, Any]) -> None:
+    def _save_job(self, service: Served, job: dict[str, Any]) -> None:
         with self.context.store.transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO bes_jobs VALUES (?, ?, ?, ?)",
-                (service.runtime_subscription, service.service_id, job["id"], json.dumps(job)),
+                (*service.scope, job["id"], json.dumps(job)),
             )
 
     def _job_lock(self, job_id: str) -> threading.Lock:
@@ -153,8 +186,7 @@ class Runtime:
 
     # -- BES -----------------------------------------------------------------------------------------
 
-    def submit(self, request: Request) -> Response:
-        service = self._service(request)
+    def submit(self, service: Served, request: Request) -> Response:
         body = request.json()
         if not isinstance(body, dict):
             raise runtime_error("BadArgument", "RequestBodyInvalid", "The request body must be a JSON object.")
@@ -172,8 +204,7 @@ class Runtime:
         self._save_job(service, job)
         return Response(200, job["id"])
 
-    def start(self, request: Request) -> Response:
-        service = self._service(request)
+    def start(self, service: Served, request: Request) -> Response:
         job_id = request.params["job_id"].lower()
         seconds = self.context.faults.job_seconds
         with self._job_lock(job_id), self.context.store.transaction():
@@ -189,37 +220,34 @@ class Runtime:
         threading.Thread(target=self._run, args=(service, job_id), daemon=True, name=f"bes-{job_id}").start()
         return Response(200)
 
-    def job_status(self, request: Request) -> Response:
-        service = self._service(request)
+    def job_status(self, service: Served, request: Request) -> Response:
         job = self._current(service, request.params["job_id"])
         return Response(200, self._status_body(job))
 
-    def list_jobs(self, request: Request) -> Response:
-        service = self._service(request)
+    def list_jobs(self, service: Served, request: Request) -> Response:
         with self.context.store.transaction() as db:
             rows = db.execute(
                 "SELECT job_id FROM bes_jobs WHERE runtime_sub=? AND service_id=?",
-                (service.runtime_subscription, service.service_id),
+                service.scope,
             ).fetchall()
         jobs = sorted((self._current(service, job_id) for (job_id,) in rows), key=lambda job: job["createdAt"])
         return Response(200, [{"Id": job["id"], **_timestamps(job), "StatusCode": job["status"]} for job in jobs])
 
-    def delete(self, request: Request) -> Response:
-        service = self._service(request)
+    def delete(self, service: Served, request: Request) -> Response:
         job_id = request.params["job_id"].lower()
         with self._job_lock(job_id), self.context.store.transaction() as db:
             job = self._load_job(service, job_id)
             if job["status"] in ENDED:
                 db.execute(
                     "DELETE FROM bes_jobs WHERE runtime_sub=? AND service_id=? AND job_id=?",
-                    (service.runtime_subscription, service.service_id, job_id),
+                    (*service.scope, job_id),
                 )
             else:
                 job.update(status=CANCELLED, endedAt=_now(), details="The job was cancelled.")
                 self._save_job(service, job)
         return Response(200)
 
-    def _current(self, service: StoredService, job_id: str) -> dict[str, Any]:
+    def _current(self, service: Served, job_id: str) -> dict[str, Any]:
         """The job as of now: a Running job past its time ends here if its thread has not ended it yet
         (after a restart, this reader does its work first)."""
         job = self._load_job(service, job_id)
@@ -229,7 +257,7 @@ class Runtime:
             job = self._load_job(service, job_id)
         return job
 
-    def _run(self, service: StoredService, job_id: str) -> None:
+    def _run(self, service: Served, job_id: str) -> None:
         """A started job's thread: the work happens while the job is Running, which lasts `job_seconds`
         (or as long as the work, if that is longer); then the job ends with the work's outcome."""
         self._do_work(service, job_id)
@@ -240,7 +268,7 @@ class Runtime:
         time.sleep(max(0.0, run_after - time.time()))
         self._end(service, job_id)
 
-    def _do_work(self, service: StoredService, job_id: str) -> None:
+    def _do_work(self, service: Served, job_id: str) -> None:
         """Do the job's work once and record its outcome in the job (its status changes at the end).
 
         Not under the job's lock, so a cancel never waits for the work; other callers wait for it."""
@@ -267,14 +295,14 @@ class Runtime:
         finally:
             done.set()
 
-    def _outcome(self, service: StoredService, job: dict[str, Any]) -> dict[str, Any]:
+    def _outcome(self, service: Served, job: dict[str, Any]) -> dict[str, Any]:
         try:
             self._work(service, job)
         except (HttpError, training.TrainingError, training.ScoringError, MlwsError, ValueError) as exc:
             return {"status": FAILED, "details": _job_failure(exc)}
         return {"status": FINISHED, "details": None}
 
-    def _end(self, service: StoredService, job_id: str) -> None:
+    def _end(self, service: Served, job_id: str) -> None:
         """A Running job whose time is up and whose work is done takes the work's outcome as its status."""
         with self._job_lock(job_id), self.context.store.transaction():
             try:
@@ -285,7 +313,7 @@ class Runtime:
                 job.update(endedAt=_now(), **job.pop("outcome"))
                 self._save_job(service, job)
 
-    def _work(self, service: StoredService, job: dict[str, Any]) -> None:
+    def _work(self, service: Served, job: dict[str, Any]) -> None:
         (input_name, input_ref), *_ = job["inputs"].items()
         location = input_ref["RelativeLocation"]
         data, _etag = storage.download(_account(input_ref), location)
@@ -323,8 +351,7 @@ class Runtime:
 
     # -- RRS -----------------------------------------------------------------------------------------
 
-    def execute(self, request: Request) -> Response:
-        service = self._service(request)
+    def execute(self, service: Served, request: Request) -> Response:
         swagger = request.query.get("format", "").lower() == "swagger"
         body = request.json()
         input_names = _names(service, "input")
@@ -358,9 +385,11 @@ class Runtime:
         }
         return Response(200, {"Results": {output_names[0]: {"type": "table", "value": value}}})
 
-    def _model(self, service: StoredService) -> training.LinearModel:
-        """The model the service's trained-model asset names; cached by URI and blob etag."""
+    def _model(self, service: Served) -> training.LinearModel:
+        """The service's copy of its model, else the model its trained-model asset names (cached by URI and etag)."""
         uri = _trained_model_uri(service)
+        if service.model is not None:  # checked to be a model when it was copied
+            return training.LinearModel.from_bytes(service.model)
         shown = uri.split("?", 1)[0]
         account_info = field(service.properties, "storageAccount") or {}
         try:
@@ -396,7 +425,7 @@ class Runtime:
 # -- planning a job from the request and the service definition --------------------------------------
 
 
-def _plan_job(service: StoredService, body: dict[str, Any]) -> dict[str, Any]:
+def _plan_job(service: Served, body: dict[str, Any]) -> dict[str, Any]:
     """Validate a BatchExecutionRequest against the service; the job's inputs, outputs and kind."""
     properties = service.properties
     input_names, output_names = _names(service, "input"), _names(service, "output")
@@ -520,7 +549,7 @@ def _default_output(first_input: Mapping[str, Any], name: str, is_model: bool) -
     return f"{container}/{uuid.uuid4().hex}/{name}{MODEL_EXTENSION if is_model else '.csv'}"
 
 
-def _names(service: StoredService, which: str) -> list[str]:
+def _names(service: Served, which: str) -> list[str]:
     return list(field(field(service.properties, which), "properties") or {})
 
 
@@ -540,12 +569,21 @@ def _model_outputs(properties: Mapping[str, Any]) -> set[str]:
     return found
 
 
-def _trained_model_uri(service: StoredService) -> str:
-    for asset in (field(service.properties, "assets") or {}).values():
-        if str(field(asset, "name", "")).lower().endswith("[trained model]"):
-            uri = field(field(asset, "locationInfo"), "uri")
-            if uri:
-                return str(uri)
+def trained_models(properties: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(name, locationInfo.uri) of each "... [trained model]" asset of a definition, in its order."""
+    found = []
+    for asset in (field(properties, "assets") or {}).values():
+        name = str(field(asset, "name", ""))
+        uri = field(field(asset, "locationInfo"), "uri")
+        if name.lower().endswith("[trained model]") and uri:
+            found.append((name, str(uri)))
+    return found
+
+
+def _trained_model_uri(service: Served) -> str:
+    models = trained_models(service.properties)
+    if models:
+        return models[0][1]
     raise runtime_error(
         "WebServicePackageError",
         "ModelPackageNotFound",
@@ -553,12 +591,12 @@ def _trained_model_uri(service: StoredService) -> str:
     )
 
 
-def _parameter_default(service: StoredService, name: str) -> Any:
+def _parameter_default(service: Served, name: str) -> Any:
     value = field(field(service.properties, "parameters"), name)
     return field(value, "value") if isinstance(value, Mapping) else value
 
 
-def _column_type(service: StoredService, input_name: str, column: str) -> str:
+def _column_type(service: Served, input_name: str, column: str) -> str:
     spec = field(field(field(field(service.properties, "input"), "properties"), input_name), "properties")
     declared = field(field(spec, column), "format") or field(field(spec, column), "type")
     return str(declared) if declared else "String"

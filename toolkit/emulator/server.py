@@ -17,10 +17,13 @@ admin endpoints below; failed and slow operations apply to ARM long-running oper
 
 Admin endpoints (no token, never faulted, not throttled):
     GET  /_emulator/health    -> {"status": "ok", "url": ...}
-    GET  /_emulator/faults    -> {"errorRate", "dropRate", "failRate", "opSeconds", "jobSeconds", "seed"}
+    GET  /_emulator/faults    -> {"errorRate", "dropRate", "failRate", "opSeconds", "jobSeconds", "patchSeconds",
+                                  "seed"}
     PUT  /_emulator/faults    body: any of those keys; changes them now (a seed restarts the generator)
     GET  /_emulator/throttle  -> {"reads", "writes", "windowSeconds"}  (null budget = not enforced)
     PUT  /_emulator/throttle  body: any of those keys; also starts a fresh window
+    PUT  /_emulator/classic/workspaces/{ws}[/webservices/{id}]   seed Classic workspaces and web services
+                              (toolkit/emulator/classic.py)
 
 Use in-process:
     with Emulator(EmulatorConfig(db=tmp_path / "state.db")) as emulator:
@@ -80,6 +83,8 @@ class EmulatorConfig:
     db: Path | str = ":memory:"  # a file keeps the state across restarts
     op_seconds: float = 0.2  # how long long-running operations stay Provisioning
     job_seconds: float = 0.2  # how long a started BES job runs
+    # How long a Classic endpoint keeps its old trained model after a PATCH (the real one took about 30 s).
+    patch_seconds: float = 0.2
     token: str | None = None  # the one bearer token accepted; None = any non-empty token
     read_budget: int | None = None  # ARM reads per subscription per window; None = not enforced
     write_budget: int | None = None
@@ -112,6 +117,7 @@ class EmulatorConfig:
             fail_rate=self.fail_rate,
             op_seconds=self.op_seconds,
             job_seconds=self.job_seconds,
+            patch_seconds=self.patch_seconds,
             seed=self.seed,
         )
 
@@ -316,7 +322,7 @@ class Emulator:
         return self
 
     def _register(self, context: EmulatorContext) -> None:
-        from toolkit.emulator import runtime
+        from toolkit.emulator import classic, runtime
 
         router = self.router
         router.add("GET", "/_emulator/health", lambda request: Response(200, {"status": "ok", "url": self.url}))
@@ -325,7 +331,7 @@ class Emulator:
         router.add("GET", "/_emulator/throttle", lambda request: Response(200, self.throttle.to_json()))
         router.add("PUT", "/_emulator/throttle", self._set_throttle)
         arm.register(router, context, plans.register(router, context))
-        runtime.register(router, context)
+        classic.register(router, context, runtime.register(router, context))
 
     def _set_faults(self, request: Request) -> Response:
         self.faults.update(json_object(request))
