@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.emulator.test_classic_world import (
+from tests.fixtures.classic_world import (
     TRAINED_MODEL,
     definition,
     model_patch,

@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from tests.emulator.test_classic_world import ROWS, TRAINED_MODEL, model_patch, prices, seed
+from tests.fixtures.classic_world import ROWS, TRAINED_MODEL, model_patch, prices, seed
 from tests.retrain import housing_data
 from tests.retrain.test_runtime_http import eventually
 from toolkit import storage

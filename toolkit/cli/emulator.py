@@ -25,6 +25,9 @@ def serve(
     ),
     op_seconds: Annotated[float, typer.Option(help="How long long-running operations stay Provisioning.")] = 0.2,
     job_seconds: Annotated[float, typer.Option(help="How long a started BES job runs.")] = 0.2,
+    patch_seconds: Annotated[
+        float, typer.Option(help="How long a patched Classic endpoint keeps its old model (the service: ~30 s).")
+    ] = 0.2,
     token: Annotated[
         str | None, typer.Option(help="The only bearer token accepted (default: any non-empty token).")
     ] = None,
@@ -61,6 +64,7 @@ def serve(
         db=db,
         op_seconds=op_seconds,
         job_seconds=job_seconds,
+        patch_seconds=patch_seconds,
         token=token,
         read_budget=read_budget,
         write_budget=write_budget,
