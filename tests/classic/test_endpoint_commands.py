@@ -7,29 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from tests.fixtures.classic_world import TRAINED_MODEL, prices, seed
+from tests.fixtures.classic_world import TRAINED_MODEL, prices
 from tests.retrain.test_runtime_http import eventually
 from toolkit import storage
-
-
-@pytest.fixture
-def world(emulator, azurite):
-    return seed(emulator, azurite)
-
-
-@pytest.fixture
-def classic(mlws, world):
-    """`mlws classic ARGS` with the workspace, its token and the emulator in the environment."""
-    env = {
-        "MLWS_CLASSIC_ENDPOINT": world.emulator.url,
-        "MLWS_WORKSPACE_ID": world.workspace,
-        "MLWS_WORKSPACE_TOKEN": world.tokens[0],
-    }
-
-    def run(*args: str, **kwargs):
-        return mlws("classic", *args, env={**env, **kwargs.pop("env", {})}, **kwargs)
-
-    return run
 
 
 def names_of(world) -> list[str]:

@@ -6,6 +6,7 @@ result. The workspace's authorization token comes from MLWS_WORKSPACE_TOKEN only
 variable --sas-token-env names.
 """
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -282,5 +283,110 @@ def endpoint_patch(
             skip_model_check=skip_model_check,
             confirm=confirmation(yes),
             what_if=what_if,
+        )
+    )
+
+
+@endpoint_app.command("export")
+def endpoint_export(
+    service: Service = None,
+    name: EndpointName = None,
+    workspace: Workspace = None,
+    location: Location = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", "-f", help="Write here (canonical, secret-free); default: stdout.")
+    ] = None,
+    yes: Yes = False,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """Write an endpoint's definition: its settings and trained models, no keys, a SAS only as a placeholder.
+
+    An unchanged endpoint exports byte for byte the same file; the SasBlobToken placeholders of the file being
+    replaced are kept (no read returns a SAS). An existing, different file is replaced after a prompt (or --yes).
+
+    \b
+    Example: mlws classic endpoint export -s 0123456789abcdef0123456789abcdef -n rentalloc001 \\
+                 -f definitions/dev/classic/rentalloc001.json
+    """
+    start(output, debug)
+    from toolkit.cli.render import emit
+    from toolkit.providers.classic_endpoint.deploy import export_endpoint
+
+    return emit(
+        export_endpoint(
+            workspace=workspace, location=location, service=service, name=name, file=file, confirm=confirmation(yes)
+        )
+    )
+
+
+@classic_app.command("diff")
+def classic_diff(
+    file: Annotated[Path, typer.Argument(help="An endpoint's definition file.")],
+    service: Service = None,
+    name: EndpointName = None,
+    workspace: Workspace = None,
+    location: Location = None,
+    exit_code: Annotated[bool, typer.Option("--exit-code", help="Exit 3 when there are changes.")] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="Save the plan for `mlws update --plan`.")] = None,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """Show what `mlws classic update -f FILE` would change on the live endpoint (the plan); --out saves it.
+
+    The endpoint is the one the file names (WebServiceId, Name); the workspace and region come from
+    --workspace/-l, the environment or mlws.yaml (the file's environment: the folder below definitions/).
+
+    \b
+    Example: mlws classic diff definitions/dev/classic/rentalloc001.json --exit-code --out plan.json
+    """
+    start(output, debug)
+    from toolkit.cli.render import emit, progress
+    from toolkit.errors import ExitCode
+    from toolkit.providers.classic_endpoint.deploy import plan_endpoint
+
+    result = plan_endpoint(
+        file, workspace=workspace, location=location, service=service, name=name, out=out, progress=progress()
+    )
+    return emit(result, exit_code=ExitCode.CHANGES if exit_code and result.has_changes else ExitCode.OK)
+
+
+@classic_app.command("update")
+def classic_update(
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="Endpoint definition to deploy.")] = None,
+    plan: Annotated[
+        Path | None, typer.Option("--plan", help="Apply a plan saved by `mlws classic diff --out`.")
+    ] = None,
+    workspace: Workspace = None,
+    location: Location = None,
+    skip_model_check: SkipModelCheck = False,
+    yes: Yes = False,
+    what_if: WhatIf = False,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """Deploy an endpoint's definition: one PATCH of what differs, read back and verified (exit 4 if it did not
+    take); --plan applies a reviewed plan and refuses (exit 4) one that is stale.
+
+    Changed trained models must exist in storage first (exit 2; --skip-model-check); their SAS placeholders are
+    resolved from the environment.
+
+    \b
+    Example: MODEL_SAS='?sv=...' mlws classic update -f definitions/dev/classic/rentalloc001.json
+    Example: mlws classic update --plan plan.json
+    """
+    start(output, debug)
+    from toolkit.cli.render import emit
+    from toolkit.providers.classic_endpoint.deploy import update_endpoint
+
+    return emit(
+        update_endpoint(
+            file=file,
+            plan=plan,
+            workspace=workspace,
+            location=location,
+            confirm=confirmation(yes),
+            what_if=what_if,
+            skip_model_check=skip_model_check,
         )
     )

@@ -51,10 +51,15 @@ class Provider:
     # What says where a service is, beside its file: the flags' names as `target` takes them, and the fields a
     # plan file records of its target (e.g. subscription, resource_group, name, location).
     target_fields: tuple[str, ...]
+    commands: str = "mlws"  # how its commands start, for the messages: "mlws", "mlws classic"
 
     def target(self, *, file: Path | None, **where: str | None) -> Target:
         """Where the file deploys: `where` holds the values given for `target_fields` (None: not given)."""
         raise NotImplementedError
+
+    def create_command(self, file: Path) -> str | None:
+        """The command that creates the service a file describes, if it has one (else a plan creates it)."""
+        return f"{self.commands} new -f {file}"
 
     def creation_target(self, target: Target, desired: dict[str, Any]) -> Target:
         """Where a new service goes (e.g. its location from the file when no flag gave one)."""
@@ -320,10 +325,11 @@ def update_from_file(
     """`update -f FILE`: plan against the live service and apply at once (asking first)."""
     live = provider.read_live(service, desired, how.env)
     if live is None:
+        create = provider.create_command(file)
         raise Refused(
             f"{provider.noun} {service.target.describe()} does not exist; nothing was sent. Create it with "
-            f"`mlws new -f {file}`, or review `mlws diff {file} --out plan.json` and apply "
-            "`mlws update --plan plan.json`"
+            + (f"`{create}`, or " if create else "")
+            + f"review `{provider.commands} diff {file} --out plan.json` and apply `mlws update --plan plan.json`"
         )
     return apply(provider, service, plan(provider, service, file, desired, live, how.env), desired, how, reviewed=False)
 
@@ -342,13 +348,16 @@ def update_from_plan(
         raise Refused(f"the plan {path} was made against {saved.get('endpoint')}, not {target.endpoint}")
     desired = provider.load_desired(file)
     if provider.desired_hash(desired) != saved["desiredHash"]:
-        raise Refused(f"{file} changed since the plan {path} was made; run `mlws diff {file} --out {path}` again")
+        raise Refused(
+            f"{file} changed since the plan {path} was made; run `{provider.commands} diff {file} --out {path}` again"
+        )
     values = saved["placeholderValues"]
     if values_fingerprint(desired, how.env, bytes.fromhex(values["salt"])) != values["hash"]:
         names = ", ".join(placeholders(desired))
         raise Refused(
             f"the values of {file}'s placeholder variables ({names}) differ from when the plan {path} was made "
-            f"(set, unset or changed since the review); nothing was sent. Plan again with `mlws diff {file} --out`"
+            f"(set, unset or changed since the review); nothing was sent. Plan again with "
+            f"`{provider.commands} diff {file} --out`"
         )
     if saved["action"] == CREATE:
         target = provider.creation_target(target, desired)
@@ -359,13 +368,13 @@ def update_from_plan(
         if live is not None:
             raise Refused(
                 f"{noun} {target.describe()} exists now but did not when the plan {path} was made; "
-                f"nothing was sent. Review with `mlws diff {file}` and plan again"
+                f"nothing was sent. Review with `{provider.commands} diff {file}` and plan again"
             )
         return create(provider, service, desired, how, action="create")
     if live is None:
         raise Refused(
             f"{noun} {target.describe()} existed when the plan {path} was made and does not now; "
-            f"nothing was sent. Review with `mlws diff {file}` and plan again"
+            f"nothing was sent. Review with `{provider.commands} diff {file}` and plan again"
         )
     planned = plan(provider, service, file, desired, live, how.env)
     if not planned.plan.has_changes:
@@ -373,11 +382,12 @@ def update_from_plan(
     if planned.plan.live_hash != saved["liveHash"]:
         raise Refused(
             f"{noun} {target.describe()} changed since the plan {path} was made; nothing was sent. "
-            f"Review with `mlws diff {file}` and plan again"
+            f"Review with `{provider.commands} diff {file}` and plan again"
         )
     if planned.plan.to_json()["changes"] != saved["changes"] or planned.plan.action != saved["action"]:
         raise Refused(
             f"the plan {path} no longer describes what {file} would change (its placeholders' variables differ "
-            f"from when it was made, e.g. a key being rotated); nothing was sent. Plan again with `mlws diff {file}`"
+            f"from when it was made, e.g. a key being rotated); nothing was sent. Plan again with "
+            f"`{provider.commands} diff {file}`"
         )
     return apply(provider, service, planned, desired, how, reviewed=True)

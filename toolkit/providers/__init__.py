@@ -1,7 +1,8 @@
 """The kinds of service mlws manages, one package each, and the registry of them.
 
 `new_webservice` is the New (Resource Manager, Microsoft.MachineLearning/webServices) web service with its
-commitment plans, BES and RRS. A new kind is a package of its own plus one line in each table below: KINDS for
+commitment plans, BES and RRS; `classic_endpoint` an endpoint of a Classic web service (the non-ARM management
+API). A new kind is a package of its own plus one line in each table below: KINDS for
 the offline commands (validate, import, edit, normalize, diff of two files), which read each file as the first
 kind that recognises it; PROVIDERS for the deploy flow (toolkit.deploy.flow), which finds a saved plan's provider
 by the name the plan records. Providers are imported when first needed: the offline commands never load them.
@@ -12,10 +13,14 @@ from __future__ import annotations
 import importlib
 
 from toolkit.errors import BadInput
+from toolkit.providers.classic_endpoint.definition import KIND as CLASSIC_ENDPOINT
 from toolkit.providers.new_webservice.definition import KIND as NEW_WEBSERVICE
 
-KINDS = (NEW_WEBSERVICE,)
-PROVIDERS = {"new_webservice": "toolkit.providers.new_webservice.deploy"}  # name -> the module with PROVIDER
+KINDS = (NEW_WEBSERVICE, CLASSIC_ENDPOINT)
+PROVIDERS = {  # name -> the module with PROVIDER
+    "new_webservice": "toolkit.providers.new_webservice.deploy",
+    "classic_endpoint": "toolkit.providers.classic_endpoint.deploy",
+}
 
 
 def provider_named(name: str):

@@ -12,8 +12,15 @@ from typing import Any
 from toolkit.errors import ServiceError
 from toolkit.keyed import KeyedClient
 from toolkit.providers.classic_endpoint.target import TOKEN_VARIABLE, ClassicTarget, token
+from toolkit.redact import MASK
 
 NOT_MODIFIED = 304
+KEYS = ("PrimaryKey", "SecondaryKey")
+
+
+def masked_keys(endpoint: dict[str, Any]) -> dict[str, Any]:
+    """An endpoint for display: the API returns its keys in clear."""
+    return {key: (MASK if key in KEYS and value else value) for key, value in endpoint.items()}
 
 
 class Management:
