@@ -47,6 +47,23 @@ URL_OPTIONS = {
     "--job": UrlOption(JOB, "--job", "32 hexadecimal digits"),
 }
 REGION_OPTIONS = {"--location", "--region"}  # region display names hold spaces: "South Central US"
+HEX = "0123456789abcdef0123456789abcdef"
+ENDPOINT_RULE = "lower-case letters, digits and hyphens"
+# The Classic commands (`mlws classic ...`) place an endpoint by workspace, web service and endpoint name.
+CLASSIC_URL_OPTIONS = {
+    "--name": UrlOption("rentalloc001", "-n/--name", ENDPOINT_RULE),
+    "--service": UrlOption(HEX, "-s/--service", "32 hexadecimal digits"),
+    "--workspace": UrlOption(HEX, "--workspace", "32 hexadecimal digits"),
+    "--location": URL_OPTIONS["--location"],
+    "--training-service": UrlOption(HEX, "--training-service", "32 hexadecimal digits"),
+    "--training-endpoint": UrlOption("default", "--training-endpoint", ENDPOINT_RULE),
+    "--job": URL_OPTIONS["--job"],
+}
+
+
+def url_options(path: tuple[str, ...]) -> dict[str, UrlOption]:
+    return CLASSIC_URL_OPTIONS if path[0] == "classic" else URL_OPTIONS
+
 
 # What else a command needs to get as far as building a URL ({definition}, {rows}: files of the sandbox).
 OTHER_ARGS = {
@@ -63,7 +80,16 @@ OTHER_ARGS = {
         "--destination-plan-id",
         f"/subscriptions/{GUID}/resourceGroups/rg1/providers/Microsoft.MachineLearning/commitmentPlans/plan2",
     ),
-}
+    ("classic", "diff"): ("{endpoint_definition}",),
+    ("classic", "update"): ("-f", "{endpoint_definition}"),
+    ("classic", "score"): ("--input", "{rows}"),
+    ("classic", "retrain"): ("--input", "trainingData=data/train.csv", "--output-blob", "model=models/m.ilearner"),
+    ("classic", "endpoint", "remove"): ("--yes",),
+    ("classic", "endpoint", "patch"): (
+        "--resource", "Housing Price [trained model]", "--base-location", "https://acct.blob.core.windows.net/",
+        "--relative-location", "models/m.ilearner", "--skip-model-check",
+    ),
+}  # fmt: skip
 # Commands with none of URL_OPTIONS: offline ones, and `operation wait`, given a whole URL whose host
 # must be the ARM endpoint.
 WITHOUT_URL_OPTIONS = {
@@ -78,16 +104,17 @@ def _commands(group, prefix=()):
         else:
             # Text options only: `update --plan` is a file, not a commitment plan.
             texts = [param for param in command.params if param.type.name == "str"]
-            yield (*prefix, name), [opt for param in texts for opt in param.opts if opt in URL_OPTIONS]
+            options = url_options((*prefix, name))
+            yield (*prefix, name), [opt for param in texts for opt in param.opts if opt in options]
 
 
 COMMANDS = dict(_commands(typer.main.get_command(build_app())))
 ONLINE = {path: options for path, options in COMMANDS.items() if options}
 
 
-def hostile(option: str) -> list[str]:
+def hostile(path: tuple[str, ...], option: str) -> list[str]:
     """A valid value made hostile in each way the issue names: /, .., ?, #, %2F, non-ASCII, spaces."""
-    valid = URL_OPTIONS[option].valid
+    valid = url_options(path)[option].valid
     values = [
         f"{valid}/listKeys",
         "..",
@@ -111,7 +138,7 @@ class Sandbox:
         """`mlws PATH` with every URL option of the command (valid unless given) and what else it needs."""
         args = [*path]
         for option in ONLINE[path]:
-            args += [option, values.get(option, URL_OPTIONS[option].valid)]
+            args += [option, values.get(option, url_options(path)[option].valid)]
         return args + [arg.format(**self.files) for arg in OTHER_ARGS.get(path, ())]
 
 
@@ -124,9 +151,13 @@ def server():
 @pytest.fixture
 def sandbox(server, tmp_path, monkeypatch) -> Sandbox:
     """A working directory with no mlws.yaml, every endpoint (ARM, blobs) on the counting server."""
-    for variable in ("AZURE_SUBSCRIPTION_ID", "MLWS_RESOURCE_GROUP", "MLWS_LOCATION", "MLWS_ENVIRONMENT"):
+    for variable in (
+        "AZURE_SUBSCRIPTION_ID", "MLWS_RESOURCE_GROUP", "MLWS_LOCATION", "MLWS_ENVIRONMENT", "MLWS_WORKSPACE_ID"
+    ):  # fmt: skip
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("MLWS_ARM_ENDPOINT", server.url)
+    monkeypatch.setenv("MLWS_CLASSIC_ENDPOINT", server.url)
+    monkeypatch.setenv("MLWS_WORKSPACE_TOKEN", "not-a-workspace-token")
     monkeypatch.setenv("MLWS_STORAGE_KEY", "not-a-storage-key")  # `new` resolves its placeholder before a PUT
     monkeypatch.setenv(
         "AZURE_STORAGE_CONNECTION_STRING",
@@ -137,8 +168,11 @@ def sandbox(server, tmp_path, monkeypatch) -> Sandbox:
     shutil.copyfile(REPO / "definitions" / "dev" / "housing-predict.json", definition)
     rows = tmp_path / "rows.json"
     rows.write_text('[{"rooms": 3, "area_sqm": 70, "age_years": 12}]', encoding="utf-8")
+    endpoint = tmp_path / "rentalloc001.json"
+    endpoint.write_text(json.dumps({"Name": "rentalloc001", "WebServiceId": HEX, "Description": "x"}), encoding="utf-8")
     server.requests.clear()
-    return Sandbox(server, {"definition": str(definition), "rows": str(rows)})
+    files = {"definition": str(definition), "rows": str(rows), "endpoint_definition": str(endpoint)}
+    return Sandbox(server, files)
 
 
 def test_every_command_is_either_swept_or_takes_no_url_option():
@@ -152,8 +186,8 @@ def test_every_command_is_either_swept_or_takes_no_url_option():
     ids=lambda value: " ".join(value) if isinstance(value, tuple) else value,
 )
 def test_a_hostile_value_is_bad_input_naming_the_option_and_nothing_is_sent(mlws, sandbox, path, option):
-    expected = URL_OPTIONS[option]
-    for value in hostile(option):
+    expected = url_options(path)[option]
+    for value in hostile(path, option):
         run = mlws(*sandbox.command_line(path, **{option: value}))
 
         assert run.exit_code == 2, (value, run.stdout, run.stderr)

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from toolkit import jsonfile
 from toolkit.errors import BadInput, MlwsError
@@ -55,15 +55,35 @@ class RetrainOptions:
     timeout: float | None = None
 
 
+class ModelChange(Protocol):
+    """What a provider did with the new model: `json_key` names it in the result's JSON, `lines` in its text."""
+
+    json_key: str
+
+    def to_json(self) -> dict[str, Any]: ...
+
+    def lines(self) -> list[str]: ...
+
+
 @dataclass
 class DefinitionUpdate:
+    """The model written into a definition file, for review and deployment (`deploy`: the commands that do it)."""
+
     file: Path
     asset: str
     previous_uri: str | None
     uri: str
+    deploy: str
+    json_key = "definition"
 
     def to_json(self) -> dict[str, Any]:
         return {"file": str(self.file), "asset": self.asset, "previousUri": self.previous_uri, "uri": self.uri}
+
+    def lines(self) -> list[str]:
+        return [
+            f"{self.file}: asset {self.asset!r} now points to {self.uri}",
+            f"  (was {self.previous_uri}); next: {self.deploy}",
+        ]
 
 
 @dataclass
@@ -73,7 +93,7 @@ class RetrainResult(Result):
     seconds: float
     uploaded: dict[str, str]
     evaluation: dict[str, list[dict[str, str]]]
-    definition: DefinitionUpdate | None
+    change: ModelChange | None
     job_kept: bool
 
     def to_json(self) -> dict[str, Any]:
@@ -85,7 +105,8 @@ class RetrainResult(Result):
             "uploaded": self.uploaded,
             "outputs": {result.name: result.location for result in self.job.results},
             "evaluation": self.evaluation,
-            "definition": self.definition.to_json() if self.definition else None,
+            "definition": None,
+            **({self.change.json_key: self.change.to_json()} if self.change else {}),
             "jobKept": self.job_kept,
         }
 
@@ -97,12 +118,8 @@ class RetrainResult(Result):
             lines.append(f"  {result.name:<{width}}  {result.location}")
             for row in self.evaluation.get(result.name, []):
                 lines.append("      " + ", ".join(f"{column}: {value}" for column, value in row.items()))
-        if self.definition:
-            update = self.definition
-            lines.append(f"{update.file}: asset {update.asset!r} now points to {update.uri}")
-            lines.append(
-                f"  (was {update.previous_uri}); next: mlws diff {update.file} && mlws update -f {update.file}"
-            )
+        if self.change:
+            lines += self.change.lines()
         lines.append(f"job {self.job.job_id} kept (mlws job show/cancel)" if self.job_kept else "job deleted")
         return "\n".join(lines)
 
@@ -111,7 +128,7 @@ def run_training_job(
     connect: Callable[[], RuntimeService],
     options: RetrainOptions,
     *,
-    swap: Callable[[JobStatus], DefinitionUpdate] | None = None,
+    swap: Callable[[JobStatus], ModelChange] | None = None,
     environ: Mapping[str, str] | None = None,
     progress: Progress | None = None,
 ) -> RetrainResult:
@@ -264,11 +281,12 @@ def _cell(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def read_rows(path: Path) -> tuple[str | None, list[dict[str, Any]]]:
+def read_rows(path: Path, flag: str = "--input") -> tuple[str | None, list[dict[str, Any]]]:
     """Rows to score from a CSV (header row) or JSON file: a list of objects, {"input1": [...]}, or a
-    table {"ColumnNames": [...], "Values": [[...]]}. Returns (input name if the file names one, rows)."""
-    label = f"--input {path}"
-    text = jsonfile.read_text(path, flag="--input")
+    table {"ColumnNames": [...], "Values": [[...]]}. Returns (input name if the file names one, rows);
+    messages name the file with `flag`."""
+    label = f"{flag} {path}"
+    text = jsonfile.read_text(path, flag=flag)
     if path.suffix.lower() == ".csv":
         reader = csv.DictReader(io.StringIO(text))
         try:
@@ -298,9 +316,11 @@ def read_rows(path: Path) -> tuple[str | None, list[dict[str, Any]]]:
     return input_name, data
 
 
-def score(service: RuntimeService, rows_file: Path) -> ScoreResult:
-    """Send the file's rows to the service's RRS endpoint; the scored rows of its first output."""
+def score(connect: Callable[[], RuntimeService], rows_file: Path) -> ScoreResult:
+    """Send the file's rows to the service's RRS endpoint; the scored rows of its first output. The file is read
+    before `connect` is called: a bad file sends nothing."""
     input_name, rows = read_rows(rows_file)
+    service = connect()
     input_name = input_name or (service.input_names[0] if service.input_names else "input1")
     results = service.client.execute(input_name, rows, {})
     output, scored = next(iter(results.items()), (None, None))

@@ -68,6 +68,11 @@ HOSTILE = {
 }
 
 
+HEX = "0123456789abcdef0123456789abcdef"
+CLASSIC_ENDPOINT = ("--workspace", HEX, "-s", HEX, "-n", "rentalloc001")
+CLASSIC_RETRAIN = (*CLASSIC_ENDPOINT, "--training-service", HEX)
+
+
 def readers(file: Path, workdir: Path) -> dict[str, tuple[list, str]]:
     """Every command that reads a user's JSON file, with FILE in it: (arguments, the flag the message names)."""
     out = workdir / "out.json"
@@ -81,6 +86,14 @@ def readers(file: Path, workdir: Path) -> dict[str, tuple[list, str]]:
         "update --plan": (["update", "--plan", file], "--plan "),
         "score --input": (["score", "--input", file, "-n", "svc", "-g", "rg"], "--input "),
         "retrain --update-definition": (["retrain", "-n", "svc", "--update-definition", file, "--asset", MODEL], ""),
+        "classic diff": (["classic", "diff", file], ""),
+        "classic update -f": (["classic", "update", "-f", file], ""),
+        "classic score --input": (["classic", "score", "--input", file, *CLASSIC_ENDPOINT], "--input "),
+        "classic retrain --score": (["classic", "retrain", "--score", file, *CLASSIC_RETRAIN], "--score "),
+        "classic retrain --update-definition": (
+            ["classic", "retrain", "--update-definition", file, *CLASSIC_RETRAIN],
+            "",
+        ),
     }
 
 

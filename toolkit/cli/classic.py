@@ -11,7 +11,18 @@ from typing import Annotated
 
 import typer
 
-from toolkit.cli.app import Debug, Output, OutputFormat, SkipModelCheck, WhatIf, Yes, app, confirmation, start
+from toolkit.cli.app import (
+    Debug,
+    Output,
+    OutputFormat,
+    SkipModelCheck,
+    WhatIf,
+    Yes,
+    app,
+    confirmation,
+    positive_seconds,
+    start,
+)
 
 classic_app = typer.Typer(
     help="Classic web services (Studio classic) and their endpoints, through the management API.\n\n"
@@ -20,9 +31,13 @@ classic_app = typer.Typer(
     "Example: mlws classic endpoint list -s 0123456789abcdef0123456789abcdef",
     no_args_is_help=True,
 )
-service_app = typer.Typer(help="Classic web services (Get-AmlWebService).", no_args_is_help=True)
+service_app = typer.Typer(
+    help="Classic web services (Get-AmlWebService).\n\nExample: mlws classic service list -o table",
+    no_args_is_help=True,
+)
 endpoint_app = typer.Typer(
-    help="Endpoints of a Classic web service (Get-/Add-/Remove-/Refresh-/Patch-AmlWebServiceEndpoint).",
+    help="Endpoints of a Classic web service (Get-/Add-/Remove-/Refresh-/Patch-AmlWebServiceEndpoint).\n\n"
+    "Example: mlws classic endpoint add -s 0123456789abcdef0123456789abcdef -n rentalloc001",
     no_args_is_help=True,
 )
 app.add_typer(classic_app, name="classic")
@@ -390,3 +405,190 @@ def classic_update(
             skip_model_check=skip_model_check,
         )
     )
+
+
+@classic_app.command("retrain")
+def classic_retrain(
+    training_service: Annotated[
+        str | None, typer.Option("--training-service", help="The training web service's id (its BES runs the job).")
+    ] = None,
+    training_endpoint: Annotated[
+        str, typer.Option("--training-endpoint", help="The training service's endpoint to run BES on.")
+    ] = "default",
+    service: Service = None,
+    name: EndpointName = None,
+    workspace: Workspace = None,
+    location: Location = None,
+    resource: Annotated[
+        str | None, typer.Option("--resource", help="The predictive endpoint's trained-model resource (if several).")
+    ] = None,
+    inputs: Annotated[
+        list[str] | None, typer.Option("--input", help="NAME=CONTAINER/BLOB.csv: an input read from blob storage.")
+    ] = None,
+    uploads: Annotated[
+        list[str] | None, typer.Option("--upload", help="NAME=LOCAL.csv: upload this file, then use it as input NAME.")
+    ] = None,
+    output_blobs: Annotated[
+        list[str] | None, typer.Option("--output-blob", help="NAME=CONTAINER/BLOB.ilearner (or .csv): output NAME.")
+    ] = None,
+    global_params: Annotated[
+        list[str] | None, typer.Option("--global-param", help="NAME=VALUE: a global parameter of the training service.")
+    ] = None,
+    update_definition: Annotated[
+        Path | None,
+        typer.Option("--update-definition", help="Write the model into this endpoint file instead of patching."),
+    ] = None,
+    score_rows: Annotated[
+        Path | None, typer.Option("--score", help="Rows (.json/.csv) to prove the endpoint serves the new model.")
+    ] = None,
+    keep_job: Annotated[bool, typer.Option("--keep-job", help="Keep the job in the service.")] = False,
+    timeout: Annotated[
+        float | None, typer.Option("--timeout", callback=positive_seconds, help="Seconds to wait for the job.")
+    ] = None,
+    switch_timeout: Annotated[
+        float,
+        typer.Option(
+            "--switch-timeout", callback=positive_seconds, help="With --score: seconds to wait for the switch."
+        ),
+    ] = 120.0,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """Retrain a Classic web service: BES on the training endpoint, then PATCH the predictive endpoint's trained
+    model with the job's .ilearner, read back; --score ROWS waits until the endpoint serves it.
+
+    Checked before the job starts: the predictive endpoint is not the default one and has the resource. With
+    --update-definition the model goes into that endpoint's file for review (then `mlws classic diff` and
+    `mlws classic update -f`). Blobs use AZURE_STORAGE_CONNECTION_STRING; no SAS is printed.
+
+    \b
+    Example: mlws classic retrain --training-service 0123456789abcdef0123456789abcdef \\
+                 -s fedcba9876543210fedcba9876543210 -n rentalloc001 --upload input1=bikes-001.csv \\
+                 --output-blob output1=models/model001.ilearner --score rows.json
+    """
+    start(output, debug)
+    from toolkit.cli.render import emit, progress
+    from toolkit.providers.classic_endpoint.retrain import retrain
+    from toolkit.retraining import RetrainOptions
+
+    options = RetrainOptions(
+        inputs=inputs or [],
+        uploads=uploads or [],
+        outputs=output_blobs or [],
+        global_parameters=global_params or [],
+        update_definition=update_definition,
+        keep_job=keep_job,
+        timeout=timeout,
+    )
+    return emit(
+        retrain(
+            workspace=workspace,
+            location=location,
+            training_service=training_service,
+            training_endpoint=training_endpoint,
+            service=service,
+            name=name,
+            resource=resource,
+            options=options,
+            score_rows=score_rows,
+            switch_timeout=switch_timeout,
+            progress=progress(),
+        )
+    )
+
+
+@classic_app.command("score")
+def classic_score(
+    rows: Annotated[Path, typer.Option("--input", "-i", help="Rows to score: a .json list of objects or a .csv.")],
+    service: Service = None,
+    name: EndpointName = None,
+    workspace: Workspace = None,
+    location: Location = None,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """Score rows with a Classic endpoint's Request-Response API (its ApiLocation, with its own key).
+
+    \b
+    Example: mlws classic score -s 0123456789abcdef0123456789abcdef -n rentalloc001 --input rows.json
+    """
+    start(output, debug)
+    from toolkit.cli.render import emit, progress
+    from toolkit.providers.classic_endpoint.retrain import score
+
+    progress()(f"scoring the rows of {rows} with endpoint {name or ''}")
+    return emit(score(workspace=workspace, location=location, service=service, name=name, rows_file=rows))
+
+
+job_app = typer.Typer(
+    help="Batch Execution (BES) jobs of a Classic endpoint.\n\n"
+    "Example: mlws classic job list -s 0123456789abcdef0123456789abcdef -n default",
+    no_args_is_help=True,
+)
+classic_app.add_typer(job_app, name="job")
+JobId = Annotated[str, typer.Option("--job", help="BES job id: 32 hex digits (from `mlws classic job list`).")]
+
+
+@job_app.command("show")
+def classic_job_show(
+    job_id: JobId,
+    service: Service = None,
+    name: EndpointName = None,
+    workspace: Workspace = None,
+    location: Location = None,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """Show a BES job of a Classic endpoint (no SAS tokens).
+
+    \b
+    Example: mlws classic job show -s 0123456789abcdef0123456789abcdef -n default --job 539d0bc2fde945b6ac986b851d0000f0
+    """
+    start(output, debug)
+    from toolkit.cli.render import emit
+    from toolkit.providers.classic_endpoint.retrain import show_job
+
+    return emit(show_job(workspace=workspace, location=location, service=service, name=name, job_id=job_id))
+
+
+@job_app.command("list")
+def classic_job_list(
+    service: Service = None,
+    name: EndpointName = None,
+    workspace: Workspace = None,
+    location: Location = None,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """List the BES jobs a Classic endpoint keeps.
+
+    \b
+    Example: mlws classic job list -s 0123456789abcdef0123456789abcdef -n default
+    """
+    start(output, debug)
+    from toolkit.cli.render import emit
+    from toolkit.providers.classic_endpoint.retrain import list_jobs
+
+    return emit(list_jobs(workspace=workspace, location=location, service=service, name=name))
+
+
+@job_app.command("cancel")
+def classic_job_cancel(
+    job_id: JobId,
+    service: Service = None,
+    name: EndpointName = None,
+    workspace: Workspace = None,
+    location: Location = None,
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> int:
+    """Cancel a BES job that has not ended; an ended job is deleted.
+
+    \b
+    Example: mlws classic job cancel -s 0123456789abcdef0123456789abcdef -n default --job JOB_ID
+    """
+    start(output, debug)
+    from toolkit.cli.render import emit
+    from toolkit.providers.classic_endpoint.retrain import cancel_job
+
+    return emit(cancel_job(workspace=workspace, location=location, service=service, name=name, job_id=job_id))

@@ -69,6 +69,17 @@ class Management:
         action = f"get {self.target.describe()}"
         return self._object(self._get(self.target.endpoint_path, action), action)
 
+    def input_names(self) -> list[str]:
+        """The endpoint's web-service inputs, from its API document (the runtime's swagger: ExecutionInputs);
+        none when the document says nothing of them."""
+        action = f"get the API document of {self.target.describe()}"
+        document = self._get(f"{self.target.endpoint_path}/apidocument", action)
+        inputs = (
+            ((document or {}).get("definitions") or {}).get("ExecutionInputs") if isinstance(document, dict) else None
+        )
+        found = inputs.get("properties") if isinstance(inputs, dict) else None
+        return list(found) if isinstance(found, dict) else []
+
     def find_endpoint(self) -> dict[str, Any] | None:
         """The endpoint, or None when the service has none of that name (read from the list: a 404 would not
         tell a missing endpoint from a missing service)."""

@@ -127,20 +127,19 @@ class ClassicEndpointProvider(flow.Provider):
     def target(self, *, file, workspace=None, location=None, service=None, name=None) -> ClassicTarget:
         """The file says which endpoint it is (WebServiceId, Name); flags may repeat it, not contradict it."""
         document = load_file(file, KIND).document if file is not None else {}
-        for flag, given, key in (("-s/--service", service, "WebServiceId"), ("-n/--name", name, "Name")):
-            written = document.get(key) if isinstance(document, dict) else None
-            if given and written and given.lower() != str(written).lower():
-                raise BadInput(
-                    f"{flag} {given!r} is not the file's {key} {written!r}: the file says which endpoint it is"
-                )
-        return resolve_classic_target(
+        written = {key: document.get(key) if isinstance(document, dict) else None for key in ("WebServiceId", "Name")}
+        target = resolve_classic_target(
             file=file,
             workspace=workspace,
             location=location,
-            service=service or document.get("WebServiceId"),
-            name=name or document.get("Name"),
+            service=service or written["WebServiceId"],
+            name=name or written["Name"],
             require=("service", "name"),
         )
+        for flag, given, key in (("-s/--service", service, "WebServiceId"), ("-n/--name", name, "Name")):
+            if given and written[key] and given.lower() != str(written[key]).lower():
+                raise BadInput(f"{flag} {given!r} is not the file's {key} {written[key]!r}: the file names it")
+        return target
 
     def connect(self, target: ClassicTarget) -> EndpointService:
         return EndpointService(Management.connect(target))

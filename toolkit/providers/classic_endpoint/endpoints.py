@@ -284,8 +284,8 @@ def patch_endpoint(
     target = management.target
     sas = _sas_from(sas_token_env)
     location_body = model_update(base_location, relative_location, sas)
-    endpoint = _patchable(management)
-    resource_name = _resource_named(endpoint, resource, target)
+    endpoint = patchable_endpoint(management)
+    resource_name = resource_named(endpoint, resource, target)
     body = {"Resources": [{"Name": resource_name, "Location": location_body}]}
     if what_if:
         shown = {
@@ -311,7 +311,7 @@ def _sas_from(variable: str | None) -> str | None:
     return value if value.startswith("?") else f"?{value}"
 
 
-def _patchable(management: Management) -> dict[str, Any]:
+def patchable_endpoint(management: Management) -> dict[str, Any]:
     """The endpoint, when its trained model can be replaced: not the default one, not a training service's."""
     target = management.target
     if target.name == DEFAULT_ENDPOINT:
@@ -328,7 +328,7 @@ def _patchable(management: Management) -> dict[str, Any]:
     return endpoint
 
 
-def _resource_named(endpoint: dict[str, Any], resource: str, target: ClassicTarget) -> str:
+def resource_named(endpoint: dict[str, Any], resource: str, target: ClassicTarget) -> str:
     names = [str(r.get("Name")) for r in endpoint.get("Resources") or [] if isinstance(r, dict)]
     if resource in names:
         return resource

@@ -104,21 +104,23 @@ def resolve_classic_target(
     service: str | None = None,
     name: str | None = None,
     require: tuple[str, ...] = ("service",),
+    flags: tuple[str, str] = (FLAGS["service"], FLAGS["name"]),
 ) -> ClassicTarget:
     """Flags, environment and mlws.yaml as a ClassicTarget; `require` names what the command needs beyond the
-    workspace (a service, an endpoint name). Every value is checked before anything is sent."""
+    workspace (a service, an endpoint name), `flags` how the service and the name were given. Every value is
+    checked before anything is sent."""
     settings = environment_settings(file)
     found = {
         field: settings.pick(given, FLAGS[field], VARIABLES[field], YAML_KEYS[field])
         for field, given in (("workspace", workspace), ("location", location))
     }
-    found["service"], found["name"] = (service, FLAGS["service"]), (name, FLAGS["name"])
+    found["service"], found["name"] = (service, flags[0]), (name, flags[1])
     missing = [field for field in ("workspace", *require) if not found[field][0]]
     if missing:
         how = {
             "workspace": f"pass --workspace or set {VARIABLES['workspace']}",
-            "service": "pass -s/--service (the web service id: `mlws classic service list`)",
-            "name": "pass -n/--name (the endpoint name: `mlws classic endpoint list`)",
+            "service": f"pass {flags[0]} (the web service id: `mlws classic service list`)",
+            "name": f"pass {flags[1]} (the endpoint name: `mlws classic endpoint list`)",
         }
         where = f" (environment '{settings.environment}' in {settings.config_file})" if settings.config_file else ""
         raise BadInput("; ".join(f"no {field}: {how[field]}" for field in missing) + where)

@@ -104,7 +104,8 @@ def _swap_model(path: Path, asset: str, job: JobStatus) -> DefinitionUpdate:
             problems=exc.problems,
         ) from exc
     previous = (document["properties"]["assets"][asset_id].get("locationInfo") or {}).get("uri") or None
-    return DefinitionUpdate(path, document["properties"]["assets"][asset_id].get("name", asset_id), previous, uri)
+    name = document["properties"]["assets"][asset_id].get("name", asset_id)
+    return DefinitionUpdate(path, name, previous, uri, deploy=f"mlws diff {path} && mlws update -f {path}")
 
 
 def show_job(*, name, resource_group, subscription, job_id: str) -> JobStatus:
@@ -122,4 +123,4 @@ def cancel_job(*, name, resource_group, subscription, job_id: str) -> Shown:
 
 
 def score(*, name, resource_group, subscription, rows_file: Path) -> ScoreResult:
-    return retraining.score(connect(name, resource_group, subscription), rows_file)
+    return retraining.score(lambda: connect(name, resource_group, subscription), rows_file)
