@@ -2,7 +2,8 @@
 # `make demo`: the whole retraining loop on this machine, no Azure account needed.
 # Starts Azurite + the mlws emulator, deploys the housing services from definitions/dev/ (copies, in a
 # temp dir: the repo's definitions are not touched), trains twice on different data, and shows each
-# model change as a definition diff, an update and a score. Stops everything it started on exit.
+# model change as a definition diff, an update and a score; then the Classic path: a new endpoint on the
+# Classic predictive service, retrained and patched. Stops everything it started on exit.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -77,5 +78,15 @@ for VERSION in v1 v2; do
     show mlws update -f "$DEFS/housing-predict.json" -n "$PREDICT" -g "$GROUP"
     show mlws score -n "$PREDICT" -g "$GROUP" --input "$WORK/rows.json"
 done
+
+step "The Classic path: the same services published as Classic web services; add an endpoint to retrain"
+show mlws classic service list -o table
+show mlws classic endpoint add -s "$MLWS_CLASSIC_PREDICT" -n housing-v2 --description "retrained on data v2"
+
+step "Retrain with the Classic training service, patch the new endpoint, and prove it serves the new model"
+show mlws classic retrain --training-service "$MLWS_CLASSIC_TRAINING" -s "$MLWS_CLASSIC_PREDICT" -n housing-v2 \
+    --upload "trainingData=$WORK/housing-v2.csv" --output-blob "model=models/classic-housing-v2.ilearner" \
+    --score "$WORK/rows.json"
+show mlws classic endpoint list -s "$MLWS_CLASSIC_PREDICT"
 
 step "Done: the second model answers differently; everything started here is stopped now"

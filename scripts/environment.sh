@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Plan, deploy or check drift for every definition of one environment (definitions/<env>/*.json).
+# Plan, deploy or check drift for every definition of one environment: the New web services of
+# definitions/<env>/*.json and the Classic endpoints of definitions/<env>/classic/*.json.
 #
 #   bash scripts/environment.sh plan   ENV   # one plan per service in .mlws/plans/ENV/ (the old ones removed first);
 #                                            # exit 3 when any has changes, a service to create included
@@ -7,8 +8,9 @@
 #                                            # refused (exit 4, nothing sent) and kept
 #   bash scripts/environment.sh drift  ENV   # compare each file with its live service; exit 3 on drift
 #
-# Targets come from mlws.yaml (environment -> subscription, resource group) and the file names
-# (service names); AZURE_SUBSCRIPTION_ID / MLWS_RESOURCE_GROUP / MLWS_ARM_ENDPOINT override them.
+# Targets come from mlws.yaml (environment -> subscription, resource group; workspace, location) and the
+# files (service names; a Classic endpoint file names its endpoint); AZURE_SUBSCRIPTION_ID /
+# MLWS_RESOURCE_GROUP / MLWS_ARM_ENDPOINT, MLWS_WORKSPACE_ID / MLWS_CLASSIC_ENDPOINT override them.
 # The worst exit code wins (4 > 3 > 0; any error 1 or 2 stops at once).
 set -uo pipefail
 
@@ -19,11 +21,24 @@ MLWS="${MLWS:-mlws}"
 PLANS="$REPO/.mlws/plans/$env"
 
 shopt -s nullglob
-files=("$REPO"/definitions/"$env"/*.json)
+files=("$REPO"/definitions/"$env"/*.json "$REPO"/definitions/"$env"/classic/*.json)
 if [ ${#files[@]} -eq 0 ]; then
     echo "environment.sh: no definitions in definitions/$env/" >&2
     exit 2
 fi
+
+diff_of() {  # diff_of FILE: the diff command of the file's kind
+    case $1 in
+        */classic/*) echo "$MLWS classic diff" ;;
+        *) echo "$MLWS diff" ;;
+    esac
+}
+plan_name() {  # plan_name FILE: its plan's file name (classic/NAME.json -> classic-NAME.json)
+    case $1 in
+        */classic/*) echo "classic-$(basename "$1")" ;;
+        *) basename "$1" ;;
+    esac
+}
 
 worst=0
 record() {  # record EXIT_CODE: stop on errors, else keep the worst of 0/3/4
@@ -40,7 +55,7 @@ case $action in
         rm -f "$PLANS"/*.json # a plan of a definition deleted since must not be applied by the next deploy
         for file in "${files[@]}"; do
             echo "== $(basename "$file" .json)"
-            "$MLWS" diff "$file" --exit-code --out "$PLANS/$(basename "$file")"
+            $(diff_of "$file") "$file" --exit-code --out "$PLANS/$(plan_name "$file")"
             record $?
         done
         echo "plans written to ${PLANS#"$REPO"/}/ (exit $worst: $([ $worst -eq 3 ] && echo 'changes to review' || echo 'no changes'))"
@@ -62,7 +77,7 @@ case $action in
     drift)
         for file in "${files[@]}"; do
             echo "== $(basename "$file" .json)"
-            "$MLWS" diff "$file" --exit-code
+            $(diff_of "$file") "$file" --exit-code
             record $?
         done
         ;;

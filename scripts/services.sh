@@ -4,6 +4,8 @@
 #   bash scripts/services.sh start   # starts both on free loopback ports, waits until they answer,
 #                                    # writes $MLWS_SERVICES_DIR/services.env (default .mlws/) to source
 #   source .mlws/services.env        # MLWS_ARM_ENDPOINT, AZURE_SUBSCRIPTION_ID, AZURE_STORAGE_CONNECTION_STRING, ...
+#                                    # and the Classic workspace (scripts/seed_classic.py): MLWS_CLASSIC_ENDPOINT,
+#                                    # MLWS_WORKSPACE_ID, MLWS_WORKSPACE_TOKEN, MLWS_CLASSIC_PREDICT, ..._TRAINING
 #   bash scripts/services.sh stop    # stops only the processes `start` started (pids from services.env)
 #
 # Azurite listens on 127.0.0.1:10000, the port the sample definitions name (definitions/dev/), and gets their
@@ -92,6 +94,9 @@ ENV
     wait_for emulator "http://127.0.0.1:$emulator_port/_emulator/health" "$emulator_pid" || { stop; return 1; }
     # shellcheck disable=SC1090
     (source "$ENV_FILE" && python3 "$REPO/scripts/seed_models.py") || { stop; return 1; }
+    # The sample services as Classic web services too (their ids, the workspace and its development token).
+    # shellcheck disable=SC1090
+    (source "$ENV_FILE" && python3 "$REPO/scripts/seed_classic.py") >>"$ENV_FILE" || { stop; return 1; }
     echo "services: Azurite on 127.0.0.1:$blob_port, emulator on 127.0.0.1:$emulator_port (source $ENV_FILE)"
 }
 

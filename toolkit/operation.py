@@ -69,8 +69,8 @@ class OperationResult(Result):
         where = self.target.describe()
         if not self.waited and self.operation_url:
             lines = [f"{self.action}: started for {where}", f"resume with: mlws operation wait '{self.operation_url}'"]
-        elif self.operation_url is None:
-            lines = [f"{self.action} for {where}"]
+        elif self.operation_url is None:  # done at once; an action that says how it ended ("update: no changes") as is
+            lines = [f"{self.action} for {where}" if ":" in self.action else f"{self.action}: done for {where}"]
         else:
             lines = [f"{self.action}: done for {where}"]
         lines += [f"  {change}" for change in self.changes]

@@ -5,9 +5,14 @@ emulator's Classic management API and real Azurite."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
+from tests.conftest import REPO
 from tests.fixtures.classic_world import TRAINED_MODEL, prices
 from tests.retrain.test_runtime_http import eventually
 
@@ -138,3 +143,52 @@ def test_offline_commands_know_a_classic_endpoint_file(mlws, exported):
     assert valid.exit_code == 0, valid.stdout + valid.stderr
     assert invalid.exit_code == 2
     assert "Name" in invalid.stdout and "MaxConcurrentCalls" in invalid.stdout
+
+
+def test_make_plan_deploy_drift_cover_the_classic_endpoints_of_an_environment(classic, world, tmp_path):
+    """scripts/environment.sh (`make plan/deploy/drift ENV=dev`) on a throwaway repository: its
+    definitions/dev/classic/ files are planned with `mlws classic diff` and deployed with `mlws update --plan`."""
+    name = "rentalloc301"
+    world.add_endpoint(name, {"Description": "before"})
+    file = tmp_path / "definitions" / "dev" / "classic" / f"{name}.json"
+    file.parent.mkdir(parents=True)
+    assert classic("endpoint", "export", "-s", world.scoring, "-n", name, "-f", file).exit_code == 0
+    (tmp_path / "mlws.yaml").write_text(f"environments:\n  dev:\n    workspace: {world.workspace}\n", encoding="utf-8")
+    edit(file, lambda document: document.update(Description="after"))
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "MLWS_WORKSPACE_ID"},  # the workspace comes from mlws.yaml
+        "MLWS_REPO": str(tmp_path),
+        "MLWS": str(Path(sys.executable).parent / "mlws"),
+    }
+
+    def environment(action: str) -> subprocess.CompletedProcess:
+        script = REPO / "scripts" / "environment.sh"
+        return subprocess.run(["bash", script, action, "dev"], capture_output=True, text=True, env=env, timeout=120)
+
+    drift = environment("drift")
+    plan = environment("plan")
+    planned = (tmp_path / ".mlws" / "plans" / "dev" / f"classic-{name}.json").is_file()
+    unchanged = world.endpoint(name)["Description"]
+    deploy = environment("deploy")
+    after = environment("drift")
+
+    assert drift.returncode == 3 and 'Description: "before" -> "after"' in drift.stdout, drift.stderr
+    assert plan.returncode == 3 and planned, plan.stdout + plan.stderr
+    assert unchanged == "before"
+    assert deploy.returncode == 0 and "verified" in deploy.stdout, deploy.stdout + deploy.stderr
+    assert world.endpoint(name)["Description"] == "after"
+    assert after.returncode == 0, after.stdout + after.stderr
+
+
+def test_a_file_given_to_the_other_kinds_commands_points_to_its_own(classic, mlws, exported):
+    _, file = exported
+    sample = REPO / "definitions" / "dev" / "housing-predict.json"
+
+    as_web_service = mlws(
+        "diff", file, "-n", "svc", "-g", "rg", "--subscription", "00000000-0000-0000-0000-000000000000"
+    )
+    as_endpoint = classic("diff", sample)
+
+    assert as_web_service.exit_code == 2
+    assert "is a Classic endpoint definition, not a web service definition: use `mlws classic" in as_web_service.stderr
+    assert as_endpoint.exit_code == 2 and "is a web service definition, not a Classic endpoint" in as_endpoint.stderr

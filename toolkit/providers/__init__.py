@@ -30,3 +30,16 @@ def provider_named(name: str):
         known = ", ".join(sorted(PROVIDERS))
         raise BadInput(f"a plan for {name!r}, a kind of service this mlws does not know (it knows {known})")
     return importlib.import_module(module).PROVIDER
+
+
+def refuse_another_kind(path, kind) -> None:
+    """BadInput when the file at `path` is a definition of another registered kind than `kind`, naming the
+    commands that deploy it (`mlws diff` given a Classic endpoint's file points to `mlws classic diff`)."""
+    from toolkit.definition.files import load_of_a_kind
+
+    _, found = load_of_a_kind(path, KINDS)
+    if found is kind:
+        return
+    owner = next((provider_named(name) for name in PROVIDERS if provider_named(name).kind is found), None)
+    commands = f": use `{owner.commands} ...`" if owner is not None else ""
+    raise BadInput(f"{path} is a {found.name}, not a {kind.name}{commands}")

@@ -145,6 +145,9 @@ class ClassicEndpointProvider(flow.Provider):
         return EndpointService(Management.connect(target))
 
     def load_desired(self, path: Path) -> dict[str, Any]:
+        from toolkit.providers import refuse_another_kind
+
+        refuse_another_kind(path, KIND)
         document = load_file(path, KIND).document
         problems = validate(document, KIND)
         if problems:

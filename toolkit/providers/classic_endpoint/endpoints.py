@@ -10,6 +10,7 @@ SAS token comes from the environment only and is never shown.
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -211,7 +212,7 @@ def _result(
         operation_url=None,
         waited=True,
         resource=shown,
-        changes=[f"{key}: {value!r}" for key, value in sent.items() if key != "Resources"],
+        changes=[f"{key}: {json.dumps(value)}" for key, value in sent.items() if key != "Resources"],
         verified=not differing,
         **extra,
     )

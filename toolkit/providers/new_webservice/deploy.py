@@ -252,6 +252,9 @@ def export_service(
 
 
 def _load_desired(path: Path) -> dict[str, Any]:
+    from toolkit.providers import refuse_another_kind
+
+    refuse_another_kind(path, KIND)
     document = load_file(path).document
     problems = validate(document, secrets=True)
     if problems:
