@@ -23,6 +23,7 @@ from toolkit.cli.app import (
     positive_seconds,
     start,
 )
+from toolkit.cli.retrain import GlobalParams, Inputs, JobTimeout, KeepJob, OutputBlobs, Uploads, retrain_options
 
 classic_app = typer.Typer(
     help="Classic web services (Studio classic) and their endpoints, through the management API.\n\n"
@@ -422,18 +423,10 @@ def classic_retrain(
     resource: Annotated[
         str | None, typer.Option("--resource", help="The predictive endpoint's trained-model resource (if several).")
     ] = None,
-    inputs: Annotated[
-        list[str] | None, typer.Option("--input", help="NAME=CONTAINER/BLOB.csv: an input read from blob storage.")
-    ] = None,
-    uploads: Annotated[
-        list[str] | None, typer.Option("--upload", help="NAME=LOCAL.csv: upload this file, then use it as input NAME.")
-    ] = None,
-    output_blobs: Annotated[
-        list[str] | None, typer.Option("--output-blob", help="NAME=CONTAINER/BLOB.ilearner (or .csv): output NAME.")
-    ] = None,
-    global_params: Annotated[
-        list[str] | None, typer.Option("--global-param", help="NAME=VALUE: a global parameter of the training service.")
-    ] = None,
+    inputs: Inputs = None,
+    uploads: Uploads = None,
+    output_blobs: OutputBlobs = None,
+    global_params: GlobalParams = None,
     update_definition: Annotated[
         Path | None,
         typer.Option("--update-definition", help="Write the model into this endpoint file instead of patching."),
@@ -441,10 +434,8 @@ def classic_retrain(
     score_rows: Annotated[
         Path | None, typer.Option("--score", help="Rows (.json/.csv) to prove the endpoint serves the new model.")
     ] = None,
-    keep_job: Annotated[bool, typer.Option("--keep-job", help="Keep the job in the service.")] = False,
-    timeout: Annotated[
-        float | None, typer.Option("--timeout", callback=positive_seconds, help="Seconds to wait for the job.")
-    ] = None,
+    keep_job: KeepJob = False,
+    timeout: JobTimeout = None,
     switch_timeout: Annotated[
         float,
         typer.Option(
@@ -469,17 +460,8 @@ def classic_retrain(
     start(output, debug)
     from toolkit.cli.render import emit, progress
     from toolkit.providers.classic_endpoint.retrain import retrain
-    from toolkit.retraining import RetrainOptions
 
-    options = RetrainOptions(
-        inputs=inputs or [],
-        uploads=uploads or [],
-        outputs=output_blobs or [],
-        global_parameters=global_params or [],
-        update_definition=update_definition,
-        keep_job=keep_job,
-        timeout=timeout,
-    )
+    options = retrain_options(inputs, uploads, output_blobs, global_params, update_definition, keep_job, timeout)
     return emit(
         retrain(
             workspace=workspace,

@@ -9,6 +9,47 @@ from toolkit.cli.app import Debug, Group, Name, Output, OutputFormat, Subscripti
 
 JobId = Annotated[str, typer.Option("--job", help="BES job id: 32 hex digits (from `mlws job list`).")]
 
+# What a BES training job takes, for `mlws retrain` and `mlws classic retrain` alike.
+Inputs = Annotated[
+    list[str] | None,
+    typer.Option("--input", help="NAME=CONTAINER/BLOB.csv: a web service input read from blob storage."),
+]
+Uploads = Annotated[
+    list[str] | None,
+    typer.Option("--upload", help="NAME=LOCAL.csv: upload this file first, then use it as the input NAME."),
+]
+OutputBlobs = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--output-blob", help="NAME=CONTAINER/BLOB.ilearner (models) or .csv (datasets): where output NAME goes."
+    ),
+]
+GlobalParams = Annotated[
+    list[str] | None, typer.Option("--global-param", help="NAME=VALUE: a global parameter of the service.")
+]
+KeepJob = Annotated[bool, typer.Option("--keep-job", help="Keep the job in the service (default: delete it).")]
+JobTimeout = Annotated[
+    float | None,
+    typer.Option("--timeout", callback=positive_seconds, help="Seconds to wait for the job (then it is cancelled)."),
+]
+
+
+def retrain_options(inputs, uploads, output_blobs, global_params, update_definition, keep_job, timeout, asset=None):
+    """The library's RetrainOptions of the options above."""
+    from toolkit.retraining import RetrainOptions
+
+    return RetrainOptions(
+        inputs=inputs or [],
+        uploads=uploads or [],
+        outputs=output_blobs or [],
+        global_parameters=global_params or [],
+        update_definition=update_definition,
+        asset=asset,
+        keep_job=keep_job,
+        timeout=timeout,
+    )
+
+
 job_app = typer.Typer(
     name="job",
     help="Batch Execution (BES) jobs of a web service.\n\nExample: mlws job list -n housing-training -g ml-dev",
@@ -22,23 +63,10 @@ def retrain(
     name: Name = None,
     resource_group: Group = None,
     subscription: Subscription = None,
-    inputs: Annotated[
-        list[str] | None,
-        typer.Option("--input", help="NAME=CONTAINER/BLOB.csv: a web service input read from blob storage."),
-    ] = None,
-    uploads: Annotated[
-        list[str] | None,
-        typer.Option("--upload", help="NAME=LOCAL.csv: upload this file first, then use it as the input NAME."),
-    ] = None,
-    output_blobs: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--output-blob", help="NAME=CONTAINER/BLOB.ilearner (models) or .csv (datasets): where output NAME goes."
-        ),
-    ] = None,
-    global_params: Annotated[
-        list[str] | None, typer.Option("--global-param", help="NAME=VALUE: a global parameter of the service.")
-    ] = None,
+    inputs: Inputs = None,
+    uploads: Uploads = None,
+    output_blobs: OutputBlobs = None,
+    global_params: GlobalParams = None,
     update_definition: Annotated[
         Path | None,
         typer.Option("--update-definition", help="Predictive definition file: point its model asset at the new model."),
@@ -46,15 +74,8 @@ def retrain(
     asset: Annotated[
         str | None, typer.Option("--asset", help="With --update-definition: the trained-model asset (name or id).")
     ] = None,
-    keep_job: Annotated[
-        bool, typer.Option("--keep-job", help="Keep the job in the service (default: delete it).")
-    ] = False,
-    timeout: Annotated[
-        float | None,
-        typer.Option(
-            "--timeout", callback=positive_seconds, help="Seconds to wait for the job (then it is cancelled)."
-        ),
-    ] = None,
+    keep_job: KeepJob = False,
+    timeout: JobTimeout = None,
     output: Output = OutputFormat.text,
     debug: Debug = False,
 ) -> int:
@@ -72,19 +93,9 @@ def retrain(
     """
     start(output, debug)
     from toolkit.cli.render import emit, progress
-    from toolkit.providers.new_webservice.retrain import RetrainOptions
     from toolkit.providers.new_webservice.retrain import retrain as run_retrain
 
-    options = RetrainOptions(
-        inputs=inputs or [],
-        uploads=uploads or [],
-        outputs=output_blobs or [],
-        global_parameters=global_params or [],
-        update_definition=update_definition,
-        asset=asset,
-        keep_job=keep_job,
-        timeout=timeout,
-    )
+    options = retrain_options(inputs, uploads, output_blobs, global_params, update_definition, keep_job, timeout, asset)
     result = run_retrain(
         name=name,
         resource_group=resource_group,

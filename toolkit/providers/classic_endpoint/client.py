@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from toolkit.arm.errors import RequestRejected
 from toolkit.errors import ServiceError
 from toolkit.keyed import KeyedClient
 from toolkit.providers.classic_endpoint.target import TOKEN_VARIABLE, ClassicTarget, token
@@ -86,8 +87,19 @@ class Management:
         return next((e for e in self.list_endpoints() if e.get("Name") == self.target.name), None)
 
     def add(self, body: dict[str, Any]) -> dict[str, Any]:
+        """PUT a new endpoint (the caller saw none of that name). A PUT whose answer was lost is sent again, and
+        the service then refuses the name our first PUT created: the endpoint there with the settings sent is
+        that first PUT's, and is returned; one with other settings is someone else's, and stays an error."""
         action = f"add {self.target.describe()}"
-        return self._object(self.client.call("PUT", self.target.endpoint_path, action, body=body).body, action)
+        try:
+            return self._object(self.client.call("PUT", self.target.endpoint_path, action, body=body).body, action)
+        except RequestRejected as error:
+            if error.info.code != "EndpointAlreadyExists":
+                raise
+            found = self.find_endpoint()
+            if found is None or any(found.get(key) != value for key, value in body.items()):
+                raise
+            return found
 
     def patch(self, body: dict[str, Any]) -> dict[str, Any] | None:
         """The endpoint as the answer shows it (clients have ignored the body: it may be empty)."""
@@ -102,6 +114,8 @@ class Management:
             "POST",
             f"{self.target.endpoint_path}/refresh",
             action,
+            # A JSON boolean, as AmlClient sends it (AzureMLPS sends the string "True"/"False"; which one the
+            # service required is not documented).
             body={"OverwriteResources": overwrite_resources},
             if_unsure="refreshing again is safe: it changes nothing more",
         )
