@@ -54,14 +54,15 @@ export: setup ## Export a live service: make export SERVICE=housing-predict ENV=
 	@test -n "$(SERVICE)" || { echo "make export: give SERVICE=<name> (and ENV=, default dev)" >&2; exit 2; }
 	$(BIN)/mlws export -n $(SERVICE) -f definitions/$(ENV)/$(SERVICE).json --yes
 
-plan: setup ## Plan every definition of ENV against live into .mlws/plans/ENV/ (exit 3: changes to review)
-	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/environment.sh plan $(ENV)
+# make turns every failing exit code into 2: CI should call `mlws plan|deploy|drift ENV` itself for its 3 and 4.
+plan: setup ## Plan every definition of ENV against live into .mlws/plans/ENV/ (mlws plan ENV)
+	$(BIN)/mlws plan $(ENV)
 
-deploy: setup ## Apply the reviewed plans of ENV (a stale plan is refused with exit 4)
-	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/environment.sh deploy $(ENV)
+deploy: setup ## Apply the reviewed plans of ENV; a stale plan is refused (mlws deploy ENV)
+	$(BIN)/mlws deploy $(ENV)
 
-drift: setup ## Compare every definition of ENV with its live service (exit 3 on drift; for CI schedules)
-	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/environment.sh drift $(ENV)
+drift: setup ## Compare every definition of ENV with its live service (mlws drift ENV)
+	$(BIN)/mlws drift $(ENV)
 
 clean: ## Remove the virtualenv, node_modules and caches
 	rm -rf $(VENV) node_modules .pytest_cache .mlws

@@ -90,10 +90,11 @@ OTHER_ARGS = {
         "--relative-location", "models/m.ilearner", "--skip-model-check",
     ),
 }  # fmt: skip
-# Commands with none of URL_OPTIONS: offline ones, and `operation wait`, given a whole URL whose host
-# must be the ARM endpoint.
+# Commands with none of URL_OPTIONS: offline ones; `operation wait`, given a whole URL whose host must be the
+# ARM endpoint; the environment commands, whose targets come from the files (each file's own checks apply).
 WITHOUT_URL_OPTIONS = {
     ("validate",), ("import",), ("edit",), ("normalize",), ("emulator", "serve"), ("operation", "wait"),
+    ("plan",), ("deploy",), ("drift",),
 }  # fmt: skip
 
 

@@ -5,10 +5,6 @@ emulator's Classic management API and real Azurite."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -145,9 +141,11 @@ def test_offline_commands_know_a_classic_endpoint_file(mlws, exported):
     assert "Name" in invalid.stdout and "MaxConcurrentCalls" in invalid.stdout
 
 
-def test_make_plan_deploy_drift_cover_the_classic_endpoints_of_an_environment(classic, world, tmp_path):
-    """scripts/environment.sh (`make plan/deploy/drift ENV=dev`) on a throwaway repository: its
-    definitions/dev/classic/ files are planned with `mlws classic diff` and deployed with `mlws update --plan`."""
+def test_the_environment_verbs_cover_the_classic_endpoints_of_an_environment(
+    classic, mlws, world, tmp_path, monkeypatch
+):
+    """`mlws plan/deploy/drift dev` on a throwaway repository: its definitions/dev/classic/ files are planned
+    and deployed as Classic endpoints, beside (here: without) New web services."""
     name = "rentalloc301"
     world.add_endpoint(name, {"Description": "before"})
     file = tmp_path / "definitions" / "dev" / "classic" / f"{name}.json"
@@ -155,29 +153,30 @@ def test_make_plan_deploy_drift_cover_the_classic_endpoints_of_an_environment(cl
     assert classic("endpoint", "export", "-s", world.scoring, "-n", name, "-f", file).exit_code == 0
     (tmp_path / "mlws.yaml").write_text(f"environments:\n  dev:\n    workspace: {world.workspace}\n", encoding="utf-8")
     edit(file, lambda document: document.update(Description="after"))
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "MLWS_WORKSPACE_ID"},  # the workspace comes from mlws.yaml
-        "MLWS_REPO": str(tmp_path),
-        "MLWS": str(Path(sys.executable).parent / "mlws"),
-    }
+    monkeypatch.delenv("MLWS_WORKSPACE_ID")  # the workspace comes from mlws.yaml
 
-    def environment(action: str) -> subprocess.CompletedProcess:
-        script = REPO / "scripts" / "environment.sh"
-        return subprocess.run(["bash", script, action, "dev"], capture_output=True, text=True, env=env, timeout=120)
-
-    drift = environment("drift")
-    plan = environment("plan")
+    drift = mlws("drift", "dev", "-o", "json", cwd=tmp_path)
+    plan = mlws("plan", "dev", cwd=tmp_path)
     planned = (tmp_path / ".mlws" / "plans" / "dev" / f"classic-{name}.json").is_file()
     unchanged = world.endpoint(name)["Description"]
-    deploy = environment("deploy")
-    after = environment("drift")
+    deploy = mlws("deploy", "dev", cwd=tmp_path)
+    after = mlws("drift", "dev", cwd=tmp_path)
 
-    assert drift.returncode == 3 and 'Description: "before" -> "after"' in drift.stdout, drift.stderr
-    assert plan.returncode == 3 and planned, plan.stdout + plan.stderr
+    assert drift.exit_code == 3, drift.stdout + drift.stderr
+    assert drift.json()["result"]["services"] == [
+        {
+            "service": f"classic/{name}",
+            "kind": "classic_endpoint",
+            "action": "update",
+            "result": "1 change",
+            "exitCode": 3,
+        }
+    ]
+    assert plan.exit_code == 3 and planned, plan.stdout + plan.stderr
     assert unchanged == "before"
-    assert deploy.returncode == 0 and "verified" in deploy.stdout, deploy.stdout + deploy.stderr
+    assert deploy.exit_code == 0 and "verified" in deploy.stdout, deploy.stdout + deploy.stderr
     assert world.endpoint(name)["Description"] == "after"
-    assert after.returncode == 0, after.stdout + after.stderr
+    assert after.exit_code == 0 and "in sync" in after.stdout, after.stdout + after.stderr
 
 
 def test_a_file_given_to_the_other_kinds_commands_points_to_its_own(classic, mlws, exported):

@@ -52,7 +52,6 @@ def test_services_start_then_deploy_then_score_answers(tmp_path):
         "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
         "MLWS_SERVICES_DIR": str(tmp_path / "services"),
         "MLWS_BLOB_PORT": str(port),
-        "MLWS_REPO": str(repo),
     }
     for variable in ("MLWS_ARM_ENDPOINT", "AZURE_SUBSCRIPTION_ID", "MLWS_RESOURCE_GROUP", "MLWS_ENVIRONMENT"):
         env.pop(variable, None)
@@ -65,8 +64,8 @@ def test_services_start_then_deploy_then_score_answers(tmp_path):
         rows = tmp_path / "rows.json"
         rows.write_text('[{"rooms": 3, "area_sqm": 72.5, "age_years": 12}]', encoding="utf-8")
 
-        plan = run(["bash", str(REPO / "scripts" / "environment.sh"), "plan", "dev"], env)
-        deploy = run(["bash", str(REPO / "scripts" / "environment.sh"), "deploy", "dev"], env)
+        plan = run(["mlws", "plan", "dev"], env, cwd=repo)
+        deploy = run(["mlws", "deploy", "dev"], env, cwd=repo)
         score = run(["mlws", "score", "-n", "housing-predict", "-g", "mlws-dev", "--input", rows, "-o", "json"], env)
 
         assert plan.returncode == 3, plan.stdout + plan.stderr

@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "toolkit.cli.retrain",
     "toolkit.cli.plans",
     "toolkit.cli.classic",
+    "toolkit.cli.environments",
 )
 
 

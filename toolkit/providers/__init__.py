@@ -32,6 +32,14 @@ def provider_named(name: str):
     return importlib.import_module(module).PROVIDER
 
 
+def provider_for_file(path):
+    """The deploy flow's Provider of the kind a definition file is (the first registered kind when it is none)."""
+    from toolkit.definition.files import load_of_a_kind
+
+    _, kind = load_of_a_kind(path, KINDS)
+    return next(provider_named(name) for name in PROVIDERS if provider_named(name).kind is kind)
+
+
 def refuse_another_kind(path, kind) -> None:
     """BadInput when the file at `path` is a definition of another registered kind than `kind`, naming the
     commands that deploy it (`mlws diff` given a Classic endpoint's file points to `mlws classic diff`)."""

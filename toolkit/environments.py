@@ -1,0 +1,178 @@
+"""An environment's definitions as one batch: `mlws plan ENV`, `mlws deploy ENV`, `mlws drift ENV`.
+
+An environment is a folder `definitions/ENV/` of the repository (the folder holding mlws.yaml, else the working
+directory): the New web services' files in it and the Classic endpoints' under `classic/` (any file below it, read
+as the kind it is). `plan` writes one plan per definition into `.mlws/plans/ENV/` (the old ones removed first, so
+a plan of a deleted definition is never applied); `deploy` applies exactly those plans, each removed once applied,
+a stale one refused and kept; `drift` compares each file with its live service. Every definition gets its row
+(service, kind, action, result) and the batch one exit code, the worst of its rows.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from toolkit.config import DEFINITIONS_DIR, find_config
+from toolkit.definition.secrets import set_variables
+from toolkit.deploy.plan import read_plan
+from toolkit.deploy.send import Sending
+from toolkit.errors import BadInput, ExitCode, MlwsError
+from toolkit.operation import Progress, WaitOptions
+from toolkit.preview import Confirm
+from toolkit.result import Result
+from toolkit.text import table
+
+PLANS_DIR = Path(".mlws") / "plans"
+# How bad each exit code is, for the batch's one code: an error outranks a refusal, which outranks changes.
+SEVERITY = {ExitCode.OK: 0, ExitCode.CHANGES: 1, ExitCode.REFUSED: 2, ExitCode.UNKNOWN: 3, ExitCode.ERROR: 4,
+            ExitCode.BAD_INPUT: 5}  # fmt: skip
+
+
+@dataclass
+class Row:
+    service: str  # the definition's path below definitions/ENV/
+    kind: str
+    action: str  # create, update, replace, no change; or what was tried when it failed
+    result: str
+    exit_code: int = ExitCode.OK
+
+    def to_json(self) -> dict[str, Any]:
+        return {"service": self.service, "kind": self.kind, "action": self.action, "result": self.result,
+                "exitCode": int(self.exit_code)}  # fmt: skip
+
+
+@dataclass
+class EnvironmentResult(Result):
+    verb: str
+    environment: str
+    rows: list[Row] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def exit_code(self) -> int:
+        return max((row.exit_code for row in self.rows), key=lambda code: SEVERITY.get(code, 4), default=ExitCode.OK)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"verb": self.verb, "environment": self.environment, "services": [row.to_json() for row in self.rows]}
+
+    def to_text(self) -> str:
+        lines = [
+            table(["SERVICE", "KIND", "ACTION", "RESULT"], [[r.service, r.kind, r.action, r.result] for r in self.rows])
+        ]
+        return "\n".join([*lines, self.note] if self.note else lines)
+
+
+def repository_root() -> Path:
+    config = find_config(Path.cwd())
+    return config.parent if config is not None else Path.cwd()
+
+
+def definitions_of(environment: str, root: Path) -> list[Path]:
+    """The definition files of an environment, in a stable order; BadInput when it has none."""
+    if not environment or "/" in environment or environment.startswith("."):
+        raise BadInput(f"environment {environment!r}: give the name of a folder of {DEFINITIONS_DIR}/")
+    folder = root / DEFINITIONS_DIR / environment
+    files = sorted(path for path in folder.rglob("*.json") if not path.name.startswith("."))
+    if not files:
+        raise BadInput(f"no definitions in {folder} (an environment is a folder of {DEFINITIONS_DIR}/)")
+    return files
+
+
+def _label(file: Path, environment: str, root: Path) -> str:
+    return file.relative_to(root / DEFINITIONS_DIR / environment).with_suffix("").as_posix()
+
+
+def _plan_file(label: str, plans: Path) -> Path:
+    return plans / (label.replace("/", "-") + ".json")
+
+
+def _failed(label: str, kind: str, action: str, error: MlwsError) -> Row:
+    return Row(label, kind, action, f"error: {error.message}", error.exit_code)
+
+
+def compare_environment(
+    environment: str,
+    *,
+    save: bool,
+    env: Mapping[str, str] = os.environ,
+    progress: Progress | None = None,
+) -> EnvironmentResult:
+    """`mlws plan ENV` (save=True: the plans into .mlws/plans/ENV/) and `mlws drift ENV` (save=False)."""
+    from toolkit.deploy import flow
+    from toolkit.providers import provider_for_file
+
+    root = repository_root()
+    files = definitions_of(environment, root)
+    plans = root / PLANS_DIR / environment
+    if save:
+        plans.mkdir(parents=True, exist_ok=True)
+        for old in plans.glob("*.json"):  # a plan of a definition deleted since must not be applied later
+            old.unlink()
+    result = EnvironmentResult("plan" if save else "drift", environment)
+    for index, file in enumerate(files, 1):
+        label = _label(file, environment, root)
+        if progress is not None:
+            progress(f"{result.verb} {label} ({index}/{len(files)})")
+        kind = "?"
+        try:
+            provider = provider_for_file(file)
+            kind = provider.name
+            planned = flow.plan_against_live(
+                provider, file, where={}, env=set_variables(env), out=_plan_file(label, plans) if save else None
+            )
+        except MlwsError as error:
+            result.rows.append(_failed(label, kind, "plan", error))
+            continue
+        if not planned.has_changes:  # its plan is kept: deploying it says so, a pipeline's deploy step still runs
+            result.rows.append(Row(label, kind, "no change", "in sync"))
+            continue
+        changes = f"{len(planned.changes)} change{'s' if len(planned.changes) != 1 else ''}"
+        result.rows.append(Row(label, kind, planned.action, changes + (" (planned)" if save else ""), ExitCode.CHANGES))
+    if save:
+        result.note = f"plans in {plans.relative_to(root)}/: review them, then `mlws deploy {environment}` applies them"
+    return result
+
+
+def deploy_environment(
+    environment: str,
+    *,
+    keep_going: bool,
+    confirm: Confirm,
+    env: Mapping[str, str] = os.environ,
+    progress: Progress | None = None,
+) -> EnvironmentResult:
+    """`mlws deploy ENV`: apply the reviewed plans of .mlws/plans/ENV/, each removed once applied; a stale one is
+    refused (exit 4) and kept. The first failure stops the rest unless `keep_going`."""
+    from toolkit.deploy import flow
+    from toolkit.providers import provider_named
+
+    root = repository_root()
+    plans = sorted((root / PLANS_DIR / environment).glob("*.json"))
+    if not plans:
+        raise BadInput(f"no plans in {PLANS_DIR / environment}/: run `mlws plan {environment}` and review them first")
+    how = Sending(confirm, False, WaitOptions(progress=progress), set_variables(env))
+    result = EnvironmentResult("deploy", environment)
+    for index, path in enumerate(plans, 1):
+        label, kind, action = path.stem, "?", "apply"
+        if progress is not None:
+            progress(f"deploy {label} ({index}/{len(plans)})")
+        try:
+            saved = read_plan(path)
+            kind, action = saved["provider"], saved["action"]
+            applied = flow.update_from_plan(path, how, provider_named)
+        except MlwsError as error:
+            result.rows.append(_failed(label, kind, action, error))
+            if not keep_going:
+                skipped = [p.stem for p in plans[index:]]
+                if skipped:
+                    result.note = f"stopped at the first failure; not applied: {', '.join(skipped)} (--keep-going)"
+                break
+            continue
+        path.unlink()  # applied: the next deploy needs a new, reviewed plan
+        outcome = "verified" if applied.verified else "applied" if applied.changes else "no change"
+        result.rows.append(Row(label, kind, action, outcome, applied.exit_code))
+    return result
