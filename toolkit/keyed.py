@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from azure.core import PipelineClient
 from azure.core.credentials import AzureKeyCredential
@@ -27,7 +27,8 @@ from azure.core.rest import HttpRequest
 
 from toolkit import __version__
 from toolkit.arm.client import CONNECTION_TIMEOUT, READ_TIMEOUT, RedactedHttpLog, retry_note, send_retrying
-from toolkit.arm.errors import RequestRejected
+from toolkit.arm.credential import is_loopback
+from toolkit.arm.errors import RequestRefused, RequestRejected
 from toolkit.errors import MlwsError, ServiceError, ServiceErrorInfo
 from toolkit.redact import redact
 
@@ -43,8 +44,9 @@ class Answer:
 
 class KeyedClient:
     """Calls to `base_url` with `key`; `query` goes on every URL (the runtime's api-version); `refused` ends the
-    message of a 401 (which key was refused and where to look); `rejects_with_400`: every 400 says the request
-    is wrong (the management API), else only the runtime's bad-input classes do."""
+    message of a 401 (which key was refused and where to look); `management`: the Classic management API's
+    answers, where every 400 says the request is wrong and a 403 refuses it (else only the runtime's bad-input
+    classes are bad input). The key never goes over plain http but to this machine."""
 
     def __init__(
         self,
@@ -53,12 +55,12 @@ class KeyedClient:
         *,
         query: dict[str, str] | None = None,
         refused: str = "",
-        rejects_with_400: bool = False,
+        management: bool = False,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.query = query or {}
         self.refused = refused
-        self.rejects_with_400 = rejects_with_400
+        self.management = management
         policies = [
             RequestIdPolicy(),
             HeadersPolicy({"Accept": "application/json"}),
@@ -79,11 +81,14 @@ class KeyedClient:
         body: Any = None,
         params: dict[str, str] | None = None,
         if_unsure: str | None = None,
+        changes_nothing: bool = False,
     ) -> Answer:
         """One call, re-sent after a transient failure unless it is a POST; `if_unsure` ends the message of a
         POST whose answer was lost (what may have happened, how to check). An error answer raises."""
         query = {**self.query, **(params or {})}
         url = f"{self.base_url}{path}" + (f"?{urlencode(query)}" if query else "")
+        if urlsplit(url).scheme != "https" and not is_loopback(url):
+            raise ServiceError(f"{action}: refusing to send a key over plain http to {urlsplit(url).netloc}")
         headers = {"Content-Type": "application/json"} if body is not None else {}
         data = json.dumps(body).encode("utf-8") if body is not None else None
         sent = send_retrying(
@@ -92,6 +97,7 @@ class KeyedClient:
             action=action,
             where=self.base_url,
             if_unsure=if_unsure,
+            changes_nothing=changes_nothing,
             connection_timeout=CONNECTION_TIMEOUT,
             read_timeout=READ_TIMEOUT,
         )
@@ -100,9 +106,11 @@ class KeyedClient:
             parsed = json.loads(raw) if raw.strip() else None
         except ValueError:
             parsed = None
+        if method == "DELETE" and status == 404 and sent.retries:
+            return Answer(204, None)  # a DELETE sent again after its answer was lost: the first one took
         if status >= 400:
             request_id = sent.response.headers.get("x-ms-request-id")
-            error = error_of(action, status, parsed, raw, request_id, rejected=status == 400 and self.rejects_with_400)
+            error = error_of(action, status, parsed, raw, request_id, management=self.management)
             if status == 401 and self.refused:
                 error.message += f"; {self.refused}"
             error.message += retry_note(method, status, sent.retries, if_unsure)
@@ -111,9 +119,9 @@ class KeyedClient:
 
 
 def error_of(
-    action: str, status: int, body: Any, raw: str, request_id: str | None, *, rejected: bool = False
+    action: str, status: int, body: Any, raw: str, request_id: str | None, *, management: bool = False
 ) -> MlwsError:
-    """{"error": {code, message, details}} as an exception with the right exit code (`rejected`: bad input)."""
+    """{"error": {code, message, details}} as an exception with the right exit code."""
     error = body.get("error") if isinstance(body, dict) else None
     error = error if isinstance(error, dict) else {}
     details = [d for d in error.get("details") or [] if isinstance(d, dict)]
@@ -127,6 +135,8 @@ def error_of(
     text = redact(
         f"{action}: {code}: {message} (HTTP {status}" + (f", request id {request_id})" if request_id else ")")
     )
-    if rejected or error.get("code") in BAD_INPUT_CLASSES:
+    if (management and status == 400) or error.get("code") in BAD_INPUT_CLASSES:
         return RequestRejected(text, info)
+    if management and status == 403:
+        return RequestRefused(text, info)
     return ServiceError(text, info)

@@ -77,7 +77,7 @@ SUBSCRIPTION_ID = Rule(
 JOB_ID = Rule(
     "a BES job id",
     re.compile(r"[0-9A-Fa-f]{32}"),
-    "32 hexadecimal digits, as the service issues them (see `mlws job list`)",
+    "32 hexadecimal digits, as the service issues them (see the job list)",
 )
 
 # Region names (southcentralus) and their display names (South Central US), which ARM accepts alike and

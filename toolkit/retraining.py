@@ -95,6 +95,7 @@ class RetrainResult(Result):
     evaluation: dict[str, list[dict[str, str]]]
     change: ModelChange | None
     job_kept: bool
+    jobs: str = "mlws job {verb}"  # the command that manages the service's jobs (toolkit.runtime.RuntimeClient)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -120,7 +121,8 @@ class RetrainResult(Result):
                 lines.append("      " + ", ".join(f"{column}: {value}" for column, value in row.items()))
         if self.change:
             lines += self.change.lines()
-        lines.append(f"job {self.job.job_id} kept (mlws job show/cancel)" if self.job_kept else "job deleted")
+        kept = f"job {self.job.job_id} kept ({self.jobs.format(verb='show|cancel')} --job {self.job.job_id})"
+        lines.append(kept if self.job_kept else "job deleted")
         return "\n".join(lines)
 
 
@@ -186,10 +188,17 @@ def run_training_job(
     try:
         if swap is not None:
             update = swap(job)
+    except MlwsError as error:  # the model is trained: say where it is, so it can be used by hand
+        model = next((result.location for result in job.results if _is_model(result.location)), None)
+        kept = " (kept)" if options.keep_job else ""
+        error.message += f"; the job's model is at {model} (BES job {job_id}{kept})"
+        raise
     finally:
         if not options.keep_job:
             _delete_quietly(client, job_id)
-    return RetrainResult(service.label, job, seconds, uploaded, evaluation, update, options.keep_job)
+    return RetrainResult(
+        service.label, job, seconds, uploaded, evaluation, update, options.keep_job, jobs=service.client.jobs
+    )
 
 
 def _is_model(location: str) -> bool:

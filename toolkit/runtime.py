@@ -128,9 +128,12 @@ class JobStatus(Result):
 class RuntimeClient:
     """BES and RRS of one web service, at `base_url` with `key`."""
 
-    def __init__(self, base_url: str, key: str, *, service: str = "web service", refused: str = "") -> None:
+    def __init__(
+        self, base_url: str, key: str, *, service: str = "web service", refused: str = "", jobs: str = "mlws job {verb}"
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.service = service  # how messages name the service
+        self.jobs = jobs  # the command that manages its jobs, for messages: {verb} is list, show --job ID, ...
         refused = refused or "the web service key was refused: check the service's keys with `mlws keys`"
         self._client = KeyedClient(self.base_url, key, query={"api-version": API_VERSION}, refused=refused)
 
@@ -146,7 +149,7 @@ class RuntimeClient:
             "/jobs",
             f"submit a BES job to {self.service}",
             body=request,
-            if_unsure="the job may or may not have been created: check with `mlws job list`",
+            if_unsure=f"the job may or may not have been created: check with `{self.jobs.format(verb='list')}`",
         )
         if not isinstance(job_id, str) or not names.JOB_ID.pattern.fullmatch(job_id):
             raise ServiceError(f"submit a BES job to {self.service}: the service answered no job id it issues")
@@ -161,7 +164,9 @@ class RuntimeClient:
             "POST",
             self._job_path(job_id, "/start"),
             f"start BES job {job_id}",
-            if_unsure=f"the job may or may not have started: check with `mlws job show --job {job_id}`",
+            if_unsure=(
+                f"the job may or may not have started: check with `{self.jobs.format(verb=f'show --job {job_id}')}`"
+            ),
         )
 
     def status(self, job_id: str) -> JobStatus:
@@ -220,6 +225,7 @@ class RuntimeClient:
             body=body,
             params={"format": "swagger"},
             if_unsure="scoring changes nothing, so running the command again is safe",
+            changes_nothing=True,
         )
         if not isinstance(answer, dict) or not isinstance(answer.get("Results"), dict):
             raise ServiceError(f"score with {self.service}: the answer has no Results")

@@ -163,21 +163,3 @@ def test_without_a_token_nothing_is_sent_and_a_wrong_one_is_named_not_shown(clas
     assert missing.exit_code == 2 and "set MLWS_WORKSPACE_TOKEN" in missing.stderr
     assert wrong.exit_code == 1 and "check MLWS_WORKSPACE_TOKEN" in wrong.stderr
     assert "not-the-token" not in wrong.stderr + wrong.stdout
-
-
-def test_an_add_whose_answer_was_lost_is_not_reported_as_already_there(classic, world):
-    """The PUT took, its answer was lost, the PUT was sent again and refused as existing: that is our endpoint."""
-    from tests.fixtures.fault_proxy import DROP_AFTER, FaultProxy
-
-    with FaultProxy(world.emulator.url) as proxy:
-        proxy.fault("PUT", r"/endpoints/rentalloc008$", DROP_AFTER, times=1)
-        added = classic(
-            "endpoint", "add", "-s", world.scoring, "-n", "rentalloc008", "--description", "once",
-            env={"MLWS_CLASSIC_ENDPOINT": proxy.url},
-        )  # fmt: skip
-        puts = proxy.count("PUT", r"/endpoints/rentalloc008$")
-
-    assert puts == 2  # sent again after the lost answer
-    assert added.exit_code == 0, added.stderr
-    assert "verified" in added.stdout
-    assert world.endpoint("rentalloc008")["Description"] == "once"

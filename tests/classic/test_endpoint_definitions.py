@@ -189,5 +189,7 @@ def test_a_file_given_to_the_other_kinds_commands_points_to_its_own(classic, mlw
     as_endpoint = classic("diff", sample)
 
     assert as_web_service.exit_code == 2
-    assert "is a Classic endpoint definition, not a web service definition: use `mlws classic" in as_web_service.stderr
+    assert "is a Classic endpoint definition, not a web service definition: deploy it with `mlws classic diff`" in (
+        as_web_service.stderr
+    )
     assert as_endpoint.exit_code == 2 and "is a web service definition, not a Classic endpoint" in as_endpoint.stderr

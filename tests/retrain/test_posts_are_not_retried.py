@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.fixtures.fault_proxy import ANSWER_503, ANSWER_503_AFTER, FaultProxy
+from tests.fixtures.fault_proxy import ANSWER_503, ANSWER_503_AFTER, DROP_AFTER, FaultProxy
 
 API = "?api-version=2017-01-01"
 PLANS_API = "?api-version=2016-05-01-preview"
@@ -104,3 +104,15 @@ def test_a_post_answered_503_is_sent_once_and_not_retried(world, emulator, case)
         jobs = jobs_on_the_emulator(world, emulator)
         # One job was created, never more; a started one may be gone already (retrain cleans up after a failure).
         assert len(jobs) == 1 or (case.path.endswith("start$") and not jobs)
+
+
+def test_a_post_whose_answer_was_lost_is_outcome_unknown_not_a_failure(world, emulator):
+    """The submit went out and its answer was lost: it may have created a job, so exit 5, and it is not sent again."""
+    with FaultProxy(emulator.url) as proxy:
+        proxy.fault("POST", r"/jobs$", DROP_AFTER, times=1)
+        run = world.retrain(env={"MLWS_ARM_ENDPOINT": proxy.url})
+        submits = proxy.count("POST", r"/jobs$")
+
+    assert run.exit_code == 5, run.stdout + run.stderr
+    assert submits == 1
+    assert "not retried: POST; the job may or may not have been created" in run.stderr

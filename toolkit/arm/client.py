@@ -51,6 +51,7 @@ from toolkit import __version__
 from toolkit.arm import HTTP_LOGGER
 from toolkit.arm.credential import credential_for, is_loopback, token_scope
 from toolkit.arm.errors import (
+    AnswerLost,
     OperationFailed,
     OperationOutcomeUnknown,
     ServiceUnreachable,
@@ -165,6 +166,7 @@ def send_retrying(
     where: str,
     if_unsure: str | None = None,
     retries: int = RETRY_TOTAL,
+    changes_nothing: bool = False,
     sleep: Callable[[float], None] = time.sleep,
     **options: Any,
 ) -> Sent:
@@ -173,7 +175,8 @@ def send_retrying(
 
     Returns the last answer, whatever its status; raises ServiceUnreachable when none came (the message says
     how often it was tried), ClientAuthenticationError when no token could be had. `if_unsure` says, for a
-    POST, what may have happened when its answer was lost.
+    POST, what may have happened when its answer was lost; such a POST is outcome unknown (AnswerLost, exit 5)
+    unless it `changes_nothing` (scoring).
     """
     method = request.method.upper()
     retryable = method in RETRIED_METHODS
@@ -187,11 +190,14 @@ def send_retrying(
         except AzureError as exc:
             reason = redact(str(exc).splitlines()[0])
             if not retryable or retried >= retries:
-                if isinstance(exc, ServiceRequestError) and not retryable:
+                never_sent = isinstance(exc, ServiceRequestError)
+                if never_sent and not retryable:
                     note = f" (not retried: {method}; it was not sent)"  # refused: the request never left
                 else:
                     note = retry_note(method, None, retried, if_unsure)
-                raise ServiceUnreachable(
+                # A POST that went out and got no answer may have done its work: outcome unknown, not a failure.
+                lost = AnswerLost if not (retryable or never_sent or changes_nothing) else ServiceUnreachable
+                raise lost(
                     f"{action}: no answer from {where}{note}: {reason}", ServiceErrorInfo(code=type(exc).__name__)
                 ) from exc
             wait = backoff(retried + 1)

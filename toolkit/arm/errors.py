@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from toolkit.errors import BadInput, OutcomeUnknown, ServiceError, ServiceErrorInfo
+from toolkit.errors import BadInput, OutcomeUnknown, Refused, ServiceError, ServiceErrorInfo
 from toolkit.redact import redact
 
 
@@ -23,6 +23,20 @@ class RequestRejected(ServiceError, BadInput):
 
 class ServiceUnreachable(ServiceError):
     """No answer at all: the connection was refused, dropped or timed out."""
+
+
+class AnswerLost(ServiceUnreachable):
+    """A request that is never sent twice (a POST) went out and its answer was lost: it may have done its work.
+    Exit 5, outcome unknown; the message says what may have happened and how to check."""
+
+    exit_code = OutcomeUnknown.exit_code
+
+
+class RequestRefused(ServiceError):
+    """The service refused the request for what it is, not for a value in it (HTTP 403: a tier, a guard):
+    exit 4, nothing changed."""
+
+    exit_code = Refused.exit_code
 
 
 class OperationFailed(ServiceError):

@@ -326,10 +326,10 @@ def update_from_file(
     live = provider.read_live(service, desired, how.env)
     if live is None:
         create = provider.create_command(file)
+        by_plan = f"review `{provider.commands} diff {file} --out plan.json` and apply `mlws update --plan plan.json`"
         raise Refused(
-            f"{provider.noun} {service.target.describe()} does not exist; nothing was sent. Create it with "
-            + (f"`{create}`, or " if create else "")
-            + f"review `{provider.commands} diff {file} --out plan.json` and apply `mlws update --plan plan.json`"
+            f"{provider.noun} {service.target.describe()} does not exist; nothing was sent. To create it, "
+            + (f"run `{create}`, or {by_plan}" if create else by_plan)
         )
     return apply(provider, service, plan(provider, service, file, desired, live, how.env), desired, how, reviewed=False)
 

@@ -119,7 +119,7 @@ class Plan(Result):
 
     def _how(self) -> str:
         if self.action == CREATE:
-            return "service does not exist: `mlws update --plan` creates it (PUT of the whole definition)"
+            return "service does not exist: `mlws update --plan` creates it from the whole definition"
         noun = "change" if len(self.changes) == 1 else "changes"
         if self.action == REPLACE:
             return (

@@ -43,11 +43,15 @@ def provider_for_file(path):
 def refuse_another_kind(path, kind) -> None:
     """BadInput when the file at `path` is a definition of another registered kind than `kind`, naming the
     commands that deploy it (`mlws diff` given a Classic endpoint's file points to `mlws classic diff`)."""
+    from pathlib import Path
+
     from toolkit.definition.files import load_of_a_kind
 
+    if not Path(path).is_file():
+        return  # the kind's own reader says what is wrong, in its words
     _, found = load_of_a_kind(path, KINDS)
     if found is kind:
         return
     owner = next((provider_named(name) for name in PROVIDERS if provider_named(name).kind is found), None)
-    commands = f": use `{owner.commands} ...`" if owner is not None else ""
+    commands = f": deploy it with `{owner.commands} diff` and `{owner.commands} update`" if owner is not None else ""
     raise BadInput(f"{path} is a {found.name}, not a {kind.name}{commands}")

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from toolkit.arm.errors import RequestRejected
-from toolkit.errors import ServiceError
+from toolkit.arm.errors import RequestRejected, ServiceUnreachable
+from toolkit.errors import OutcomeUnknown, ServiceError
 from toolkit.keyed import KeyedClient
 from toolkit.providers.classic_endpoint.target import TOKEN_VARIABLE, ClassicTarget, token
 from toolkit.redact import MASK
@@ -32,7 +32,7 @@ class Management:
     @classmethod
     def connect(cls, target: ClassicTarget) -> Management:
         refused = f"the workspace authorization token was refused: check {TOKEN_VARIABLE} and --workspace"
-        return cls(target, KeyedClient(target.endpoint, token(), refused=refused, rejects_with_400=True))
+        return cls(target, KeyedClient(target.endpoint, token(), refused=refused, management=True))
 
     def _get(self, path: str, action: str) -> Any:
         return self.client.call("GET", path, action).body
@@ -69,6 +69,18 @@ class Management:
     def endpoint(self) -> dict[str, Any]:
         action = f"get {self.target.describe()}"
         return self._object(self._get(self.target.endpoint_path, action), action)
+
+    def read_back(self, what: str) -> dict[str, Any] | None:
+        """The endpoint (None if gone) after a change the service accepted: no answer now is no failure of the
+        change, so it is outcome unknown (exit 5), with how to look."""
+        try:
+            return self.find_endpoint()
+        except ServiceUnreachable as error:
+            target = self.target
+            raise OutcomeUnknown(
+                f"{what} was accepted, but reading {target.describe()} back got no answer ({error.message}); check "
+                f"with `mlws classic endpoint get -s {target.service} -n {target.name}`"
+            ) from error
 
     def input_names(self) -> list[str]:
         """The endpoint's web-service inputs, from its API document (the runtime's swagger: ExecutionInputs);

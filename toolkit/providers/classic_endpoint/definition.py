@@ -14,7 +14,6 @@ returns it, so it is write-only and never compared); the keys are never in the f
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from toolkit.definition.kind import DefinitionKind
 from toolkit.definition.kind import Path as JsonPath
@@ -78,15 +77,30 @@ def resources(document: Any) -> list[dict[str, Any]]:
     return [item for item in found or [] if isinstance(item, dict)] if isinstance(found, list) else []
 
 
+def _unknown(value: Any, spec: Obj, where: str) -> list[Problem]:
+    """Names the API does not have: a misspelt setting would otherwise be silently left out of every request."""
+    if not isinstance(value, dict):
+        return []
+    return [
+        Problem(f"{where}{key}" if not where else f"{where}.{key}", "not a field of a Classic endpoint",
+                f"one of {', '.join(name for name in spec.fields if name not in spec.read_only)}")
+        for key in value
+        if key not in spec.fields and key.lower() not in spec.by_lower
+    ]  # fmt: skip
+
+
 def _checks(document: dict[str, Any]) -> list[Problem]:
     """The management API's rules beyond the schema (each would be a 400 from the service)."""
-    problems = []
+    from toolkit.providers.classic_endpoint.models import base_problem, relative_problem
+
+    problems = _unknown(document, ENDPOINT, "")
     name, service = document.get("Name"), document.get("WebServiceId")
     if isinstance(name, str) and not ENDPOINT_NAME.pattern.fullmatch(name):
         problems.append(Problem("Name", f"{ENDPOINT_NAME.what} is {ENDPOINT_NAME.text}", "rename the endpoint"))
     if isinstance(service, str) and not WEB_SERVICE_ID.pattern.fullmatch(service):
         problems.append(Problem("WebServiceId", f"{WEB_SERVICE_ID.what} is {WEB_SERVICE_ID.text}", "give its id"))
-    level, calls = document.get("ThrottleLevel") or "Low", document.get("MaxConcurrentCalls")
+    # The cap of a level given in the file (without one, the live endpoint's level decides, as the service does).
+    level, calls = document.get("ThrottleLevel"), document.get("MaxConcurrentCalls")
     if isinstance(calls, int) and level in MAX_CALLS and calls > MAX_CALLS[level]:
         problems.append(
             Problem("MaxConcurrentCalls", f"{calls} is more than ThrottleLevel {level} allows ({MAX_CALLS[level]})",
@@ -95,17 +109,17 @@ def _checks(document: dict[str, Any]) -> list[Problem]:
     seen: set[str] = set()
     for index, resource in enumerate(resources(document)):
         where = f"Resources[{index}]"
+        problems += _unknown(resource, RESOURCE, where)
         if resource.get("Name") in seen:
             problems.append(Problem(f"{where}.Name", f"{resource.get('Name')!r} is named twice", "keep one"))
         seen.add(resource.get("Name"))
         location = resource.get("Location") if isinstance(resource.get("Location"), dict) else {}
-        base, relative = location.get("BaseLocation"), location.get("RelativeLocation")
-        if isinstance(base, str) and urlsplit(base).scheme not in ("http", "https"):
-            problems.append(Problem(f"{where}.Location.BaseLocation", "not an http(s) storage account URL",
-                                    "e.g. https://acct.blob.core.windows.net/"))  # fmt: skip
-        if isinstance(relative, str) and (not relative.lower().endswith(MODEL_EXTENSION) or "/" not in relative):
-            problems.append(Problem(f"{where}.Location.RelativeLocation", f"not container/path/model{MODEL_EXTENSION}",
-                                    "give the trained model's blob"))  # fmt: skip
+        problems += _unknown(location, LOCATION, f"{where}.Location")
+        for key, why in (("BaseLocation", base_problem), ("RelativeLocation", relative_problem)):
+            value = location.get(key)
+            problem = why(value) if isinstance(value, str) and "${" not in value else None
+            if problem:
+                problems.append(Problem(f"{where}.Location.{key}", problem, "give the trained model's blob"))
     return problems
 
 

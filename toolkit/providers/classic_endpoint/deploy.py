@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +27,12 @@ from toolkit.deploy import flow
 from toolkit.deploy.placeholders import Resolved, resolve_against_live
 from toolkit.deploy.plan import state_hash
 from toolkit.deploy.send import Checked, ReadBack, Sending, refuse_not_taken
-from toolkit.errors import BadInput, Refused
+from toolkit.errors import BadInput, MlwsError, Refused
 from toolkit.operation import OperationResult, Progress, WaitOptions
 from toolkit.preview import Confirm, RequestPreview
 from toolkit.providers.classic_endpoint.client import Management, masked_keys
 from toolkit.providers.classic_endpoint.definition import KIND, resources
+from toolkit.providers.classic_endpoint.models import normal_location
 from toolkit.providers.classic_endpoint.target import DEFAULT_ENDPOINT, ClassicTarget, resolve_classic_target
 
 SETTINGS = ("Description", "ThrottleLevel", "MaxConcurrentCalls", "DiagnosticsTraceLevel", "PreventUpdate")
@@ -65,11 +66,35 @@ class EndpointService:
         return RequestPreview(method, url, mask_secrets(body, KIND), note=f"would send: {steps}")
 
     def begin_put(self, body: dict[str, Any]) -> Done:
+        """Add the endpoint, then patch its models: a failure of the patch leaves an endpoint that exists (on the
+        web service's current model), and the message says so and how to finish."""
         settings = {key: value for key, value in body.items() if key != "Resources"}
+        if body.get("Resources"):
+            self._check_resource_names(body["Resources"])
         self.management.add(settings)
         if body.get("Resources"):
-            self.management.patch({"Resources": body["Resources"]})
+            try:
+                self.management.patch({"Resources": body["Resources"]})
+            except MlwsError as error:
+                raise MlwsError(
+                    f"{self.target.describe()} was ADDED (with the web service's current model), but setting its "
+                    f"trained model failed: {error.message}. Fix the file and run `mlws classic update -f FILE` "
+                    "to finish"
+                ) from error
         return Done()
+
+    def _check_resource_names(self, wanted: list[dict[str, Any]]) -> None:
+        """A new endpoint has the resources of its web service (its default endpoint's): the file must name
+        those, checked before the endpoint is added."""
+        default = replace(self.target, name=DEFAULT_ENDPOINT)
+        names = [str(r.get("Name")) for r in resources(Management(default, self.management.client).endpoint())]
+        unknown = [str(r.get("Name")) for r in wanted if r.get("Name") not in names]
+        if unknown:
+            listed = ", ".join(map(repr, names)) or "none"
+            raise BadInput(
+                f"the web service's endpoints have no resource {', '.join(map(repr, unknown))} (they have {listed}); "
+                "nothing was sent"
+            )
 
     def begin_patch(self, body: dict[str, Any]) -> Done:
         self.management.patch(body)
@@ -87,36 +112,39 @@ class LiveEndpoint:
         return self.resource
 
 
-def _base(url: Any) -> Any:
-    return url.rstrip("/") + "/" if isinstance(url, str) else url
-
-
 def comparable(document: dict[str, Any], managed: dict[str, Any] | None = None) -> dict[str, Any]:
     """What a file and the live endpoint are compared on: the settings the file (`managed`) gives, and its
     resources by name, each Location as base + relative (a base URL with or without its trailing slash is the
     same account; the SAS is write-only)."""
     managed = document if managed is None else managed
     shaped = normalise(document, KIND)[0]
-    result: dict[str, Any] = {key: shaped.get(key) for key in ("Name", "WebServiceId")}
-    result.update({key: shaped.get(key) for key in SETTINGS if key in managed})
+    # Name and WebServiceId say which endpoint it is (the target, checked against the file), not how it is.
+    result: dict[str, Any] = {key: shaped.get(key) for key in SETTINGS if key in managed}
     wanted = {resource.get("Name") for resource in resources(managed)}
     models = {}
     for resource in resources(shaped):
         if resource.get("Name") in wanted:
-            location = resource.get("Location") if isinstance(resource.get("Location"), dict) else {}
+            location = normal_location(resource["Location"]) if isinstance(resource.get("Location"), dict) else {}
             models[resource["Name"]] = {
                 "Kind": resource.get("Kind") or "TrainedModel",
-                "Location": {"BaseLocation": _base(location.get("BaseLocation")),
-                             "RelativeLocation": location.get("RelativeLocation")},
-            }  # fmt: skip
+                "Location": {key: location.get(key) for key in ("BaseLocation", "RelativeLocation")},
+            }
     if wanted:
         result["Resources"] = models
     return {key: value for key, value in result.items() if value is not None}
 
 
+def _sent(resource: dict[str, Any]) -> dict[str, Any]:
+    """A resource as a request carries it: its Location in the form the service reads (models.normal_location)."""
+    sent = copy.deepcopy(resource)
+    if isinstance(sent.get("Location"), dict):
+        sent["Location"] = normal_location(sent["Location"])
+    return sent
+
+
 class ClassicEndpointProvider(flow.Provider):
     name = "classic_endpoint"
-    noun = "Classic endpoint"
+    noun = "Classic"  # messages say "Classic endpoint 'x' of web service Y" (the target says "endpoint ...")
     kind = KIND
     target_fields = ("workspace", "location", "service", "name")
     commands = "mlws classic"
@@ -173,8 +201,9 @@ class ClassicEndpointProvider(flow.Provider):
                     "model on an endpoint of its own (`mlws classic endpoint add`); nothing was sent"
                 )
             if top == "Resources" and len(change.segments) == 2 and change.kind == "added":
-                raise BadInput(f"the endpoint has no resource {change.segments[1]!r}: its resources are named "
-                               f"{', '.join(repr(r.get('Name')) for r in resources(live.resource))}")  # fmt: skip
+                named = ", ".join(repr(r.get("Name")) for r in resources(live.resource))
+                has = f"its resources are named {named}" if named else "it has none: is it a training service's?"
+                raise BadInput(f"the endpoint has no resource {change.segments[1]!r}: {has}")
         return changes
 
     def desired_hash(self, desired: dict[str, Any]) -> str:
@@ -191,14 +220,14 @@ class ClassicEndpointProvider(flow.Provider):
         body = {key: document[key] for key in SETTINGS if key in tops and key in document}
         names = {str(change.segments[1]) for change in changes if change.segments[0] == "Resources"}
         if names:
-            body["Resources"] = [copy.deepcopy(r) for r in resources(document) if r.get("Name") in names]
+            body["Resources"] = [_sent(r) for r in resources(document) if r.get("Name") in names]
         return body
 
     def creation_body(self, resolved: dict[str, Any], target: ClassicTarget) -> dict[str, Any]:
         document = canonical(resolved, KIND)
         body = {key: document[key] for key in SETTINGS if key in document}
         if resources(document):
-            body["Resources"] = resources(document)
+            body["Resources"] = [_sent(r) for r in resources(document)]
         return body
 
     def checks(self, body: dict[str, Any], live: dict[str, Any] | None, how: Sending):
@@ -213,7 +242,9 @@ class ClassicEndpointProvider(flow.Provider):
         return look
 
     def read_back(self, service: EndpointService, desired, body, env, *, creating: bool = False) -> ReadBack:
-        live = service.get()
+        live = service.management.read_back("the change")
+        if live is None:
+            raise Refused(f"the service accepted the change, but {service.target.describe()} is gone")
         resolved = resolve_against_live(desired, live, env, KIND)
         refuse_not_taken(
             service.target, self.noun, [c.path for c in self.compare(resolved.document, LiveEndpoint(live))]
@@ -293,6 +324,8 @@ def update_endpoint(
 
     if (file is None) == (plan is None):
         raise BadInput("classic update: give one of -f FILE or --plan PLAN")
+    if plan is not None and (workspace or location):
+        raise BadInput("classic update --plan: the plan records where it deploys; --workspace and -l go with -f")
     how = _how(confirm, what_if, skip_model_check, env)
     if plan is not None:
         return flow.update_from_plan(plan, how, provider_named)

@@ -14,7 +14,7 @@ import json
 import os
 from typing import Any
 
-from toolkit.errors import BadInput, Refused
+from toolkit.errors import BadInput, MlwsError, Refused
 from toolkit.operation import OperationResult
 from toolkit.preview import Confirm, RequestPreview, guard_creation
 from toolkit.providers.classic_endpoint.client import Management
@@ -191,12 +191,23 @@ def add_endpoint(
     )
     if what_if:
         steps = "DELETE, then PUT" if existing is not None else "PUT"
-        return RequestPreview(
-            "PUT", management.client.base_url + target.endpoint_path, body, note=f"would send: {steps}"
-        )
+        url = management.client.base_url + target.endpoint_path
+        return RequestPreview("PUT", url, body, note=f"would send: {steps}")
     if existing is not None:
         management.delete()
-    added = management.add(body)
+        try:
+            management.add(body)
+        except MlwsError as error:
+            error.message = (
+                f"{target.describe()} was REMOVED to be replaced, and adding it again failed: {error.message}. "
+                "Its old keys no longer work; add it with `mlws classic endpoint add` (and patch its model again)"
+            )
+            raise
+    else:
+        management.add(body)
+    added = management.read_back(f"adding {target.describe()}")
+    if added is None:
+        raise Refused(f"the service accepted adding {target.describe()} but does not list it")
     return _result("add", target, added, body)
 
 
@@ -206,6 +217,11 @@ def _result(
     """What a change reports; `verified` when the endpoint as read back shows every setting sent."""
     shown = _masked(endpoint, show=False)
     differing = [key for key, value in sent.items() if key != "Resources" and endpoint.get(key) != value]
+    if differing:
+        raise Refused(
+            f"the service accepted the request but {target.describe()} shows other values for "
+            f"{', '.join(differing)}; check with `mlws classic endpoint get`"
+        )
     return OperationResult(
         action=action,
         target=target,
@@ -213,7 +229,8 @@ def _result(
         waited=True,
         resource=shown,
         changes=[f"{key}: {json.dumps(value)}" for key, value in sent.items() if key != "Resources"],
-        verified=not differing,
+        verified=True,
+        verified_how="the endpoint read back",
         **extra,
     )
 
@@ -243,7 +260,7 @@ def remove_endpoint(
         return RequestPreview("DELETE", management.client.base_url + target.endpoint_path, None)
     confirm(f"Remove {target.describe()}? Its keys stop working and its trained model is gone.")
     management.delete()
-    gone = management.find_endpoint() is None
+    gone = management.read_back(f"removing {target.describe()}") is None
     return OperationResult(action="remove", target=target, operation_url=None, waited=True, verified=gone)
 
 
@@ -299,7 +316,9 @@ def patch_endpoint(
         unattended=True,
     )
     management.patch(body)
-    after = management.endpoint()
+    after = management.read_back(f"the patch of {target.describe()}")
+    if after is None:
+        raise Refused(f"the service accepted the patch, but {target.describe()} is gone")
     return _model_result(target, after, resource_name, location_body, checked)
 
 
@@ -309,6 +328,9 @@ def _sas_from(variable: str | None) -> str | None:
     value = os.environ.get(variable, "").strip()
     if not value:
         raise BadInput(f"--sas-token-env {variable}: the variable is not set (it must hold the blob's SAS token)")
+    if "sig=" not in value.lower() or "accountkey=" in value.lower():
+        # Another secret (a key, a connection string) must not go to storage as a query string.
+        raise BadInput(f"--sas-token-env {variable}: the variable does not hold a SAS token (?sv=...&sig=...)")
     return value if value.startswith("?") else f"?{value}"
 
 

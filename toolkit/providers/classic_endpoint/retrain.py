@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.definition.load import load_file
-from toolkit.errors import BadInput, MlwsError, OutcomeUnknown
+from toolkit.errors import BadInput, MlwsError, OutcomeUnknown, Refused
 from toolkit.operation import Progress
 from toolkit.providers.classic_endpoint.client import Management
 from toolkit.providers.classic_endpoint.definition import KIND, resources
@@ -49,9 +49,12 @@ def runtime_of(management: Management) -> RuntimeService:
     api, key = endpoint.get("ApiLocation"), endpoint.get("PrimaryKey") or endpoint.get("SecondaryKey")
     if not api or not key:
         raise MlwsError(f"{management.target.describe()} has no ApiLocation or keys, so its runtime cannot be called")
-    label = f"'{management.target.name}' of {management.target.service}"
+    target = management.target
+    label = f"'{target.name}' of {target.service}"
     refused = "the endpoint's key was refused: check it with `mlws classic endpoint get --show`"
-    return RuntimeService(label, management.input_names(), RuntimeClient(api, key, service=label, refused=refused))
+    jobs = f"mlws classic job {{verb}} -s {target.service} -n {target.name}"
+    client = RuntimeClient(api, key, service=label, refused=refused, jobs=jobs)
+    return RuntimeService(label, management.input_names(), client)
 
 
 def _endpoint(workspace, location, service, name, flags: tuple[str, str] = ("-s/--service", "-n/--name")) -> Management:
@@ -156,9 +159,10 @@ def _endpoint_swap(
         location = {"BaseLocation": model.base_location, "RelativeLocation": model.relative_location,
                     "SasBlobToken": model.sas_token}  # fmt: skip
         predictive.patch({"Resources": [{"Name": resource, "Location": location}]})
-        shown = next((r for r in resources(predictive.endpoint()) if r.get("Name") == resource), {})
+        after = predictive.read_back(f"the patch of {target.describe()}") or {}
+        shown = next((r for r in resources(after) if r.get("Name") == resource), {})
         if model_location(shown) != model.location:
-            raise MlwsError(
+            raise Refused(
                 f"patch {target.describe()}: the service accepted the patch but shows {resource!r} at "
                 f"{model_location(shown) or '(nothing)'}, not {model.location}"
             )
