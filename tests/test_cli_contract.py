@@ -140,3 +140,19 @@ def _imported_modules(*args: str) -> set[str]:
 def test_start_up_and_offline_commands_do_not_import_azure_or_rich(args):
     modules = _imported_modules(*args)
     assert not {m for m in modules if m.startswith(("azure", "rich"))}
+
+
+def test_shell_completion_is_typers_own(mlws):
+    shown = mlws("--show-completion", "bash")
+    assert shown.exit_code == 0 and "_mlws_completion" in shown.stdout
+
+
+@pytest.mark.parametrize("variable", ["MLWS_ARM_ENDPOINT", "MLWS_CLASSIC_ENDPOINT"])
+def test_an_endpoint_without_its_scheme_is_bad_input_with_the_fix(mlws, variable):
+    args = {
+        "MLWS_ARM_ENDPOINT": ("get", "-n", "svc", "-g", "rg", "--subscription", "00000000-0000-0000-0000-000000000000"),
+        "MLWS_CLASSIC_ENDPOINT": ("classic", "service", "list", "--workspace", "0123456789abcdef0123456789abcdef"),
+    }[variable]
+    run = mlws(*args, env={variable: "127.0.0.1:40797", "MLWS_WORKSPACE_TOKEN": "not-a-token"})
+    assert run.exit_code == 2
+    assert f"{variable} '127.0.0.1:40797': give a base URL with its scheme, e.g. http://127.0.0.1:40797" in run.stderr

@@ -96,7 +96,22 @@ class Target:
 
 
 def arm_endpoint() -> str:
-    return os.environ.get("MLWS_ARM_ENDPOINT", "").strip().rstrip("/") or DEFAULT_ARM_ENDPOINT
+    return endpoint_variable("MLWS_ARM_ENDPOINT") or DEFAULT_ARM_ENDPOINT
+
+
+def endpoint_variable(variable: str) -> str:
+    """A base URL from the environment (without its trailing slash), '' when unset; BadInput naming the variable
+    and the fix for one that is no http(s) URL (`127.0.0.1:8123` would build a doubled URL)."""
+    from urllib.parse import urlsplit
+
+    value = os.environ.get(variable, "").strip().rstrip("/")
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        example = f"http://{value}" if "://" not in value else "https://management.azure.com"
+        raise BadInput(f"{variable} {value!r}: give a base URL with its scheme, e.g. {example}")
+    return value
 
 
 def find_config(start: Path) -> Path | None:

@@ -104,7 +104,7 @@ def test_development_token_only_for_loopback(monkeypatch):
 
 def test_bearer_tokens_are_never_sent_over_plain_http_to_a_remote_host():
     client = ArmClient("http://10.255.255.1:9", "sub", credential=DevelopmentCredential())
-    with pytest.raises(ServiceError, match="refusing to send a bearer token over plain http"):
+    with pytest.raises(ServiceError, match="refusing to send an access token over plain http"):
         client.send("GET", "/subscriptions/sub/resourceGroups")
 
 

@@ -348,7 +348,7 @@ class ArmClient:
     ) -> tuple[ArmResponse, str, int]:
         """The answer (any status), its text and how many re-sends it took; raises when there was none."""
         if urlsplit(url).scheme != "https" and not is_loopback(url):
-            raise ServiceError(f"{action}: refusing to send a bearer token over plain http to {urlsplit(url).netloc}")
+            raise ServiceError(f"{action}: refusing to send an access token over plain http to {urlsplit(url).netloc}")
         headers = {"Content-Type": "application/json"} if body is not None else {}
         data = json.dumps(body).encode("utf-8") if body is not None else None
         try:

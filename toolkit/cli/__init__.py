@@ -58,6 +58,8 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
         else:
             exc.show(file=session.env.stderr)
         return code
+    except SystemExit as exc:  # typer's own options (--show-completion) end by exiting: a code, like any command
+        return exc.code if isinstance(exc.code, int) else ExitCode.OK if exc.code is None else ExitCode.ERROR
     except (typer.Abort, KeyboardInterrupt, EOFError):  # Ctrl-C, or Ctrl-D at a prompt
         stop_progress()
         print("\nmlws: aborted", file=session.env.stderr)

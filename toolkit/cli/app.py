@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 app = typer.Typer(
     name="mlws",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (typer's own)
     rich_markup_mode=None,  # plain click help: rich's formatter costs ~90 ms of start-up
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,  # never print local variables: they may hold keys

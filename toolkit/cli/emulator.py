@@ -58,6 +58,8 @@ def serve(
     from toolkit.emulator.server import Emulator, EmulatorConfig, serve_foreground
     from toolkit.result import Shown
 
+    LOCAL_SUBSCRIPTION = "00000000-0000-4000-8000-00000000d3e0"
+
     config = EmulatorConfig(
         host=host,
         port=port,
@@ -77,10 +79,18 @@ def serve(
     )
 
     def announce(emulator: Emulator) -> None:
-        env = {"MLWS_ARM_ENDPOINT": emulator.url}
-        text = (
-            f"mlws emulator listening on {emulator.url} (state in {db}); Ctrl-C to stop\n"
-            f"export MLWS_ARM_ENDPOINT={emulator.url}"
+        # What a shell needs to use it, ready for `eval`: the emulator takes any subscription id; this one is the
+        # local services' (scripts/services.sh).
+        env = {
+            "MLWS_ARM_ENDPOINT": emulator.url,
+            "AZURE_SUBSCRIPTION_ID": LOCAL_SUBSCRIPTION,
+            "MLWS_CLASSIC_ENDPOINT": emulator.url,
+        }
+        text = "\n".join(
+            [
+                f"# mlws emulator listening on {emulator.url} (state in {db}); Ctrl-C to stop",
+                *(f"export {name}={value}" for name, value in env.items()),
+            ]
         )
         emit(Shown({"url": emulator.url, "db": str(db), "env": env}, text))
 

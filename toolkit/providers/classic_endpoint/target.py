@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit import names
-from toolkit.config import environment_settings
+from toolkit.config import endpoint_variable, environment_settings
 from toolkit.errors import BadInput
 
 TOKEN_VARIABLE = "MLWS_WORKSPACE_TOKEN"
@@ -144,7 +144,7 @@ def resolve_classic_target(
 
 def management_url(location: tuple[str | None, str]) -> str:
     """MLWS_CLASSIC_ENDPOINT, else the management host of the workspace's region."""
-    override = os.environ.get(ENDPOINT_VARIABLE, "").strip().rstrip("/")
+    override = endpoint_variable(ENDPOINT_VARIABLE)
     if override:
         return override
     value, source = location
