@@ -105,5 +105,5 @@ def test_results_go_to_the_injected_stdout_in_every_format(emulator, service):
 
     assert json.loads(outputs["json"])["result"]["name"] == name
     assert f"name: {name}" in outputs["yaml"]
-    assert outputs["table"].splitlines()[0].split() == ["NAME", "LOCATION", "STATE", "MODIFIED"]
+    assert outputs["table"].splitlines()[0].split() == ["NAME", "RESOURCE", "GROUP", "LOCATION", "STATE", "MODIFIED"]
     assert outputs["text"].startswith(f"name:          {name}")

@@ -104,12 +104,14 @@ def test_get_list_table_and_yaml(mlws, workspace):
     one = mlws("get", "-n", workspace.name, "-g", workspace.resource_group, "-o", "json")
     listed = mlws("list", "-g", workspace.resource_group, "-o", "json")
     table = mlws("list", "-g", workspace.resource_group, "-o", "table")
+    text = mlws("list", "-g", workspace.resource_group)
     as_yaml = mlws("get", "-n", workspace.name, "-g", workspace.resource_group, "-o", "yaml")
 
     assert one.json()["result"]["properties"]["title"] == workspace.document()["properties"]["title"]
     assert [s["name"] for s in listed.json()["result"]] == [workspace.name]
-    assert table.stdout.splitlines()[0].split() == ["NAME", "LOCATION", "STATE", "MODIFIED"]
-    assert workspace.name in table.stdout.splitlines()[1]
+    assert table.stdout.splitlines()[0].split() == ["NAME", "RESOURCE", "GROUP", "LOCATION", "STATE", "MODIFIED"]
+    assert table.stdout.splitlines()[1].split()[:2] == [workspace.name, workspace.resource_group]
+    assert text.stdout == table.stdout  # the text of a list is its table: a header, aligned columns
     assert f"name: {workspace.name}" in as_yaml.stdout
 
 

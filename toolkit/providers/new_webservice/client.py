@@ -189,8 +189,15 @@ def _property(key: str):
     return lambda service: str((service.get("properties") or {}).get(key) or "")
 
 
+def _group(service: dict[str, Any]) -> str:
+    from azure.mgmt.core.tools import parse_resource_id
+
+    return parse_resource_id(str(service.get("id") or "")).get("resource_group", "")
+
+
 SERVICE_COLUMNS = (
     Column("NAME", lambda service: str(service.get("name") or "")),
+    Column("RESOURCE GROUP", _group),  # a list without -g spans the subscription
     Column("LOCATION", lambda service: str(service.get("location") or "")),
     Column("STATE", _property("provisioningState")),
     Column("MODIFIED", _property("modifiedOn")),
@@ -198,7 +205,7 @@ SERVICE_COLUMNS = (
 
 
 def services_listing(services: list[dict[str, Any]]) -> Listing:
-    return Listing(services, SERVICE_COLUMNS, empty="no web services", text_columns=3)
+    return Listing(services, SERVICE_COLUMNS, empty="no web services")
 
 
 def list_services(*, resource_group: str | None, subscription: str | None) -> Listing:
