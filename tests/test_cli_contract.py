@@ -156,3 +156,15 @@ def test_an_endpoint_without_its_scheme_is_bad_input_with_the_fix(mlws, variable
     run = mlws(*args, env={variable: "127.0.0.1:40797", "MLWS_WORKSPACE_TOKEN": "not-a-token"})
     assert run.exit_code == 2
     assert f"{variable} '127.0.0.1:40797': give a base URL with its scheme, e.g. http://127.0.0.1:40797" in run.stderr
+
+
+def test_the_error_object_has_the_same_fields_for_every_kind_of_error(mlws, tmp_path):
+    usage = mlws("get", "--no-such-flag", "-o", "json").json()["error"]
+    bad_file = mlws("update", "--plan", tmp_path / "missing.json", "-o", "json").json()["error"]
+    service = mlws(
+        "get", "-n", "svc", "-g", "rg", "--subscription", "00000000-0000-0000-0000-000000000000", "-o", "json",
+        env={"MLWS_ARM_ENDPOINT": "http://127.0.0.1:9"},  # nothing listens there: the service cannot be reached
+    ).json()["error"]  # fmt: skip
+
+    fields = {"type", "message", "problems", "status", "code", "target", "requestId", "details"}
+    assert set(usage) == set(bad_file) == set(service) == fields

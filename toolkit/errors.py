@@ -47,10 +47,18 @@ class MlwsError(Exception):
         self.problems = list(problems or [])
 
     def to_json(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"type": type(self).__name__, "message": self.message}
-        if self.problems:
-            body["problems"] = [p.to_json() for p in self.problems]
-        return body
+        """The `-o json` error object: the same fields for every error (a usage error, a bad file, a service's
+        answer); what does not apply is null or empty."""
+        return {
+            "type": type(self).__name__,
+            "message": self.message,
+            "problems": [p.to_json() for p in self.problems],
+            "status": None,
+            "code": None,
+            "target": None,
+            "requestId": None,
+            "details": [],
+        }
 
 
 class BadInput(MlwsError):

@@ -106,7 +106,7 @@ def emit_error(error: MlwsError | None, message: str, exit_code: int) -> None:
     """Report a failure: the envelope on stdout with -o json, else one line (plus problems) on stderr."""
     stop_progress()
     if session.json:
-        body = error.to_json() if error is not None else {"type": "Error", "message": message}
+        body = error.to_json() if error is not None else {**MlwsError(message).to_json(), "type": "Error"}
         print(redact(_dump(envelope(None, exit_code, body))), file=session.env.stdout)
         return
     print(f"mlws: error: {redact(message)}", file=session.env.stderr)
