@@ -50,9 +50,8 @@ emulator: setup ## Run the emulator in the foreground on 127.0.0.1:8123 (state i
 	@mkdir -p .mlws
 	$(BIN)/mlws emulator serve --port 8123 --db .mlws/emulator.db
 
-export: setup ## Export a live service: make export SERVICE=housing-predict ENV=dev
-	@test -n "$(SERVICE)" || { echo "make export: give SERVICE=<name> (and ENV=, default dev)" >&2; exit 2; }
-	$(BIN)/mlws export -n $(SERVICE) -f definitions/$(ENV)/$(SERVICE).json --yes
+export: setup ## Export the live services of ENV into their files (mlws export ENV [SERVICE]); SERVICE= for one
+	$(BIN)/mlws export $(ENV) $(SERVICE) --yes
 
 # make turns every failing exit code into 2: CI should call `mlws plan|deploy|drift ENV` itself for its 3 and 4.
 plan: setup ## Plan every definition of ENV against live into .mlws/plans/ENV/ (mlws plan ENV)

@@ -71,12 +71,20 @@ def repository_root() -> Path:
     return config.parent if config is not None else Path.cwd()
 
 
+def environment_folder(environment: str, root: Path) -> Path:
+    if not environment or "/" in environment or "\\" in environment or environment.startswith("."):
+        raise BadInput(f"environment {environment!r}: give the name of a folder of {DEFINITIONS_DIR}/")
+    return root / DEFINITIONS_DIR / environment
+
+
+def _files_in(folder: Path) -> list[Path]:
+    return sorted(path for path in folder.rglob("*.json") if not path.name.startswith(".")) if folder.is_dir() else []
+
+
 def definitions_of(environment: str, root: Path) -> list[Path]:
     """The definition files of an environment, in a stable order; BadInput when it has none."""
-    if not environment or "/" in environment or environment.startswith("."):
-        raise BadInput(f"environment {environment!r}: give the name of a folder of {DEFINITIONS_DIR}/")
-    folder = root / DEFINITIONS_DIR / environment
-    files = sorted(path for path in folder.rglob("*.json") if not path.name.startswith("."))
+    folder = environment_folder(environment, root)
+    files = _files_in(folder)
     if not files:
         raise BadInput(f"no definitions in {folder} (an environment is a folder of {DEFINITIONS_DIR}/)")
     return files
@@ -175,4 +183,36 @@ def deploy_environment(
         path.unlink()  # applied: the next deploy needs a new, reviewed plan
         outcome = "verified" if applied.verified else "applied" if applied.changes else "no change"
         result.rows.append(Row(label, kind, action, outcome, applied.exit_code))
+    return result
+
+
+def export_environment(environment: str, services: list[str], *, confirm: Confirm) -> EnvironmentResult:
+    """`mlws export ENV [SERVICE...]`: each definition of the environment (or the ones named: `housing-predict`,
+    `classic/rentalloc001`) written again from its live service; a name with no file yet is a New web service of
+    that name, exported to definitions/ENV/NAME.json. An unchanged service leaves its file as it is."""
+    from toolkit.deploy import flow
+    from toolkit.providers import provider_for_file, provider_named
+
+    root = repository_root()
+    folder = environment_folder(environment, root)
+    if not services:
+        chosen = {_label(file, environment, root): file for file in definitions_of(environment, root)}
+    else:
+        known = {_label(file, environment, root): file for file in _files_in(folder)}
+        chosen = {}
+        for service in services:
+            if not service or service.startswith(".") or "/" in service.removeprefix("classic/"):
+                raise BadInput(f"service {service!r}: give a definition's name below {folder}")
+            chosen[service] = known.get(service, folder / f"{service}.json")
+    result = EnvironmentResult("export", environment)
+    for label, file in chosen.items():
+        kind = "?"
+        try:
+            provider = provider_for_file(file) if file.is_file() else provider_named("new_webservice")
+            kind = provider.name
+            exported = flow.export(provider, provider.connect(provider.target(file=file)), file, confirm)
+        except MlwsError as error:
+            result.rows.append(_failed(label, kind, "export", error))
+            continue
+        result.rows.append(Row(label, kind, "export", "written" if exported.written else "unchanged"))
     return result

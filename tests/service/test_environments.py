@@ -109,3 +109,22 @@ def test_an_environment_is_a_folder_of_definitions(workspace, mlws, environment)
     assert planned.exit_code == 2
     assert "give the name of a folder of definitions/" in planned.stderr or "no definitions in" in planned.stderr
     assert not (workspace.root / ".mlws" / "plans").exists()
+
+
+def test_export_writes_every_definition_again_from_its_live_service(workspace, mlws):
+    workspace.deploy()
+    changed = workspace.emulator.call(
+        "PATCH", workspace.service_path, {"properties": {"packageType": "Graph", "title": "retitled live"}}
+    )
+    assert changed.status == 200
+
+    exported = mlws("export", "dev", "--yes", "-o", "json", env=workspace.env, cwd=workspace.root)
+    again = mlws("export", "dev", workspace.definition.stem, env=workspace.env, cwd=workspace.root)
+    mixed = mlws("export", "dev", "-n", "x", env=workspace.env, cwd=workspace.root)
+
+    assert exported.exit_code == 0, exported.stdout + exported.stderr
+    row = exported.json()["result"]["services"][0]
+    assert (row["service"], row["kind"], row["result"]) == (workspace.definition.stem, "new_webservice", "written")
+    assert '"title": "retitled live"' in workspace.definition.read_text(encoding="utf-8")
+    assert again.exit_code == 0 and "unchanged" in again.stdout
+    assert mixed.exit_code == 2 and "go without ENV" in mixed.stderr

@@ -7,7 +7,9 @@ import typer
 
 from toolkit.cli.app import Debug, Output, OutputFormat, app, confirmation, start
 
-Environment = Annotated[str, typer.Argument(help="The environment: a folder of definitions/ (e.g. dev, prod).")]
+Environment = Annotated[
+    str, typer.Argument(metavar="ENV", help="The environment: a folder of definitions/ (e.g. dev, prod).")
+]
 
 
 @app.command("plan")

@@ -73,6 +73,16 @@ def list_(
 
 @app.command("export")
 def export(
+    environment: Annotated[
+        str | None,
+        typer.Argument(metavar="[ENV]", help="An environment: export every definition of definitions/ENV/ instead."),
+    ] = None,
+    services: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[SERVICE]...", help="With ENV: only these definitions (housing-predict, classic/NAME)."
+        ),
+    ] = None,
     name: Name = None,
     resource_group: Group = None,
     subscription: Subscription = None,
@@ -89,11 +99,25 @@ def export(
     commitmentPlan) is kept from the file being replaced, as placeholders; a storage account without a key
     gets the storage-key placeholder. An existing, different file is only replaced after a prompt (or --yes).
 
+    With ENV, every definition of definitions/ENV/ (or the SERVICEs named) is written again from its live
+    service, New web services and Classic endpoints alike, one row each.
+
     \b
     Example: mlws export -n scoring -g ml-prod -f definitions/prod/scoring.json
+    Example: mlws export prod --yes
     """
     start(output, debug)
     from toolkit.cli.render import emit
+
+    if environment is not None:
+        from toolkit.environments import export_environment
+        from toolkit.errors import BadInput
+
+        given = [flag for flag, value in (("-n", name), ("-g", resource_group), ("--subscription", subscription),
+                                          ("-f", file)) if value is not None]  # fmt: skip
+        if given:
+            raise BadInput(f"export ENV takes its targets from the files; {', '.join(given)} go without ENV")
+        return emit(export_environment(environment, services or [], confirm=confirmation(yes)))
     from toolkit.providers.new_webservice.deploy import export_service
 
     result = export_service(
