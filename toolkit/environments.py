@@ -60,10 +60,17 @@ class EnvironmentResult(Result):
         return {"verb": self.verb, "environment": self.environment, "services": [row.to_json() for row in self.rows]}
 
     def to_text(self) -> str:
-        lines = [
-            table(["SERVICE", "KIND", "ACTION", "RESULT"], [[r.service, r.kind, r.action, r.result] for r in self.rows])
-        ]
+        rows = [[row.service, row.kind, row.action, row.result] for row in self.rows]
+        lines = [table(["SERVICE", "KIND", "ACTION", "RESULT"], rows)]
         return "\n".join([*lines, self.note] if self.note else lines)
+
+    def to_markdown(self) -> str:
+        from toolkit.text import markdown_table
+
+        rows = [[f"`{row.service}`", row.kind, row.action, row.result] for row in self.rows]
+        table_text = markdown_table(["service", "kind", "action", "result"], rows)
+        lines = [f"### mlws {self.verb} {self.environment}", "", table_text]
+        return "\n".join([*lines, "", self.note] if self.note else lines)
 
 
 def repository_root() -> Path:

@@ -6,7 +6,8 @@ A result carries its data (`to_json()`, what -o json/yaml show), its readable fo
 
 Most operations have their own result (a validation report, a plan, an operation's outcome). Two generic
 ones cover the rest: `Shown`, one object as the service returned it with its readable lines, and
-`Listing`, many objects with the columns of their table.
+`Listing`, many objects with the columns of their table. `to_markdown()` (-o markdown) is for a pull-request
+comment.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ class Result:
 
     def to_table(self) -> str:
         return self.to_text()
+
+    def to_markdown(self) -> str:
+        """For a pull-request comment: the text in a fenced block, unless the result has a table of its own."""
+        return f"```\n{self.to_text()}\n```"
 
 
 @dataclass
@@ -82,6 +87,12 @@ class Listing(Result):
         if not rows:
             return self.empty
         return table([column.title for column in self.columns], rows)
+
+    def to_markdown(self) -> str:
+        from toolkit.text import markdown_table
+
+        rows = self.rows()
+        return markdown_table([column.title for column in self.columns], rows) if rows else self.empty
 
     def to_text(self) -> str:
         if self.text_columns is None:

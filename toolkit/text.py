@@ -22,6 +22,17 @@ def parse_pairs(texts: Iterable[str], flag: str, example: str, *, empty_values: 
     return pairs
 
 
+def markdown_table(columns: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """Rows as a GitHub-flavoured markdown table (a pull-request comment); `|` and newlines in cells escaped."""
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(map(cell, columns)) + " |", "|" + " --- |" * len(columns)]
+    lines += ["| " + " | ".join(cell(str(value)) for value in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
 def table(columns: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     """Rows under a header, columns left-aligned to their widest cell, two spaces apart, no trailing blanks."""
     cells = [list(columns), *(list(row) for row in rows)]

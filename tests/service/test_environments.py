@@ -128,3 +128,30 @@ def test_export_writes_every_definition_again_from_its_live_service(workspace, m
     assert '"title": "retitled live"' in workspace.definition.read_text(encoding="utf-8")
     assert again.exit_code == 0 and "unchanged" in again.stdout
     assert mixed.exit_code == 2 and "go without ENV" in mixed.stderr
+
+
+def test_a_plan_renders_as_markdown_for_a_pull_request(workspace, mlws):
+    workspace.deploy()
+    workspace.swap_model(mlws, NEW_MODEL)
+
+    planned = mlws("plan", "dev", "-o", "markdown", env=workspace.env, cwd=workspace.root)
+    one = mlws("diff", workspace.definition, "-o", "markdown", env=workspace.env, cwd=workspace.root)
+
+    assert planned.exit_code == 3, planned.stderr
+    lines = planned.stdout.splitlines()
+    assert lines[0] == "### mlws plan dev"
+    assert "| service | kind | action | result |" in lines
+    assert f"| `{workspace.definition.stem}` | new_webservice | update | 1 change (planned) |" in lines
+    assert one.stdout.startswith("```diff\n") and "locationInfo.uri" in one.stdout
+
+
+def test_the_example_workflow_calls_mlws_for_its_exit_codes():
+    import yaml
+
+    from tests.conftest import REPO
+
+    workflow = yaml.safe_load((REPO / "scripts" / "github-actions.yml").read_text(encoding="utf-8"))
+    steps = [step.get("run", "") for job in workflow["jobs"].values() for step in job["steps"]]
+    assert any("mlws plan prod -o markdown" in run for run in steps)
+    assert any("mlws drift prod" in run for run in steps)
+    assert not any("make " in run for run in steps)  # make would turn 3 and 4 into 2

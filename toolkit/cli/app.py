@@ -34,11 +34,14 @@ class OutputFormat(StrEnum):
     json = "json"
     yaml = "yaml"
     table = "table"
+    markdown = "markdown"
 
 
 Output = Annotated[
     OutputFormat,
-    typer.Option("--output", "-o", help="Output format: text, json (the versioned envelope), yaml, table."),
+    typer.Option(
+        "--output", "-o", help="Output format: text, json (the versioned envelope), yaml, table, markdown (for a PR)."
+    ),
 ]
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks and HTTP logging (secrets redacted).")]
 

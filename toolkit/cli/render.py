@@ -96,6 +96,8 @@ def emit(result: Result, exit_code: int | None = None) -> int:
         print(yaml.safe_dump(result.to_json(), sort_keys=False, allow_unicode=True), end="", file=out)
     elif session.output == "table":
         print(result.to_table(), file=out)
+    elif session.output == "markdown":
+        print(result.to_markdown(), file=out)
     else:
         print(result.to_text(), file=out)
     out.flush()  # a script reading a pipe (the emulator's URL) must see the result before the command blocks

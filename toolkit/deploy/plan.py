@@ -128,6 +128,9 @@ class Plan(Result):
             )
         return f"{len(self.changes)} {noun}; update would send: {', '.join(self.to_json()['patch'])}"
 
+    def to_markdown(self) -> str:
+        return f"```diff\n{self.to_text()}\n```"  # + and - lines coloured in a pull-request comment
+
     def to_text(self) -> str:
         exists = "" if self.action != CREATE else ": does not exist"
         lines = [f"--- live {self.target.describe()}{exists}", f"+++ {self.file}"]
