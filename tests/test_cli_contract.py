@@ -168,3 +168,12 @@ def test_the_error_object_has_the_same_fields_for_every_kind_of_error(mlws, tmp_
 
     fields = {"type", "message", "problems", "status", "code", "target", "requestId", "details"}
     assert set(usage) == set(bad_file) == set(service) == fields
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
+def test_every_command_that_prints_data_takes_a_query(path):
+    command = ROOT
+    for name in path:
+        command = command.commands[name]
+    options = {opt for param in command.params for opt in param.opts}
+    assert {"--output", "--query"} <= options, f"`mlws {' '.join(path)}` lacks -o or --query"

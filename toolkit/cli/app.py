@@ -35,6 +35,7 @@ class OutputFormat(StrEnum):
     yaml = "yaml"
     table = "table"
     markdown = "markdown"
+    tsv = "tsv"
 
 
 Output = Annotated[
@@ -44,6 +45,10 @@ Output = Annotated[
     ),
 ]
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks and HTTP logging (secrets redacted).")]
+Query = Annotated[
+    str | None,
+    typer.Option("--query", help="JMESPath on the result, as the az CLI takes it: --query properties.title -o tsv."),
+]
 
 # Where an online command acts, and how it asks, previews and waits.
 Name = Annotated[str | None, typer.Option("--name", "-n", help="Web service name.")]
@@ -87,14 +92,15 @@ NoWait = Annotated[
 ]
 
 
-def start(output: OutputFormat, debug: bool) -> None:
-    """Record how the running command renders, so results and errors use the same format; --debug shows the
-    library's HTTP log on stderr."""
+def start(output: OutputFormat, debug: bool, query: str | None = None) -> None:
+    """Record how the running command renders, so results and errors use the same format (`query`: the JMESPath
+    applied to the result first; a bad one is a usage error, before anything runs); --debug shows the library's
+    HTTP log on stderr."""
     from typer._click.globals import get_current_context
 
     from toolkit.cli.render import begin
 
-    begin(get_current_context().command_path, output.value, debug)
+    begin(get_current_context().command_path, output.value, debug, query)
     show_http_log(debug)
 
 

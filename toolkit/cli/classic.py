@@ -15,6 +15,7 @@ from toolkit.cli.app import (
     Debug,
     Output,
     OutputFormat,
+    Query,
     SkipModelCheck,
     WhatIf,
     Yes,
@@ -58,14 +59,18 @@ Show = Annotated[bool, typer.Option("--show", help="Print the endpoints' keys in
 
 @service_app.command("list")
 def service_list(
-    workspace: Workspace = None, location: Location = None, output: Output = OutputFormat.text, debug: Debug = False
+    workspace: Workspace = None,
+    location: Location = None,
+    output: Output = OutputFormat.text,
+    query: Query = None,
+    debug: Debug = False,
 ) -> int:
     """List the workspace's web services (Get-AmlWebService).
 
     \b
     Example: mlws classic service list --workspace 0123456789abcdef0123456789abcdef -l "South Central US"
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit
     from toolkit.providers.classic_endpoint.endpoints import list_services
 
@@ -78,6 +83,7 @@ def service_get(
     workspace: Workspace = None,
     location: Location = None,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Show a web service (Get-AmlWebService -WebServiceId).
@@ -85,7 +91,7 @@ def service_get(
     \b
     Example: mlws classic service get -s 0123456789abcdef0123456789abcdef -o json
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit
     from toolkit.providers.classic_endpoint.endpoints import show_service
 
@@ -99,6 +105,7 @@ def endpoint_list(
     location: Location = None,
     show: Show = False,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """List a web service's endpoints, the default one first (Get-AmlWebServiceEndpoint).
@@ -106,7 +113,7 @@ def endpoint_list(
     \b
     Example: mlws classic endpoint list -s 0123456789abcdef0123456789abcdef -o table
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit
     from toolkit.providers.classic_endpoint.endpoints import list_endpoints
 
@@ -121,6 +128,7 @@ def endpoint_get(
     location: Location = None,
     show: Show = False,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Show an endpoint: settings, trained model, runtime URL; keys masked unless --show.
@@ -128,7 +136,7 @@ def endpoint_get(
     \b
     Example: mlws classic endpoint get -s 0123456789abcdef0123456789abcdef -n rentalloc001 --show -o json
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit
     from toolkit.providers.classic_endpoint.endpoints import show_endpoint
 
@@ -157,6 +165,7 @@ def endpoint_add(
     yes: Yes = False,
     what_if: WhatIf = False,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Add an endpoint to a web service (Add-AmlWebServiceEndpoint); it starts with the service's current model.
@@ -167,7 +176,7 @@ def endpoint_add(
     \b
     Example: mlws classic endpoint add -s 0123456789abcdef0123456789abcdef -n rentalloc001 --description "Location 1"
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit
     from toolkit.providers.classic_endpoint.endpoints import add_endpoint
 
@@ -197,6 +206,7 @@ def endpoint_remove(
     yes: Yes = False,
     what_if: WhatIf = False,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Remove an endpoint (Remove-AmlWebServiceEndpoint); prompts unless --yes.
@@ -204,7 +214,7 @@ def endpoint_remove(
     \b
     Example: mlws classic endpoint remove -s 0123456789abcdef0123456789abcdef -n rentalloc001 --yes
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit
     from toolkit.providers.classic_endpoint.endpoints import remove_endpoint
 
@@ -230,6 +240,7 @@ def endpoint_refresh(
         bool, typer.Option("--overwrite-resources", help="Also replace its patched trained models.")
     ] = False,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Make an endpoint take the web service's latest publish (Refresh-AmlWebServiceEndpoint).
@@ -237,7 +248,7 @@ def endpoint_refresh(
     \b
     Example: mlws classic endpoint refresh -s 0123456789abcdef0123456789abcdef -n rentalloc001
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit
     from toolkit.providers.classic_endpoint.endpoints import refresh_endpoint
 
@@ -270,6 +281,7 @@ def endpoint_patch(
     yes: Yes = False,
     what_if: WhatIf = False,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Point an endpoint's trained model at a retrained .ilearner blob (Patch-AmlWebServiceEndpoint).
@@ -282,7 +294,7 @@ def endpoint_patch(
                  --resource "Bike Rental [trained model]" --base-location https://acct.blob.core.windows.net/ \\
                  --relative-location models/model001.ilearner --sas-token-env MODEL_SAS
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit
     from toolkit.providers.classic_endpoint.endpoints import patch_endpoint
 
@@ -314,6 +326,7 @@ def endpoint_export(
     ] = None,
     yes: Yes = False,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Write an endpoint's definition: its settings and trained models, no keys, a SAS only as a placeholder.
@@ -325,7 +338,7 @@ def endpoint_export(
     Example: mlws classic endpoint export -s 0123456789abcdef0123456789abcdef -n rentalloc001 \\
                  -f definitions/dev/classic/rentalloc001.json
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit
     from toolkit.providers.classic_endpoint.deploy import export_endpoint
 
@@ -346,6 +359,7 @@ def classic_diff(
     exit_code: Annotated[bool, typer.Option("--exit-code", help="Exit 3 when there are changes.")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Save the plan for `mlws update --plan`.")] = None,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Show what `mlws classic update -f FILE` would change on the live endpoint (the plan); --out saves it.
@@ -356,7 +370,7 @@ def classic_diff(
     \b
     Example: mlws classic diff definitions/dev/classic/rentalloc001.json --exit-code --out plan.json
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit, progress
     from toolkit.errors import ExitCode
     from toolkit.providers.classic_endpoint.deploy import plan_endpoint
@@ -379,6 +393,7 @@ def classic_update(
     yes: Yes = False,
     what_if: WhatIf = False,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Deploy an endpoint's definition: one PATCH of what differs, read back and verified (exit 4 if it did not
@@ -391,7 +406,7 @@ def classic_update(
     Example: MODEL_SAS='?sv=...' mlws classic update -f definitions/dev/classic/rentalloc001.json
     Example: mlws classic update --plan plan.json
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit
     from toolkit.providers.classic_endpoint.deploy import update_endpoint
 
@@ -443,6 +458,7 @@ def classic_retrain(
         ),
     ] = 120.0,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Retrain a Classic web service: BES on the training endpoint, then PATCH the predictive endpoint's trained
@@ -457,7 +473,7 @@ def classic_retrain(
                  -s fedcba9876543210fedcba9876543210 -n rentalloc001 --upload input1=bikes-001.csv \\
                  --output-blob output1=models/model001.ilearner --score rows.json
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit, progress
     from toolkit.providers.classic_endpoint.retrain import retrain
 
@@ -487,6 +503,7 @@ def classic_score(
     workspace: Workspace = None,
     location: Location = None,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Score rows with a Classic endpoint's Request-Response API (its ApiLocation, with its own key).
@@ -494,7 +511,7 @@ def classic_score(
     \b
     Example: mlws classic score -s 0123456789abcdef0123456789abcdef -n rentalloc001 --input rows.json
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit, progress
     from toolkit.providers.classic_endpoint.retrain import score
 
@@ -519,6 +536,7 @@ def classic_job_show(
     workspace: Workspace = None,
     location: Location = None,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Show a BES job of a Classic endpoint (no SAS tokens).
@@ -526,7 +544,7 @@ def classic_job_show(
     \b
     Example: mlws classic job show -s 0123456789abcdef0123456789abcdef -n default --job 539d0bc2fde945b6ac986b851d0000f0
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit
     from toolkit.providers.classic_endpoint.retrain import show_job
 
@@ -540,6 +558,7 @@ def classic_job_list(
     workspace: Workspace = None,
     location: Location = None,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """List the BES jobs a Classic endpoint keeps.
@@ -547,7 +566,7 @@ def classic_job_list(
     \b
     Example: mlws classic job list -s 0123456789abcdef0123456789abcdef -n default
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit
     from toolkit.providers.classic_endpoint.retrain import list_jobs
 
@@ -562,6 +581,7 @@ def classic_job_cancel(
     workspace: Workspace = None,
     location: Location = None,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Cancel a BES job that has not ended; an ended job is deleted.
@@ -569,7 +589,7 @@ def classic_job_cancel(
     \b
     Example: mlws classic job cancel -s 0123456789abcdef0123456789abcdef -n default --job JOB_ID
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit
     from toolkit.providers.classic_endpoint.retrain import cancel_job
 

@@ -5,13 +5,13 @@ from typing import Annotated
 
 import typer
 
-from toolkit.cli.app import Debug, Output, OutputFormat, app, start
+from toolkit.cli.app import Debug, Output, OutputFormat, Query, app, start
 
 Files = Annotated[list[Path], typer.Argument(help="Definition files (JSON).", show_default=False)]
 
 
 @app.command("validate")
-def validate(files: Files, output: Output = OutputFormat.text, debug: Debug = False) -> int:
+def validate(files: Files, output: Output = OutputFormat.text, query: Query = None, debug: Debug = False) -> int:
     """Check definition files offline: schema, graph, and that no secret is in them.
 
     Reports per file: ok, or each problem as JSON-PATH: message (fix), and what was normalised on reading
@@ -20,7 +20,7 @@ def validate(files: Files, output: Output = OutputFormat.text, debug: Debug = Fa
     \b
     Example: mlws validate definitions/dev/*.json
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit
     from toolkit.definition.files import validate_files
     from toolkit.providers import KINDS
@@ -39,6 +39,7 @@ def import_(
         bool, typer.Option("--resolve", help="Require every placeholder's variable (as `mlws new` does).")
     ] = False,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Import-AzMlWebService: parse and validate a definition, and name the variables its placeholders need.
@@ -54,7 +55,7 @@ def import_(
     \b
     Example: mlws import --json-string "$(cat service.json)" -o json
     """
-    start(output, debug)
+    start(output, debug, query)
     import os
 
     from toolkit.cli.render import emit
@@ -77,6 +78,7 @@ def edit(
     in_place: Annotated[bool, typer.Option("-i", "--in-place", help="Write the result back to FILE.")] = False,
     out: Annotated[Path | None, typer.Option("-f", "--file", help="Write the result to this file instead.")] = None,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Edit a definition all or nothing and show what changed; the result must still validate.
@@ -89,7 +91,7 @@ def edit(
     \b
     Example: mlws edit definitions/dev/housing-predict.json --set properties.title="Housing v2" -f p.json
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit
     from toolkit.definition.files import edit_file
     from toolkit.providers import KINDS
@@ -103,6 +105,7 @@ def normalize(
     files: Files,
     check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 3 if a file would change.")] = False,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Rewrite definitions in canonical form, secrets moved to ${ENV_NAME} placeholders (a formatter).
@@ -115,7 +118,7 @@ def normalize(
     \b
     Example: mlws normalize --check definitions/dev/*.json
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit
     from toolkit.definition.files import normalize_files
     from toolkit.providers import KINDS
@@ -140,6 +143,7 @@ def diff(
         Path | None, typer.Option("--out", help="Save the plan for `mlws update --plan` (live diff).")
     ] = None,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Show what differs, path by path: FILE against FILE2, or FILE against the live web service (the plan).
@@ -152,7 +156,7 @@ def diff(
     \b
     Example: mlws diff definitions/dev/housing-predict.json -n housing-predict -g mlws-dev --out plan.json
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit, progress
     from toolkit.errors import BadInput, ExitCode
 

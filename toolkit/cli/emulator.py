@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from toolkit.cli.app import Debug, Output, OutputFormat, app, start
+from toolkit.cli.app import Debug, Output, OutputFormat, Query, app, start
 
 emulator_app = typer.Typer(
     name="emulator",
@@ -44,6 +44,7 @@ def serve(
     seed: Annotated[int | None, typer.Option(help="Seed for the injected faults (repeatable runs).")] = None,
     page_size: Annotated[int, typer.Option(help="Items per page of list operations.")] = 10,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Run the emulator in the foreground until Ctrl-C or SIGTERM; prints its URL and the env to export.
@@ -53,7 +54,7 @@ def serve(
     \b
     Example: mlws emulator serve --port 8123 --db .mlws/emulator.db --op-seconds 1
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit
     from toolkit.emulator.server import Emulator, EmulatorConfig, serve_foreground
     from toolkit.result import Shown

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from toolkit.cli.app import Debug, Output, OutputFormat, app, confirmation, start
+from toolkit.cli.app import Debug, Output, OutputFormat, Query, app, confirmation, start
 
 Environment = Annotated[
     str, typer.Argument(metavar="ENV", help="The environment: a folder of definitions/ (e.g. dev, prod).")
@@ -13,14 +13,16 @@ Environment = Annotated[
 
 
 @app.command("plan")
-def plan(environment: Environment, output: Output = OutputFormat.text, debug: Debug = False) -> int:
+def plan(
+    environment: Environment, output: Output = OutputFormat.text, query: Query = None, debug: Debug = False
+) -> int:
     """Plan every definition of an environment against its live service, one plan each in .mlws/plans/ENV/
     (the old ones removed first); exit 3 when any has changes (a service to create included).
 
     \b
     Example: mlws plan dev && echo "no changes" || test $? -eq 3
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit, progress
     from toolkit.environments import compare_environment
 
@@ -34,6 +36,7 @@ def deploy(
         bool, typer.Option("--keep-going", help="Apply the other plans after one fails (default: stop).")
     ] = False,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Apply the reviewed plans of `mlws plan ENV`, each removed once applied; a stale plan is refused (exit 4,
@@ -42,7 +45,7 @@ def deploy(
     \b
     Example: mlws deploy dev
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit, progress
     from toolkit.environments import deploy_environment
 
@@ -50,13 +53,15 @@ def deploy(
 
 
 @app.command("drift")
-def drift(environment: Environment, output: Output = OutputFormat.text, debug: Debug = False) -> int:
+def drift(
+    environment: Environment, output: Output = OutputFormat.text, query: Query = None, debug: Debug = False
+) -> int:
     """Compare every definition of an environment with its live service; exit 3 on drift (for CI schedules).
 
     \b
     Example: mlws drift prod -o json
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit, progress
     from toolkit.environments import compare_environment
 

@@ -16,6 +16,7 @@ from toolkit.cli.app import (
     Location,
     Output,
     OutputFormat,
+    Query,
     Subscription,
     WhatIf,
     Yes,
@@ -54,6 +55,7 @@ def plan_get(
     resource_group: Group = None,
     subscription: Subscription = None,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Show a commitment plan (Get-AzMlCommitmentPlan -Name); -n needs a resource group.
@@ -61,7 +63,7 @@ def plan_get(
     \b
     Example: mlws commitment-plan get -n plan-prod -g ml-prod -o json
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit
     from toolkit.providers.new_webservice.plans import show_plan
 
@@ -73,6 +75,7 @@ def plan_list(
     resource_group: Group = None,
     subscription: Subscription = None,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """List the commitment plans of a resource group, or of the subscription (every page, unlike the cmdlet).
@@ -80,7 +83,7 @@ def plan_list(
     \b
     Example: mlws commitment-plan list -g ml-prod
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit
     from toolkit.providers.new_webservice.plans import list_plans
 
@@ -101,6 +104,7 @@ def plan_new(
     yes: Yes = False,
     what_if: WhatIf = False,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Create a commitment plan (New-AzMlCommitmentPlan); refuses (exit 4) to replace one unless --force.
@@ -110,7 +114,7 @@ def plan_new(
     \b
     Example: mlws commitment-plan new -n plan-prod -g ml-prod -l southcentralus --sku-name S1 --sku-tier Standard
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit
     from toolkit.providers.new_webservice.plans import new_plan
 
@@ -142,6 +146,7 @@ def plan_update(
     yes: Yes = False,
     what_if: WhatIf = False,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Change a commitment plan's SKU and/or tags (Update-AzMlCommitmentPlan); prints the updated plan.
@@ -154,7 +159,7 @@ def plan_update(
     Example: mlws commitment-plan update -n plan-prod -g ml-prod --sku-capacity 2
     Example: mlws commitment-plan update -n plan-prod -g ml-prod --tag owner=ml-ops --tag cost-center=42
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit
     from toolkit.providers.new_webservice.plans import update_plan
 
@@ -180,6 +185,7 @@ def plan_remove(
     yes: Yes = False,
     what_if: WhatIf = False,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Delete a commitment plan (Remove-AzMlCommitmentPlan); prompts unless --yes.
@@ -190,7 +196,7 @@ def plan_remove(
     \b
     Example: mlws commitment-plan remove -n plan-old -g ml-dev --yes
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit
     from toolkit.providers.new_webservice.plans import remove_plan
 
@@ -210,6 +216,7 @@ def plan_usage(
     resource_group: Group = None,
     subscription: Subscription = None,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Show a commitment plan's usage history (Get-AzMlCommitmentPlanUsageHistory), every page.
@@ -217,7 +224,7 @@ def plan_usage(
     \b
     Example: mlws commitment-plan usage -n plan-prod -g ml-prod -o json
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit
     from toolkit.providers.new_webservice.plans import plan_usage as plan_usage_library
 
@@ -231,6 +238,7 @@ def association_get(
     resource_group: Group = None,
     subscription: Subscription = None,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Show one commitment association of a plan (Get-AzMlCommitmentAssociation -Name).
@@ -238,7 +246,7 @@ def association_get(
     \b
     Example: mlws commitment-association get -g ml-prod --plan plan-prod -n 0123456789abcdef0123456789abcdef
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit
     from toolkit.providers.new_webservice.plans import show_association
 
@@ -251,6 +259,7 @@ def association_list(
     resource_group: Group = None,
     subscription: Subscription = None,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """List a commitment plan's associations (Get-AzMlCommitmentAssociation), every page.
@@ -258,7 +267,7 @@ def association_list(
     \b
     Example: mlws commitment-association list -g ml-prod --plan plan-prod
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit
     from toolkit.providers.new_webservice.plans import list_associations
 
@@ -276,6 +285,7 @@ def association_move(
     subscription: Subscription = None,
     what_if: WhatIf = False,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Move a web service's association to another commitment plan (Move-AzMlCommitmentAssociation).
@@ -286,7 +296,7 @@ def association_move(
     \b
     Example: mlws commitment-association move -g ml-prod --plan plan-old -n ASSOCIATION --destination-plan-id "$PLAN_ID"
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit
     from toolkit.providers.new_webservice.plans import move_association
 

@@ -38,6 +38,7 @@ class Session:
     command: str = "mlws"
     output: str = "text"
     debug: bool = False
+    query: Any = None  # a compiled JMESPath expression, or None
     env: Environment = field(default_factory=Environment.of_process)
 
     @property
@@ -48,9 +49,45 @@ class Session:
 session = Session()
 
 
-def begin(command: str, output: str, debug: bool) -> Session:
+def begin(command: str, output: str, debug: bool, query: str | None = None) -> Session:
     session.command, session.output, session.debug = command, output, debug
+    session.query = _compiled(query) if query else None
     return session
+
+
+def _compiled(query: str) -> Any:
+    import jmespath
+    from jmespath.exceptions import ParseError
+
+    from toolkit.errors import BadInput
+
+    try:
+        return jmespath.compile(query)
+    except ParseError as exc:
+        raise BadInput(f"--query {query!r}: not a JMESPath expression ({str(exc).splitlines()[0]})") from None
+
+
+def _tsv(value: Any) -> str:
+    """Values for a shell, as the az CLI's tsv: a scalar alone, a list one line per item, an object's values
+    tab-separated; null is an empty field."""
+
+    def field_of(item: Any) -> str:
+        if item is None:
+            return ""
+        if isinstance(item, bool):
+            return "true" if item else "false"
+        if isinstance(item, dict | list):
+            return json.dumps(item, ensure_ascii=False)
+        return str(item)
+
+    def line_of(item: Any) -> str:
+        if isinstance(item, dict):
+            return "\t".join(field_of(v) for v in item.values())
+        if isinstance(item, list):
+            return "\t".join(field_of(v) for v in item)
+        return field_of(item)
+
+    return "\n".join(line_of(item) for item in value) if isinstance(value, list) else line_of(value)
 
 
 def envelope(result: Any, exit_code: int, error: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -84,20 +121,23 @@ def _finite(value: Any) -> Any:
 
 def emit(result: Result, exit_code: int | None = None) -> int:
     """Print the result in the session's format and return its exit code (`exit_code` when the command decides
-    it, as `diff --exit-code` does)."""
+    it, as `diff --exit-code` does). With --query the result's data is queried first and shown as data."""
     stop_progress()
     code = int(result.exit_code if exit_code is None else exit_code)
     out = session.env.stdout
+    data = result.to_json() if session.query is None else session.query.search(result.to_json())
     if session.json:
-        print(_dump(envelope(result.to_json(), code)), file=out)
+        print(_dump(envelope(data, code)), file=out)
     elif session.output == "yaml":
         import yaml
 
-        print(yaml.safe_dump(result.to_json(), sort_keys=False, allow_unicode=True), end="", file=out)
+        print(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), end="", file=out)
+    elif session.output == "tsv" or (session.query is not None and session.output != "markdown"):
+        print(_tsv(data), file=out)
     elif session.output == "table":
         print(result.to_table(), file=out)
     elif session.output == "markdown":
-        print(result.to_markdown(), file=out)
+        print(result.to_markdown() if session.query is None else f"```\n{_tsv(data)}\n```", file=out)
     else:
         print(result.to_text(), file=out)
     out.flush()  # a script reading a pipe (the emulator's URL) must see the result before the command blocks

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from toolkit.cli.app import Debug, Group, Name, Output, OutputFormat, Subscription, app, positive_seconds, start
+from toolkit.cli.app import Debug, Group, Name, Output, OutputFormat, Query, Subscription, app, positive_seconds, start
 
 JobId = Annotated[str, typer.Option("--job", help="BES job id: 32 hex digits (from `mlws job list`).")]
 
@@ -77,6 +77,7 @@ def retrain(
     keep_job: KeepJob = False,
     timeout: JobTimeout = None,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Run a training web service's Batch Execution job: submit, start, wait, report its outputs.
@@ -91,7 +92,7 @@ def retrain(
     Example: mlws retrain -n housing-training --input trainingData=data/v2.csv --output-blob model=models/v2.ilearner
     --update-definition definitions/dev/housing-predict.json --asset "Housing Price [trained model]"
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit, progress
     from toolkit.providers.new_webservice.retrain import retrain as run_retrain
 
@@ -113,6 +114,7 @@ def job_show(
     resource_group: Group = None,
     subscription: Subscription = None,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Show a BES job: status, times, failure details and output locations (no SAS tokens).
@@ -120,7 +122,7 @@ def job_show(
     \b
     Example: mlws job show -n housing-training -g ml-dev --job 539d0bc2fde945b6ac986b851d0000f0
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit
     from toolkit.providers.new_webservice.retrain import show_job
 
@@ -133,6 +135,7 @@ def job_list(
     resource_group: Group = None,
     subscription: Subscription = None,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """List the BES jobs a web service keeps, oldest first.
@@ -140,7 +143,7 @@ def job_list(
     \b
     Example: mlws job list -n housing-training -g ml-dev -o json
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit
     from toolkit.providers.new_webservice.retrain import list_jobs
 
@@ -154,6 +157,7 @@ def job_cancel(
     resource_group: Group = None,
     subscription: Subscription = None,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Cancel a BES job that has not ended; an ended job is deleted from the service.
@@ -161,7 +165,7 @@ def job_cancel(
     \b
     Example: mlws job cancel -n housing-training -g ml-dev --job 539d0bc2fde945b6ac986b851d0000f0
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit
     from toolkit.providers.new_webservice.retrain import cancel_job
 
@@ -175,6 +179,7 @@ def score(
     resource_group: Group = None,
     subscription: Subscription = None,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Score rows with a web service's Request-Response endpoint (the smoke test after an update).
@@ -182,7 +187,7 @@ def score(
     \b
     Example: mlws score -n housing-predict -g ml-dev --input rows.json -o json
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit, progress
     from toolkit.providers.new_webservice.retrain import score as run_score
 

@@ -19,6 +19,7 @@ from toolkit.cli.app import (
     NoWait,
     Output,
     OutputFormat,
+    Query,
     SkipModelCheck,
     Subscription,
     Timeout,
@@ -38,6 +39,7 @@ def get(
     subscription: Subscription = None,
     region: Annotated[str | None, typer.Option("--region", help="Read the copy for this region.")] = None,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Show a web service (Get-AzMlWebService); without -n, list the group's or subscription's services.
@@ -45,7 +47,7 @@ def get(
     \b
     Example: mlws get -n scoring -g ml-prod -o json
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit
     from toolkit.providers.new_webservice.client import show_service
 
@@ -57,6 +59,7 @@ def list_(
     resource_group: Group = None,
     subscription: Subscription = None,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """List web services of a resource group, or of the subscription (all pages).
@@ -64,7 +67,7 @@ def list_(
     \b
     Example: mlws list -g ml-prod -o table
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit
     from toolkit.providers.new_webservice.client import list_services
 
@@ -91,6 +94,7 @@ def export(
     ] = None,
     yes: Yes = False,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Write a live service's definition: canonical, secrets replaced by ${ENV} placeholders (Export-AzMlWebService).
@@ -106,7 +110,7 @@ def export(
     Example: mlws export -n scoring -g ml-prod -f definitions/prod/scoring.json
     Example: mlws export prod --yes
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit
 
     if environment is not None:
@@ -146,6 +150,7 @@ def new(
     timeout: Timeout = None,
     no_wait: NoWait = False,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Create a web service from a definition (New-AzMlWebService); refuses to overwrite one unless --force.
@@ -156,7 +161,7 @@ def new(
     \b
     Example: mlws new -f definitions/dev/scoring.json -g ml-dev -l southcentralus
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit
     from toolkit.providers.new_webservice.deploy import new_service
 
@@ -227,6 +232,7 @@ def update(
     timeout: Timeout = None,
     no_wait: NoWait = False,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Update a web service (Update-AzMlWebService) from a file, a saved plan, or individual properties.
@@ -245,7 +251,7 @@ def update(
     Example: mlws update -f definitions/prod/scoring.json
     Example: mlws update -n scoring -g ml-prod --max-concurrent-calls 30 --primary-key-env NEW_KEY
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit
     from toolkit.providers.new_webservice.deploy import PropertyUpdates, update_service
 
@@ -294,6 +300,7 @@ def remove(
     timeout: Timeout = None,
     no_wait: NoWait = False,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Delete a web service (Remove-AzMlWebService); prompts unless --yes.
@@ -301,7 +308,7 @@ def remove(
     \b
     Example: mlws remove -n scoring-old -g ml-dev --yes
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit
     from toolkit.providers.new_webservice.deploy import remove_service
 
@@ -323,6 +330,7 @@ def keys(
     subscription: Subscription = None,
     show: Annotated[bool, typer.Option("--show", help="Print the keys in clear (default: masked).")] = False,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Show a web service's access keys (Get-AzMlWebServiceKey), masked unless --show.
@@ -330,7 +338,7 @@ def keys(
     \b
     Example: mlws keys -n scoring -g ml-prod --show -o json
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit
     from toolkit.providers.new_webservice.client import service_keys
 
@@ -348,6 +356,7 @@ def add_region(
     timeout: Timeout = None,
     no_wait: NoWait = False,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Make a service readable from another region (Add-AzMlWebServiceRegionalProperty).
@@ -355,7 +364,7 @@ def add_region(
     \b
     Example: mlws add-region -n scoring -g ml-prod --region westcentralus
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit
     from toolkit.providers.new_webservice.deploy import add_region as add_region_library
 
@@ -384,6 +393,7 @@ def operation_wait(
     url: Annotated[str, typer.Argument(help="The operation URL printed by --no-wait or a timeout.")],
     timeout: Timeout = None,
     output: Output = OutputFormat.text,
+    query: Query = None,
     debug: Debug = False,
 ) -> int:
     """Wait for a long-running operation to end; exit 1 if it failed, 5 if it still runs at --timeout or the
@@ -392,7 +402,7 @@ def operation_wait(
     \b
     Example: mlws operation wait 'https://management.azure.com/subscriptions/.../operationsStatus/ID?api-version=2017-01-01'
     """
-    start(output, debug)
+    start(output, debug, query)
     from toolkit.cli.render import emit, progress
     from toolkit.operation import wait_operation
 
