@@ -45,3 +45,11 @@ def test_a_query_that_is_not_jmespath_is_bad_input_before_anything_is_sent(mlws,
 
     assert run.exit_code == 2 and "--query 'properties.[': not a JMESPath expression" in run.stderr
     assert emulator.call("GET", "/_emulator/throttle").body == before  # no read was counted
+
+
+def test_a_name_not_found_suggests_the_nearest_in_its_group(mlws, service):
+    name, group, _ = service
+
+    typo = mlws("get", "-n", name[:-1] + "x", "-g", group)
+
+    assert typo.exit_code == 1 and f"did you mean {name}?" in typo.stderr, typo.stderr

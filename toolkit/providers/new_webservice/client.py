@@ -7,6 +7,7 @@ resolves the target, runs the calls, and returns a toolkit.result.Result.
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from toolkit import names
 from toolkit.arm.client import ArmClient, Operation
 from toolkit.arm.errors import ResourceNotFound
 from toolkit.config import Target, resolve_target
+from toolkit.errors import MlwsError
 from toolkit.operation import WaitOptions
 from toolkit.providers.new_webservice.definition import mask_secrets
 from toolkit.redact import MASK
@@ -57,8 +59,20 @@ class WebServices:
         if "PerRegionPayloadNotFound" in codes:
             message = f"web service {where} has no copy for region '{region}': run `mlws add-region --region {region}`"
         else:
-            message = f"web service {where} not found"
+            message = f"web service {where} not found" + self._nearest_names()
         return ResourceNotFound(f"{message} [{exc.message}]", exc.info)
+
+    def _nearest_names(self) -> str:
+        """ "; did you mean X?" with the group's services named most like the one not found (one list request;
+        nothing when the list cannot be read)."""
+        import difflib
+
+        with contextlib.suppress(MlwsError):
+            names = [str(service.get("name")) for service in self.list()]
+            near = difflib.get_close_matches(str(self.target.name), names, n=3, cutoff=0.6)
+            if near:
+                return f"; did you mean {' or '.join(near)}?"
+        return ""
 
     def get(self, *, region: str | None = None) -> dict[str, Any]:
         params = self._region_query(region) if region else None
