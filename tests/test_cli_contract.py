@@ -177,3 +177,10 @@ def test_every_command_that_prints_data_takes_a_query(path):
         command = command.commands[name]
     options = {opt for param in command.params for opt in param.opts}
     assert {"--output", "--query"} <= options, f"`mlws {' '.join(path)}` lacks -o or --query"
+
+
+@pytest.mark.parametrize("path", GROUPS, ids=lambda path: " ".join(("mlws", *path)))
+def test_help_lists_whole_summaries_not_cut_ones(mlws, path):
+    shown = mlws(*path, "--help").stdout
+    listed = shown.split("Commands:", 1)[1] if "Commands:" in shown else ""
+    assert listed and "..." not in listed, f"`mlws {' '.join(path)} --help` cuts a summary:\n{listed}"

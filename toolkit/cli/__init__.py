@@ -35,6 +35,17 @@ def build_app():
     return app
 
 
+def _summarised(command) -> None:
+    """Give every command and group its first sentence as its summary in `--help` lists: click would cut it
+    at the column width ("Show what differs, path by path: FILE against..."); a summary wraps instead."""
+    for sub in getattr(command, "commands", {}).values():
+        if not sub.short_help and sub.help:
+            paragraph = " ".join(sub.help.split("\n\n")[0].split())
+            sentence = paragraph.split(". ")[0].rstrip(".")
+            sub.short_help = sentence
+        _summarised(sub)
+
+
 def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
     """Run one command and return its exit code; the only place exceptions become exit codes. `env` is the
     terminal it runs on (default: this process's streams)."""
@@ -47,6 +58,7 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
 
     session.env = env or Environment.of_process()
     command = typer.main.get_command(build_app())
+    _summarised(command)
     try:
         result = command.main(args=list(argv) if argv is not None else None, prog_name="mlws", standalone_mode=False)
     except ClickException as exc:  # usage errors: click's own message (or the envelope with -o json), exit 2
