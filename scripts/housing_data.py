@@ -59,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.rows < 1:
         parser.error("--rows must be at least 1")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(csv_text(args.version, args.rows), encoding="utf-8")
     return 0
 
