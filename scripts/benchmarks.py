@@ -32,3 +32,10 @@ def start_emulator(db: Path, *extra: str) -> tuple[subprocess.Popen, str]:
             raise SystemExit("the emulator did not start")
         lines.append(line)
     return process, json.loads("".join(lines))["result"]["url"]
+
+
+def against(value: float, target: float, *, at_most: bool = True, unit: str = "") -> str:
+    """How a figure stands against its target, "(target <= 2: ok)" or "(... : over)": a benchmark reports a missed
+    target, it does not fail (a noisy machine is no regression); only a benchmark that cannot run fails."""
+    met = value <= target if at_most else value >= target
+    return f"(target {'<=' if at_most else '>='} {target:g}{unit}: {'ok' if met else 'over'})"
