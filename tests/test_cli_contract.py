@@ -184,3 +184,9 @@ def test_help_lists_whole_summaries_not_cut_ones(mlws, path):
     shown = mlws(*path, "--help").stdout
     listed = shown.split("Commands:", 1)[1] if "Commands:" in shown else ""
     assert listed and "..." not in listed, f"`mlws {' '.join(path)} --help` cuts a summary:\n{listed}"
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
+def test_usage_names_arguments_plainly(mlws, path):
+    usage = mlws(*path, "--help").stdout.splitlines()[0]
+    assert usage.startswith("Usage: mlws") and "{" not in usage, usage

@@ -6,6 +6,7 @@ Exit status is an API (see toolkit.errors.ExitCode): 0 ok, 1 error, 2 bad input 
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -35,15 +36,33 @@ def build_app():
     return app
 
 
-def _summarised(command) -> None:
-    """Give every command and group its first sentence as its summary in `--help` lists: click would cut it
-    at the column width ("Show what differs, path by path: FILE against..."); a summary wraps instead."""
+def _polished(command) -> None:
+    """What `--help` shows, made plain for every command and group: its first sentence as its summary in lists
+    (click would cut it at the column width: "Show what differs, path by path: FILE against..."; a summary
+    wraps instead), and arguments as FILE... or [ENV] rather than typer's {files}...."""
+    from typer.core import TyperArgument
+
+    plain = _plain_argument_class()
     for sub in getattr(command, "commands", {}).values():
         if not sub.short_help and sub.help:
             paragraph = " ".join(sub.help.split("\n\n")[0].split())
-            sentence = paragraph.split(". ")[0].rstrip(".")
-            sub.short_help = sentence
-        _summarised(sub)
+            sub.short_help = paragraph.split(". ")[0].rstrip(".")
+        for param in getattr(sub, "params", []):
+            if type(param) is TyperArgument:
+                param.__class__ = plain
+        _polished(sub)
+
+
+@functools.cache
+def _plain_argument_class():
+    from typer.core import TyperArgument
+
+    class PlainArgument(TyperArgument):
+        def make_metavar(self, ctx, *, usage: bool = False) -> str:
+            text = (self.metavar or self.name or "").upper() + ("..." if self.nargs != 1 else "")
+            return f"[{text}]" if usage and not self.required else text
+
+    return PlainArgument
 
 
 def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
@@ -58,7 +77,7 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
 
     session.env = env or Environment.of_process()
     command = typer.main.get_command(build_app())
-    _summarised(command)
+    _polished(command)
     try:
         result = command.main(args=list(argv) if argv is not None else None, prog_name="mlws", standalone_mode=False)
     except ClickException as exc:  # usage errors: click's own message (or the envelope with -o json), exit 2

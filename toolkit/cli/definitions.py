@@ -7,7 +7,7 @@ import typer
 
 from toolkit.cli.app import Debug, Output, OutputFormat, Query, app, start
 
-Files = Annotated[list[Path], typer.Argument(help="Definition files (JSON).", show_default=False)]
+Files = Annotated[list[Path], typer.Argument(metavar="FILE", help="Definition files (JSON).", show_default=False)]
 
 
 @app.command("validate")

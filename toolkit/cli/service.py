@@ -78,13 +78,11 @@ def list_(
 def export(
     environment: Annotated[
         str | None,
-        typer.Argument(metavar="[ENV]", help="An environment: export every definition of definitions/ENV/ instead."),
+        typer.Argument(metavar="ENV", help="An environment: export every definition of definitions/ENV/ instead."),
     ] = None,
     services: Annotated[
         list[str] | None,
-        typer.Argument(
-            metavar="[SERVICE]...", help="With ENV: only these definitions (housing-predict, classic/NAME)."
-        ),
+        typer.Argument(metavar="SERVICE", help="With ENV: only these definitions (housing-predict, classic/NAME)."),
     ] = None,
     name: Name = None,
     resource_group: Group = None,
