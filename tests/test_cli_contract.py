@@ -190,3 +190,12 @@ def test_help_lists_whole_summaries_not_cut_ones(mlws, path):
 def test_usage_names_arguments_plainly(mlws, path):
     usage = mlws(*path, "--help").stdout.splitlines()[0]
     assert usage.startswith("Usage: mlws") and "{" not in usage, usage
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
+def test_every_option_and_argument_says_what_it_is(path):
+    command = ROOT
+    for name in path:
+        command = command.commands[name]
+    silent = [param.opts[0] for param in command.params if not getattr(param, "hidden", False) and not param.help]
+    assert not silent, f"`mlws {' '.join(path)}`: no help for {', '.join(silent)}"

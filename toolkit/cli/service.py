@@ -190,8 +190,8 @@ def update(
     name: Name = None,
     resource_group: Group = None,
     subscription: Subscription = None,
-    title: Annotated[str | None, typer.Option("--title")] = None,
-    description: Annotated[str | None, typer.Option("--description")] = None,
+    title: Annotated[str | None, typer.Option("--title", help="The service's title.")] = None,
+    description: Annotated[str | None, typer.Option("--description", help="The service's description.")] = None,
     read_only: Annotated[
         bool, typer.Option("--read-only", help="Make the service read-only: IRREVERSIBLE, it can then only be removed.")
     ] = False,
