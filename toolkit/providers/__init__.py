@@ -40,18 +40,20 @@ def provider_for_file(path):
     return next(provider_named(name) for name in PROVIDERS if provider_named(name).kind is kind)
 
 
-def refuse_another_kind(path, kind) -> None:
-    """BadInput when the file at `path` is a definition of another registered kind than `kind`, naming the
-    commands that deploy it (`mlws diff` given a Classic endpoint's file points to `mlws classic diff`)."""
+def load_as(path, kind):
+    """The definition file at `path` read (once) as one of `kind`; BadInput when it is a definition of another
+    registered kind, naming the commands that deploy it (`mlws diff` given a Classic endpoint's file points to
+    `mlws classic diff`)."""
     from pathlib import Path
 
     from toolkit.definition.files import load_of_a_kind
+    from toolkit.definition.load import load_file
 
     if not Path(path).is_file():
-        return  # the kind's own reader says what is wrong, in its words
-    _, found = load_of_a_kind(path, KINDS)
+        return load_file(path, kind)  # the kind's own reader says what is wrong, in its words
+    loaded, found = load_of_a_kind(path, (kind, *(other for other in KINDS if other is not kind)))
     if found is kind:
-        return
+        return loaded
     owner = next((provider_named(name) for name in PROVIDERS if provider_named(name).kind is found), None)
     commands = f": deploy it with `{owner.commands} diff` and `{owner.commands} update`" if owner is not None else ""
     raise BadInput(f"{path} is a {found.name}, not a {kind.name}{commands}")

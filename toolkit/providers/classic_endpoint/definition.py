@@ -21,8 +21,7 @@ from toolkit.definition.spec import BOOLEAN, STRING, ListOf, Obj, Value
 from toolkit.errors import Problem
 from toolkit.providers.classic_endpoint.target import ENDPOINT_NAME, WEB_SERVICE_ID
 
-MODEL_EXTENSION = ".ilearner"
-MAX_CALLS = {"Low": 4, "High": 200}  # the management API's caps per throttle level
+MAX_CALLS = {"Low": 4, "High": 200}  # the management API's caps per throttle level (its swagger)
 TRAINED_MODEL = "TrainedModel"
 
 LOCATION = Obj({"BaseLocation": STRING, "RelativeLocation": STRING, "SasBlobToken": STRING})

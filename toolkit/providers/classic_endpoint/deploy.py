@@ -32,12 +32,11 @@ from toolkit.operation import OperationResult, Progress, WaitOptions
 from toolkit.preview import Confirm, RequestPreview
 from toolkit.providers.classic_endpoint.client import Management, masked_keys
 from toolkit.providers.classic_endpoint.definition import KIND, resources
-from toolkit.providers.classic_endpoint.models import normal_location
+from toolkit.providers.classic_endpoint.models import SWITCH_NOTE, normal_location
 from toolkit.providers.classic_endpoint.target import DEFAULT_ENDPOINT, ClassicTarget, resolve_classic_target
 
 SETTINGS = ("Description", "ThrottleLevel", "MaxConcurrentCalls", "DiagnosticsTraceLevel", "PreventUpdate")
 ADDED_ONLY = ("PreventUpdate",)  # what only adding the endpoint sets
-SWITCH_NOTE = "the endpoint starts using a new model within about 30 s (the service's documented delay)"
 
 
 @dataclass
@@ -173,10 +172,9 @@ class ClassicEndpointProvider(flow.Provider):
         return EndpointService(Management.connect(target))
 
     def load_desired(self, path: Path) -> dict[str, Any]:
-        from toolkit.providers import refuse_another_kind
+        from toolkit.providers import load_as
 
-        refuse_another_kind(path, KIND)
-        document = load_file(path, KIND).document
+        document = load_as(path, KIND).document
         problems = validate(document, KIND)
         if problems:
             raise BadInput(f"{path}: not a valid {KIND.name}", problems=problems)

@@ -17,16 +17,12 @@ from typing import Any
 from toolkit.errors import BadInput, MlwsError, Refused
 from toolkit.operation import OperationResult
 from toolkit.preview import Confirm, RequestPreview, guard_creation
-from toolkit.providers.classic_endpoint.client import Management
+from toolkit.providers.classic_endpoint.client import Management, masked_keys
+from toolkit.providers.classic_endpoint.definition import MAX_CALLS
+from toolkit.providers.classic_endpoint.models import SWITCH_NOTE
 from toolkit.providers.classic_endpoint.target import DEFAULT_ENDPOINT, ClassicTarget, resolve_classic_target
 from toolkit.redact import MASK
 from toolkit.result import Column, Listing, Shown
-
-THROTTLE_LEVELS = ("Low", "High")
-# What the management API allows (its swagger): Low caps the concurrent calls at 4, High at 200.
-MAX_CALLS = {"Low": 4, "High": 200}
-MODEL_EXTENSION = ".ilearner"
-SWITCH_NOTE = "the endpoint starts using the new model within about 30 s (the service's documented delay)"
 
 
 def _connect(workspace, location, service=None, name=None, require=("service",)) -> Management:
@@ -38,11 +34,7 @@ def _connect(workspace, location, service=None, name=None, require=("service",))
 
 
 def _masked(endpoint: dict[str, Any], show: bool) -> dict[str, Any]:
-    if show:
-        return endpoint
-    return {
-        key: (MASK if key in ("PrimaryKey", "SecondaryKey") and value else value) for key, value in endpoint.items()
-    }
+    return endpoint if show else masked_keys(endpoint)
 
 
 def model_location(resource: dict[str, Any]) -> str:
@@ -139,7 +131,7 @@ def endpoint_settings(
         settings["Description"] = description
     level = None
     if throttle_level is not None:
-        level = next((known for known in THROTTLE_LEVELS if known.lower() == throttle_level.lower()), None)
+        level = next((known for known in MAX_CALLS if known.lower() == throttle_level.lower()), None)
         if level is None:
             raise BadInput(f"--throttle-level {throttle_level!r}: give Low or High")
         settings["ThrottleLevel"] = level

@@ -7,8 +7,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from toolkit.errors import BadInput, MlwsError
+from toolkit.retraining import MODEL_EXTENSION
 
-MODEL_EXTENSION = ".ilearner"
+SWITCH_NOTE = "the endpoint starts using a new model within about 30 s (the service's documented delay)"
 SKIP_HINT = "pass --skip-model-check if the service reads storage mlws cannot reach from here"
 
 

@@ -61,7 +61,6 @@ from toolkit.providers.new_webservice.definition import (
     canonical,
     credential_parameters,
     diff,
-    load_file,
     mask_secrets,
     normalise,
     placeholder_for,
@@ -252,10 +251,9 @@ def export_service(
 
 
 def _load_desired(path: Path) -> dict[str, Any]:
-    from toolkit.providers import refuse_another_kind
+    from toolkit.providers import load_as
 
-    refuse_another_kind(path, KIND)
-    document = load_file(path).document
+    document = load_as(path, KIND).document
     problems = validate(document, secrets=True)
     if problems:
         raise BadInput(f"{path}: not a valid definition ({len(problems)} problem(s))", problems=problems)
