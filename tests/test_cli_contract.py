@@ -186,6 +186,14 @@ def test_help_lists_whole_summaries_not_cut_ones(mlws, path):
     assert listed and "..." not in listed, f"`mlws {' '.join(path)} --help` cuts a summary:\n{listed}"
 
 
+@pytest.mark.parametrize("path", GROUPS + COMMANDS, ids=lambda path: " ".join(("mlws", *path)))
+def test_help_splits_no_word_at_a_hyphen(mlws, path):
+    # At 60 columns the lists and paragraphs wrap often; a line ending in "Word-" is a word cut in two.
+    shown = mlws(*path, "--help", env={"COLUMNS": "60"}).stdout
+    cut = [line for line in shown.splitlines() if line.rstrip()[-2:-1].isalpha() and line.rstrip().endswith("-")]
+    assert not cut, f"`mlws {' '.join(path)} --help` splits words at hyphens: {cut}"
+
+
 @pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
 def test_usage_names_arguments_plainly(mlws, path):
     usage = mlws(*path, "--help").stdout.splitlines()[0]

@@ -65,6 +65,19 @@ def _plain_argument_class():
     return PlainArgument
 
 
+@functools.cache
+def _wrap_at_spaces_only() -> None:
+    """Help wraps at spaces only: at hyphens it split cmdlet names (`(Export-` / `AzMlWebService)`), which then
+    no longer paste or grep. click builds its wrapper from this module attribute each time it wraps."""
+    from typer._click import _textwrap
+
+    class SpacesOnly(_textwrap.TextWrapper):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs, break_on_hyphens=False)
+
+    _textwrap.TextWrapper = SpacesOnly
+
+
 def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
     """Run one command and return its exit code; the only place exceptions become exit codes. `env` is the
     terminal it runs on (default: this process's streams)."""
@@ -78,6 +91,7 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
     session.env = env or Environment.of_process()
     command = typer.main.get_command(build_app())
     _polished(command)
+    _wrap_at_spaces_only()
     try:
         result = command.main(args=list(argv) if argv is not None else None, prog_name="mlws", standalone_mode=False)
     except ClickException as exc:  # usage errors: click's own message (or the envelope with -o json), exit 2
