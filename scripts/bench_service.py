@@ -2,7 +2,9 @@
 
 1. `mlws update` wall time when the service's operation takes 5 s, as a ratio to those 5 s.
    Target <= 1.15 (the cmdlets poll every 5 s, so they take up to 2x).
-2. `mlws get` wall time as a ratio to `curl` of the same URL (process start-up included in both).
+2. `mlws get` wall time as a ratio to `az rest` of the same URL (target <= 0.6x; the row is skipped when az is not
+   installed: `az` on PATH, or MLWS_BENCH_AZ naming it), and to `curl` (process start-up included in all).
+Both run with their byte-code caches written (a first, untimed run), as an installed tool runs.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -18,10 +19,13 @@ import time
 import urllib.request
 from pathlib import Path
 
-from benchmarks import against, start_emulator
+from benchmarks import AZ_SKIPPED, against, az_cli, az_environment, median_seconds, start_emulator
 
 OPERATION_SECONDS = 5.0
 UPDATE_TARGET = 1.15
+GET_VS_AZ_TARGET = 0.6
+# What any mlws command that talks to ARM imports before it can send: its CLI framework, ARM pipeline, transport.
+FLOOR_IMPORTS = "import typer, azure.mgmt.core, azure.core.pipeline.transport"
 GET_RUNS = 5
 SUBSCRIPTION = "00000000-0000-0000-0000-00000000be9c"
 GROUP, NAME = "bench", "bench-service"
@@ -63,16 +67,30 @@ def main() -> int:
             print(f"update: {update:.2f}s for a {OPERATION_SECONDS:g}s operation = {ratio:.2f}x "
                   f"{against(ratio, UPDATE_TARGET, unit='x')} (cmdlets up to 2x)")  # fmt: skip
 
-            get = statistics.median(timed([*mlws, "get", "-n", NAME, "-g", GROUP, "-o", "json"], env)
-                                    for _ in range(GET_RUNS))  # fmt: skip
+            get_command = [*mlws, "get", "-n", NAME, "-g", GROUP, "-o", "json"]
+            get = median_seconds(get_command, env, GET_RUNS)
+            print(f"get: {get * 1000:.0f} ms median of {GET_RUNS}")
+            az = az_cli()
+            if az is None:
+                print(f"  vs az rest: {AZ_SKIPPED}")
+            else:
+                az_env = az_environment(Path(folder) / "az", env)
+                az_command = [az, "rest", "--method", "get", "--url", url + SERVICE, "--skip-authorization-header",
+                              "--headers", f"Authorization=Bearer {TOKEN}"]  # fmt: skip
+                reference = median_seconds(az_command, az_env, GET_RUNS)
+                ratio = get / reference
+                verdict = against(ratio, GET_VS_AZ_TARGET, unit="x")
+                print(f"  vs az rest {reference * 1000:.0f} ms = {ratio:.2f}x {verdict}")
+                floor = median_seconds([sys.executable, "-c", FLOOR_IMPORTS], env, GET_RUNS)
+                print(f"  floor: importing the stack alone ({FLOOR_IMPORTS[7:]}) {floor * 1000:.0f} ms "
+                      f"= {floor / reference:.2f}x az rest")  # fmt: skip
             curl = shutil.which("curl")
             if curl is None:
-                print(f"get: {get * 1000:.0f} ms median of {GET_RUNS} (curl not installed: no ratio)")
+                print("  vs curl: skipped, curl is not installed")
                 return 0
             curl_command = [curl, "-sf", "-H", f"Authorization: Bearer {TOKEN}", url + SERVICE]
-            reference = statistics.median(timed(curl_command, env) for _ in range(GET_RUNS))
-            print(f"get: {get * 1000:.0f} ms vs curl {reference * 1000:.0f} ms = {get / reference:.1f}x "
-                  f"(median of {GET_RUNS}; mostly Python start-up)")  # fmt: skip
+            reference = median_seconds(curl_command, env, GET_RUNS)
+            print(f"  vs curl {reference * 1000:.0f} ms = {get / reference:.1f}x (mostly Python start-up)")
         finally:
             process.terminate()
             process.wait(timeout=10)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 
@@ -39,3 +43,30 @@ def against(value: float, target: float, *, at_most: bool = True, unit: str = ""
     target, it does not fail (a noisy machine is no regression); only a benchmark that cannot run fails."""
     met = value <= target if at_most else value >= target
     return f"(target {'<=' if at_most else '>='} {target:g}{unit}: {'ok' if met else 'over'})"
+
+
+def median_seconds(command: list[str], env: dict[str, str] | None = None, runs: int = 5) -> float:
+    """The median wall time of `runs` runs of `command`, after one untimed run that writes its byte-code caches
+    (PYTHONDONTWRITEBYTECODE is dropped: an installed tool runs from its caches)."""
+    env = {key: value for key, value in (env or os.environ).items() if key != "PYTHONDONTWRITEBYTECODE"}
+
+    def once() -> float:
+        started = time.perf_counter()
+        subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return time.perf_counter() - started
+
+    once()
+    return statistics.median(once() for _ in range(runs))
+
+
+def az_cli() -> str | None:
+    """The az CLI to compare with: MLWS_BENCH_AZ, else `az` on PATH; None when it is not installed."""
+    return os.environ.get("MLWS_BENCH_AZ") or shutil.which("az")
+
+
+def az_environment(config_dir: Path, base: dict[str, str] | None = None) -> dict[str, str]:
+    """az run from a config folder of its own, telemetry off: a first run leaves nothing in the user's ~/.azure."""
+    return {**(base or os.environ), "AZURE_CONFIG_DIR": str(config_dir), "AZURE_CORE_COLLECT_TELEMETRY": "no"}
+
+
+AZ_SKIPPED = "skipped, az is not installed (install azure-cli, or set MLWS_BENCH_AZ to its path)"

@@ -2,25 +2,38 @@
 
 `new_webservice` is the New (Resource Manager, Microsoft.MachineLearning/webServices) web service with its
 commitment plans, BES and RRS; `classic_endpoint` an endpoint of a Classic web service (the non-ARM management
-API). A new kind is a package of its own plus one line in each table below: KINDS for
+API). A new kind is a package of its own plus one line in each table below: KIND_MODULES (the KINDS) for
 the offline commands (validate, import, edit, normalize, diff of two files), which read each file as the first
 kind that recognises it; PROVIDERS for the deploy flow (toolkit.deploy.flow), which finds a saved plan's provider
-by the name the plan records. Providers are imported when first needed: the offline commands never load them.
+by the name the plan records. Providers are imported when first needed: the offline commands never load them,
+and a command for one kind (`mlws get`) never loads another kind's definition rules.
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
 
 from toolkit.errors import BadInput
-from toolkit.providers.classic_endpoint.definition import KIND as CLASSIC_ENDPOINT
-from toolkit.providers.new_webservice.definition import KIND as NEW_WEBSERVICE
 
-KINDS = (NEW_WEBSERVICE, CLASSIC_ENDPOINT)
+KIND_MODULES = ("toolkit.providers.new_webservice.definition", "toolkit.providers.classic_endpoint.definition")
 PROVIDERS = {  # name -> the module with PROVIDER
     "new_webservice": "toolkit.providers.new_webservice.deploy",
     "classic_endpoint": "toolkit.providers.classic_endpoint.deploy",
 }
+
+
+def __getattr__(name: str):
+    """KINDS, the registered kinds in order (each module's KIND), imported on first use."""
+    if name != "KINDS":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    kinds = tuple(importlib.import_module(module).KIND for module in KIND_MODULES)
+    globals()["KINDS"] = kinds
+    return kinds
+
+
+def _kinds():
+    return sys.modules[__name__].KINDS  # through __getattr__ the first time; a test may replace it
 
 
 def provider_named(name: str):
@@ -36,7 +49,7 @@ def provider_for_file(path):
     """The deploy flow's Provider of the kind a definition file is (the first registered kind when it is none)."""
     from toolkit.definition.files import load_of_a_kind
 
-    _, kind = load_of_a_kind(path, KINDS)
+    _, kind = load_of_a_kind(path, _kinds())
     return next(provider_named(name) for name in PROVIDERS if provider_named(name).kind is kind)
 
 
@@ -51,7 +64,7 @@ def load_as(path, kind):
 
     if not Path(path).is_file():
         return load_file(path, kind)  # the kind's own reader says what is wrong, in its words
-    loaded, found = load_of_a_kind(path, (kind, *(other for other in KINDS if other is not kind)))
+    loaded, found = load_of_a_kind(path, (kind, *(other for other in _kinds() if other is not kind)))
     if found is kind:
         return loaded
     owner = next((provider_named(name) for name in PROVIDERS if provider_named(name).kind is found), None)
