@@ -16,11 +16,11 @@ blob without a SAS) and is canonical and byte-stable: the same job's result alwa
       "rows": 40,
       "evaluatedOn": "held-out rows",
       "metrics": {
-        "Mean Absolute Error": 3890.12,
-        "Root Mean Squared Error": 4871.35,
-        "Relative Absolute Error": 0.0912,
-        "Relative Squared Error": 0.0117,
-        "Coefficient of Determination": 0.9883
+        "Mean Absolute Error": 3641.64,
+        "Root Mean Squared Error": 4820.54,
+        "Relative Absolute Error": 0.0275834,
+        "Relative Squared Error": 0.00100996,
+        "Coefficient of Determination": 0.99899
       }
     }
 

@@ -271,7 +271,8 @@ def run_training_job(
     try:
         _promote(result, gates, swap, live_model)
         if result.refused:
-            result.refused += f"; nothing was changed, and the new model stays at {model} for inspection"
+            stays = f", and the new model stays at {model} for inspection" if model else ""
+            result.refused += f"; nothing was changed{stays}"
     except MlwsError as error:  # the model is trained: say where it is, so it can be used by hand
         kept = " (kept)" if options.keep_job else ""
         error.message += f"; the job's model is at {model} (BES job {job_id}{kept})"

@@ -12,7 +12,9 @@ compute expected metrics with it): number the data rows 0..n-1 in file order (bl
 "Randomized split" the order is `numpy.random.default_rng(seed).permutation(n)`, else 0..n-1; the first
 floor(fraction * n) rows of that order, computed exactly from the fraction's decimal text, are the first
 output, the others the second. Studio's own random number generator is not documented, so the rows it
-would pick for a seed are unknowable: only "deterministic for a seed" carries over, not which rows.
+would pick for a seed are unknowable: only "deterministic for a seed" carries over, not which rows (and
+numpy keeps a Generator's stream only within its version policy, NEP 19: the tests compute it the same way).
+Parameters the graph leaves out take Split Data's defaults (fraction 0.5, randomized, seed 0).
 
 The evaluation row has the columns Studio's Evaluate Model writes for a regression (toolkit.evaluation
 .METRICS: Mean Absolute Error, Root Mean Squared Error, Relative Absolute Error, Relative Squared Error,
@@ -24,7 +26,9 @@ The `.ilearner` format is our own, versioned JSON:
 
     {"format": "mlws-linear-regression", "version": 1, "label": "price",
      "features": ["rooms", ...], "coefficients": [...], "intercept": 12.5,
-     "trainingData": {"sha256": "...", "rows": 200}}
+     "trainingData": {"sha256": "...", "rows": 160}}
+
+(`trainingData`: the whole dataset's hash, and how many of its rows the model was fitted on.)
 """
 
 from __future__ import annotations
