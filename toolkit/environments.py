@@ -21,6 +21,7 @@ from toolkit.definition.secrets import set_variables
 from toolkit.deploy.plan import read_plan
 from toolkit.deploy.send import Sending
 from toolkit.errors import BadInput, ExitCode, MlwsError
+from toolkit.evaluation import is_metrics_file
 from toolkit.operation import Progress, WaitOptions
 from toolkit.preview import Confirm
 from toolkit.result import Result
@@ -85,7 +86,11 @@ def environment_folder(environment: str, root: Path) -> Path:
 
 
 def _files_in(folder: Path) -> list[Path]:
-    return sorted(path for path in folder.rglob("*.json") if not path.name.startswith(".")) if folder.is_dir() else []
+    return (
+        sorted(p for p in folder.rglob("*.json") if not p.name.startswith(".") and not is_metrics_file(p))
+        if folder.is_dir()
+        else []
+    )
 
 
 def definitions_of(environment: str, root: Path) -> list[Path]:

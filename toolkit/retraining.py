@@ -1,6 +1,7 @@
 """Retraining through a web service's runtime, for any kind of Studio web service: run the training
-service's BES job (inputs uploaded or named, outputs to blobs), read its evaluation, hand the new model to
-the provider (which swaps it into a definition file), manage jobs, and score rows through RRS.
+service's BES job (inputs uploaded or named, outputs to blobs), read its evaluation, judge it by the gates
+(toolkit.evaluation), hand the new model to the provider (which swaps it into a definition file or an
+endpoint) and record its metrics, manage jobs, and score rows through RRS.
 
 A provider connects (`RuntimeService`: how messages name the service, its input names, a runtime client
 with its key); everything after that is here. Storage credentials come from the environment only
@@ -20,12 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from toolkit import jsonfile
-from toolkit.errors import BadInput, MlwsError
+from toolkit import evaluation, jsonfile
+from toolkit.errors import BadInput, ExitCode, MlwsError
 from toolkit.operation import Progress
 from toolkit.result import Result, Shown
 from toolkit.runtime import ENDED, BlobResult, JobStatus, RuntimeClient
-from toolkit.text import parse_pairs
+from toolkit.text import parse_pairs, table
 
 MODEL_EXTENSION = ".ilearner"
 UPLOAD_CONTAINER = "mlws-uploads"
@@ -53,6 +54,15 @@ class RetrainOptions:
     asset: str | None = None
     keep_job: bool = False
     timeout: float | None = None
+    promote_if: list[str] = field(default_factory=list)  # "METRIC OP NUMBER" (toolkit.evaluation.parse_gates)
+    promote_if_better: list[str] = field(default_factory=list)  # METRIC
+    metrics_file: Path | None = None  # the live model's metrics record; default: beside update_definition
+
+    def metrics_record(self) -> Path | None:
+        """Where the live model's metrics are recorded: --metrics-file, else beside the definition to update."""
+        if self.metrics_file is not None:
+            return self.metrics_file
+        return evaluation.metrics_file(self.update_definition) if self.update_definition is not None else None
 
 
 class ModelChange(Protocol):
@@ -96,8 +106,19 @@ class RetrainResult(Result):
     change: ModelChange | None
     job_kept: bool
     jobs: str = "mlws job {verb}"  # the command that manages the service's jobs (toolkit.runtime.RuntimeClient)
+    metrics: evaluation.Metrics | None = None  # the job's, when gates or a record need them
+    live: evaluation.Live | None = None  # the live model's recorded metrics, when there is a place for them
+    metrics_file: Path | None = None
+    metrics_written: bool = False
+    checks: list[evaluation.GateCheck] = field(default_factory=list)
+    refused: str | None = None  # why the model was not promoted (a failing gate)
+
+    @property
+    def exit_code(self) -> int:
+        return ExitCode.REFUSED if self.refused else ExitCode.OK
 
     def to_json(self) -> dict[str, Any]:
+        live = self.live.record if self.live is not None else None
         return {
             "service": self.service,
             "jobId": self.job.job_id,
@@ -108,6 +129,16 @@ class RetrainResult(Result):
             "evaluation": self.evaluation,
             "definition": None,
             **({self.change.json_key: self.change.to_json()} if self.change else {}),
+            "metrics": {
+                "new": self.metrics.to_json() if self.metrics is not None else None,
+                "live": live.to_json() if live is not None else None,
+                "liveMissing": self.live.missing if self.live is not None else None,
+                "file": str(self.metrics_file) if self.metrics_file is not None else None,
+                "written": self.metrics_written,
+            },
+            "gates": [check.to_json() for check in self.checks],
+            "promoted": self.change is not None,
+            "refused": self.refused,
             "jobKept": self.job_kept,
         }
 
@@ -119,11 +150,45 @@ class RetrainResult(Result):
             lines.append(f"  {result.name:<{width}}  {result.location}")
             for row in self.evaluation.get(result.name, []):
                 lines.append("      " + ", ".join(f"{column}: {value}" for column, value in row.items()))
+        lines += self._metrics_lines()
+        if self.checks:
+            lines.append("gates:")
+            lines += _indented(
+                table(["", "gate", "new", "against", "margin"], [check.cells() for check in self.checks])
+            )
         if self.change:
             lines += self.change.lines()
+        if self.metrics_written:
+            lines.append(f"{self.metrics_file}: the new model's metrics recorded")
+        if self.refused:
+            lines.append(self.refused)
         kept = f"job {self.job.job_id} kept ({self.jobs.format(verb='show|cancel')} --job {self.job.job_id})"
         lines.append(kept if self.job_kept else "job deleted")
         return "\n".join(lines)
+
+    def _metrics_lines(self) -> list[str]:
+        """The new model's metrics beside the live model's (as recorded), when there are any."""
+        live = self.live.record if self.live is not None else None
+        if self.metrics is None and live is None:
+            return []
+        sides = [("new", self.metrics), *([("live", live.metrics)] if live is not None else [])]
+        names = [name for name in evaluation.METRICS if any(m is not None and name in m.values for _, m in sides)]
+        rows = [[name, *(_metric_cell(m, name) for _, m in sides)] for name in names]
+        rows.append(["rows evaluated", *("" if m is None or m.rows is None else str(m.rows) for _, m in sides)])
+        rows.append(["evaluated on", *("" if m is None else m.evaluated_on or "" for _, m in sides)])
+        lines = ["metrics:", *_indented(table(["", *(side for side, _ in sides)], rows))]
+        if self.live is not None and self.live.missing is not None:
+            lines.append(f"  live: {self.live.missing}")
+        return lines
+
+
+def _metric_cell(metrics: evaluation.Metrics | None, name: str) -> str:
+    value = None if metrics is None else metrics.values.get(name)
+    return "" if value is None else f"{value:.6g}"
+
+
+def _indented(text: str) -> list[str]:
+    return ["  " + line for line in text.splitlines()]
 
 
 def run_training_job(
@@ -131,17 +196,31 @@ def run_training_job(
     options: RetrainOptions,
     *,
     swap: Callable[[JobStatus], ModelChange] | None = None,
+    live_model: Callable[[], str | None] | None = None,
     environ: Mapping[str, str] | None = None,
     progress: Progress | None = None,
 ) -> RetrainResult:
-    """Run the training service's BES job to the end; then `swap` hands its model to the provider.
+    """Run the training service's BES job to the end; judge its metrics by the gates; only when every gate passes,
+    `swap` hands its model to the provider and the metrics are recorded (options.metrics_record()).
 
-    Every input is checked before `connect` is called and anything is uploaded or submitted; `swap`
-    runs only after the job finished, so the file it changes is read as it is then (edits made while
-    the job ran are kept). The job is deleted afterwards unless `options.keep_job`.
+    Every input, the gates and the record's place are checked before `connect` is called and anything is uploaded
+    or submitted; `swap` runs only after the job finished, so the file it changes is read as it is then (edits made
+    while the job ran are kept). `live_model` names the model the promotion would replace (its blob, no SAS):
+    --promote-if-better compares only with a record of that model. A failing gate changes nothing: the result says
+    which and by how much, and exits 4 (the model blob stays). The job is deleted afterwards unless
+    `options.keep_job`.
     """
     from toolkit import storage
 
+    gates = evaluation.parse_gates(options.promote_if, options.promote_if_better)
+    record_path = options.metrics_record()
+    if record_path is not None:
+        evaluation.check_metrics_file(record_path, "--metrics-file" if options.metrics_file is not None else None)
+    elif any(gate.better for gate in gates):
+        raise BadInput(
+            "--promote-if-better compares with the live model's recorded metrics: give --update-definition FILE "
+            "(they are recorded beside it) or --metrics-file FILE"
+        )
     inputs = parse_pairs(options.inputs, "--input", "trainingData=data/train.csv")
     uploads = {
         name: Path(path) for name, path in parse_pairs(options.uploads, "--upload", "trainingData=train.csv").items()
@@ -183,22 +262,55 @@ def run_training_job(
             _delete_quietly(client, job_id)
         raise
     seconds = time.monotonic() - began
-    evaluation = {result.name: _read_evaluation(result) for result in job.results if not _is_model(result.location)}
-    update = None
+    outputs_read = {result.name: _read_evaluation(result) for result in job.results if not _is_model(result.location)}
+    result = RetrainResult(
+        service.label, job, seconds, uploaded, outputs_read, None, options.keep_job, jobs=service.client.jobs,
+        metrics_file=record_path,
+    )  # fmt: skip
+    model = next((output.location for output in job.results if _is_model(output.location)), None)
     try:
-        if swap is not None:
-            update = swap(job)
+        _promote(result, gates, swap, live_model)
+        if result.refused:
+            stays = f", and the new model stays at {model} for inspection" if model else ""
+            result.refused += f"; nothing was changed{stays}"
     except MlwsError as error:  # the model is trained: say where it is, so it can be used by hand
-        model = next((result.location for result in job.results if _is_model(result.location)), None)
         kept = " (kept)" if options.keep_job else ""
         error.message += f"; the job's model is at {model} (BES job {job_id}{kept})"
         raise
     finally:
         if not options.keep_job:
             _delete_quietly(client, job_id)
-    return RetrainResult(
-        service.label, job, seconds, uploaded, evaluation, update, options.keep_job, jobs=service.client.jobs
-    )
+    return result
+
+
+def _promote(
+    result: RetrainResult,
+    gates: list[evaluation.Gate],
+    swap: Callable[[JobStatus], ModelChange] | None,
+    live_model: Callable[[], str | None] | None,
+) -> None:
+    """Judge the job's metrics by the gates; when all pass, swap the model in and record its metrics beside it."""
+    record_path = result.metrics_file
+    recording = swap is not None and record_path is not None
+    if gates or recording:
+        result.metrics = evaluation.job_metrics(result.evaluation)
+    if record_path is not None:
+        result.live = evaluation.live_metrics(record_path, live_model() if live_model is not None else None)
+    result.checks = evaluation.check_gates(gates, result.metrics, result.live or evaluation.Live(None))
+    result.refused = evaluation.refusal(result.checks)
+    if result.refused or swap is None:
+        return
+    result.change = swap(result.job)
+    if recording and result.metrics is not None:
+        record = evaluation.Record(the_model(result.job, record_path).location, result.job.job_id, result.metrics)
+        try:
+            evaluation.write_record(record_path, record)
+        except MlwsError as exc:
+            raise MlwsError(
+                f"the new model was promoted ({result.change.lines()[0]}), but its metrics were not recorded: "
+                f"{exc.message}"
+            ) from exc
+        result.metrics_written = True
 
 
 def _is_model(location: str) -> bool:

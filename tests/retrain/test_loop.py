@@ -7,7 +7,7 @@ import json
 import numpy as np
 
 from tests.retrain.conftest import TRAINING_ASSET
-from tests.retrain.least_squares import expected_prices
+from tests.retrain.least_squares import HOUSING_SPLIT, expected_prices
 
 QUERY_ROWS = [
     {"rooms": 3, "area_sqm": 72.5, "age_years": 12},
@@ -39,13 +39,13 @@ def test_second_update_scores_with_the_second_model(world, azurite):
     first, first_prices = retrain_update_score(world, "v1", rows_file)
     assert model_uri(world.predict_file) == first["outputs"]["model"]
     assert first["outputs"]["model"].startswith(azurite.blob_endpoint)
-    assert np.allclose(first_prices, expected_prices("v1", QUERY_ROWS), rtol=1e-6)
+    assert np.allclose(first_prices, expected_prices("v1", QUERY_ROWS, HOUSING_SPLIT), rtol=1e-6)
     assert float(first["evaluation"]["evaluation"][0]["Coefficient of Determination"]) > 0.95
 
     second, second_prices = retrain_update_score(world, "v2", rows_file)
     assert second["definition"]["previousUri"] == first["outputs"]["model"]
     assert model_uri(world.predict_file) == second["outputs"]["model"] != first["outputs"]["model"]
-    assert np.allclose(second_prices, expected_prices("v2", QUERY_ROWS), rtol=1e-6)
+    assert np.allclose(second_prices, expected_prices("v2", QUERY_ROWS, HOUSING_SPLIT), rtol=1e-6)
     assert not np.allclose(second_prices, first_prices, rtol=1e-3)
     # The definition names the model without a SAS, and no credential reached the file.
     text = world.predict_file.read_text()
@@ -72,7 +72,7 @@ def test_score_accepts_csv_rows(world):
     assert scored.exit_code == 0, scored.stderr
     assert "Scored Labels" in scored.stdout.splitlines()[0]
     shown = [float(line.split()[-1]) for line in scored.stdout.splitlines()[1:]]
-    assert np.allclose(shown, expected_prices("v1", QUERY_ROWS), rtol=1e-5)
+    assert np.allclose(shown, expected_prices("v1", QUERY_ROWS, HOUSING_SPLIT), rtol=1e-5)
 
 
 def test_kept_jobs_can_be_listed_shown_and_deleted(world):

@@ -24,7 +24,18 @@ from toolkit.cli.app import (
     positive_seconds,
     start,
 )
-from toolkit.cli.retrain import GlobalParams, Inputs, JobTimeout, KeepJob, OutputBlobs, Uploads, retrain_options
+from toolkit.cli.retrain import (
+    GlobalParams,
+    Inputs,
+    JobTimeout,
+    KeepJob,
+    MetricsFile,
+    OutputBlobs,
+    PromoteIf,
+    PromoteIfBetter,
+    Uploads,
+    retrain_options,
+)
 
 classic_app = typer.Typer(
     help="Classic web services (Studio classic) and their endpoints, through the management API.\n\n"
@@ -457,6 +468,9 @@ def classic_retrain(
             "--switch-timeout", callback=positive_seconds, help="With --score: seconds to wait for the switch."
         ),
     ] = 120.0,
+    promote_if: PromoteIf = None,
+    promote_if_better: PromoteIfBetter = None,
+    metrics_file: MetricsFile = None,
     output: Output = OutputFormat.text,
     query: Query = None,
     debug: Debug = False,
@@ -466,7 +480,9 @@ def classic_retrain(
 
     Checked before the job starts: the predictive endpoint is not the default one and has the resource. With
     --update-definition the model goes into that endpoint's file for review (then `mlws classic diff` and
-    `mlws classic update -f`). Blobs use AZURE_STORAGE_CONNECTION_STRING; no SAS is printed.
+    `mlws classic update -f`), its metrics beside it (FILE.metrics.json); a direct patch records them only in
+    --metrics-file. With --promote-if / --promote-if-better nothing is patched or written unless every gate
+    passes (exit 4). Blobs use AZURE_STORAGE_CONNECTION_STRING; no SAS is printed.
 
     \b
     Example: mlws classic retrain --training-service 0123456789abcdef0123456789abcdef \\
@@ -477,7 +493,10 @@ def classic_retrain(
     from toolkit.cli.render import emit, progress
     from toolkit.providers.classic_endpoint.retrain import retrain
 
-    options = retrain_options(inputs, uploads, output_blobs, global_params, update_definition, keep_job, timeout)
+    options = retrain_options(
+        inputs, uploads, output_blobs, global_params, update_definition, keep_job, timeout,
+        promote_if=promote_if, promote_if_better=promote_if_better, metrics_file=metrics_file,
+    )  # fmt: skip
     return emit(
         retrain(
             workspace=workspace,

@@ -33,8 +33,47 @@ JobTimeout = Annotated[
     typer.Option("--timeout", callback=positive_seconds, help="Seconds to wait for the job (then it is cancelled)."),
 ]
 
+# The gates before a new model is promoted (toolkit.evaluation), for both commands too.
+PromoteIf = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--promote-if",
+        help="'METRIC OP NUMBER' (OP: >= > <= <), e.g. 'Coefficient of Determination >= 0.9': promote the new "
+        "model only if its evaluation says so (repeatable; all must pass, else exit 4 and nothing changes).",
+    ),
+]
+PromoteIfBetter = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--promote-if-better",
+        help="METRIC, e.g. 'Root Mean Squared Error': promote only if the new model beats the live model's "
+        "recorded value (lower errors, higher Coefficient of Determination; repeatable).",
+    ),
+]
+MetricsFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--metrics-file",
+        help="The live model's metrics record (NAME.metrics.json): compared by --promote-if-better, rewritten when "
+        "the model is promoted (default: beside --update-definition).",
+    ),
+]
 
-def retrain_options(inputs, uploads, output_blobs, global_params, update_definition, keep_job, timeout, asset=None):
+
+def retrain_options(
+    inputs,
+    uploads,
+    output_blobs,
+    global_params,
+    update_definition,
+    keep_job,
+    timeout,
+    asset=None,
+    *,
+    promote_if=None,
+    promote_if_better=None,
+    metrics_file=None,
+):
     """The library's RetrainOptions of the options above."""
     from toolkit.retraining import RetrainOptions
 
@@ -47,6 +86,9 @@ def retrain_options(inputs, uploads, output_blobs, global_params, update_definit
         asset=asset,
         keep_job=keep_job,
         timeout=timeout,
+        promote_if=promote_if or [],
+        promote_if_better=promote_if_better or [],
+        metrics_file=metrics_file,
     )
 
 
@@ -76,6 +118,9 @@ def retrain(
     ] = None,
     keep_job: KeepJob = False,
     timeout: JobTimeout = None,
+    promote_if: PromoteIf = None,
+    promote_if_better: PromoteIfBetter = None,
+    metrics_file: MetricsFile = None,
     output: Output = OutputFormat.text,
     query: Query = None,
     debug: Debug = False,
@@ -84,19 +129,25 @@ def retrain(
 
     Blobs are read and written with the storage account in AZURE_STORAGE_CONNECTION_STRING (from
     the environment only). Results show blob locations, never SAS tokens. With --update-definition
-    the new model's URI goes into the predictive definition file (nothing is written on failure);
-    deploy it with `mlws diff` and `mlws update`.
+    the new model's URI goes into the predictive definition file (nothing is written on failure),
+    and its metrics into FILE.metrics.json beside it; deploy it with `mlws diff` and `mlws update`.
+    With --promote-if / --promote-if-better the definition changes only if every gate passes
+    (checked before any job is submitted; a failing gate exits 4 and changes nothing).
 
     \b
     Example: mlws retrain -n housing-training -g ml-dev --upload trainingData=v2.csv --output-blob model=m/v2.ilearner
     Example: mlws retrain -n housing-training --input trainingData=data/v2.csv --output-blob model=models/v2.ilearner
     --update-definition definitions/dev/housing-predict.json --asset "Housing Price [trained model]"
+    --promote-if "Coefficient of Determination >= 0.9" --promote-if-better "Root Mean Squared Error"
     """
     start(output, debug, query)
     from toolkit.cli.render import emit, progress
     from toolkit.providers.new_webservice.retrain import retrain as run_retrain
 
-    options = retrain_options(inputs, uploads, output_blobs, global_params, update_definition, keep_job, timeout, asset)
+    options = retrain_options(
+        inputs, uploads, output_blobs, global_params, update_definition, keep_job, timeout, asset,
+        promote_if=promote_if, promote_if_better=promote_if_better, metrics_file=metrics_file,
+    )  # fmt: skip
     result = run_retrain(
         name=name,
         resource_group=resource_group,

@@ -16,15 +16,17 @@ endpoint's keys (toolkit.emulator.classic):
 
 A training service (one whose output is fed by a "Train Model" module) trains for real: least
 squares on its CSV input (toolkit.emulator.training), writing an `.ilearner` model and an
-evaluation CSV. A predictive service (one with a "... [trained model]" asset) scores with the
-model its asset's `locationInfo.uri` names, read with the service's `storageAccount` (a patched
-Classic endpoint: with the copy of the model its PATCH read); a BES job on it scores a CSV in
-batch. Jobs live in the emulator's SQLite store. A started job does its work at once on its own
-thread and stays Running for `faults.job_seconds` (PUT /_emulator/faults {"jobSeconds": 2}
-changes it), or as long as the work takes if that is longer: the work is part of the job's time,
-not added after it. A reader past that time ends the job itself (after a restart
-it does the work first), so a restarted emulator still finishes its jobs. Errors use the envelope
-and codes of the Studio (classic) runtime:
+evaluation CSV; a "Split Data" module in its graph splits the rows into those it trains on and
+those it evaluates on, by its node's parameters, each overridden by a global parameter linked to it
+(the request's value, else the service's default for it). A predictive service (one with a
+"... [trained model]" asset) scores with the model its asset's `locationInfo.uri` names, read with
+the service's `storageAccount` (a patched Classic endpoint: with the copy of the model its PATCH
+read); a BES job on it scores a CSV in batch. Jobs live in the emulator's SQLite store. A started
+job does its work at once on its own thread and stays Running for `faults.job_seconds`
+(PUT /_emulator/faults {"jobSeconds": 2} changes it), or as long as the work takes if that is
+longer: the work is part of the job's time, not added after it. A reader past that time ends the
+job itself (after a restart it does the work first), so a restarted emulator still finishes its
+jobs. Errors use the envelope and codes of the Studio (classic) runtime:
 {"error": {"code": <class>, "message", "details": [{"code", "message"}]}}.
 """
 
@@ -320,7 +322,7 @@ class Runtime:
         outputs = job["outputs"]
         if job["kind"] == "training":
             label = field(job["globalParameters"], LABEL_PARAMETER) or _parameter_default(service, LABEL_PARAMETER)
-            model, evaluation = training.train(data, location, str(label))
+            model, evaluation = training.train(data, location, str(label), _split_step(service, job))
             for ref in outputs.values():
                 content = model.to_bytes() if ref["model"] else evaluation
                 storage.upload(_account(ref), ref["RelativeLocation"], content)
@@ -589,6 +591,39 @@ def _trained_model_uri(service: Served) -> str:
         "ModelPackageNotFound",
         "This web service has no '[trained model]' asset to score with (a training service runs through BES only).",
     )
+
+
+SPLIT_MODULE = "split data"
+
+
+def _split_step(service: Served, job: Mapping[str, Any]) -> training.Split | None:
+    """The graph's Split Data step (found by its module's name), None without one; TrainingError for several."""
+    properties = service.properties
+    package = field(properties, "package") or {}
+    assets = field(properties, "assets") or {}
+    nodes = field(package, "nodes") or {}
+    splits = [
+        (node_id, node)
+        for node_id, node in nodes.items()
+        if str(field(field(assets, field(node, "assetId")), "name", "")).strip().lower() == SPLIT_MODULE
+    ]
+    if not splits:
+        return None
+    if len(splits) > 1:
+        raise training.TrainingError(f"the graph has {len(splits)} Split Data steps; the emulator follows one only")
+    (node_id, node), *_ = splits
+    given = field(node, "parameters") or {}
+    parameters = {
+        str(key): field(value, "value") if isinstance(value, Mapping) else value for key, value in given.items()
+    }
+    for name, graph_parameter in (field(package, "graphParameters") or {}).items():
+        links = field(graph_parameter, "links") or []
+        for key in [field(link, "parameterKey") for link in links if field(link, "nodeId") == node_id]:
+            value = field(job["globalParameters"], name)
+            value = _parameter_default(service, name) if value is None else value
+            if value is not None and isinstance(key, str):
+                parameters[next((known for known in parameters if known.lower() == key.lower()), key)] = value
+    return training.Split.from_parameters(parameters)
 
 
 def _parameter_default(service: Served, name: str) -> Any:

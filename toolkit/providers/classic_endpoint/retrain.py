@@ -127,12 +127,22 @@ def retrain(
     )
     predictive = _endpoint(workspace, location, service, name)
     if options.update_definition is not None:
-        swap = _definition_swap(options.update_definition, predictive.target, resource)
+        swap, live_model = _definition_swap(options.update_definition, predictive.target, resource)
     else:
         endpoint = patchable_endpoint(predictive)
         wanted = resource_named(endpoint, resource, predictive.target) if resource else _only_resource(endpoint)
         swap = _endpoint_swap(predictive, wanted, rows, switch_timeout, progress, sleep)
-    return run_training_job(lambda: runtime_of(training), options, swap=swap, environ=environ, progress=progress)
+
+        def live_model() -> str:
+            return model_location(_resource(predictive.endpoint(), wanted))
+
+    return run_training_job(
+        lambda: runtime_of(training), options, swap=swap, live_model=live_model, environ=environ, progress=progress
+    )
+
+
+def _resource(endpoint: dict[str, Any], name: str) -> dict[str, Any]:
+    return next((r for r in resources(endpoint) if r.get("Name") == name), {})
 
 
 def _only_resource(endpoint: dict[str, Any]) -> str:
@@ -155,12 +165,12 @@ def _endpoint_swap(
     def swap(job: JobStatus) -> EndpointPatch:
         model = the_model(job, target.describe())
         before = _score(predictive, rows) if rows is not None else None
-        previous = model_location(next(r for r in resources(predictive.endpoint()) if r.get("Name") == resource))
+        previous = model_location(_resource(predictive.endpoint(), resource))
         location = {"BaseLocation": model.base_location, "RelativeLocation": model.relative_location,
                     "SasBlobToken": model.sas_token}  # fmt: skip
         predictive.patch({"Resources": [{"Name": resource, "Location": location}]})
         after = predictive.read_back(f"the patch of {target.describe()}") or {}
-        shown = next((r for r in resources(after) if r.get("Name") == resource), {})
+        shown = _resource(after, resource)
         if model_location(shown) != model.location:
             raise Refused(
                 f"patch {target.describe()}: the service accepted the patch but shows {resource!r} at "
@@ -212,8 +222,9 @@ def _wait_for_switch(predictive, rows, before, timeout: float, progress, sleep) 
 
 def _definition_swap(
     path: Path, target: ClassicTarget, resource: str | None
-) -> Callable[[JobStatus], DefinitionUpdate]:
-    """Write the model into the endpoint's file (read again after the job: edits made meanwhile are kept)."""
+) -> tuple[Callable[[JobStatus], DefinitionUpdate], Callable[[], str]]:
+    """Write the model into the endpoint's file (read again after the job: edits made meanwhile are kept); and the
+    model the file names now."""
     from toolkit.definition.canonical import write
 
     def located(document: dict[str, Any]) -> dict[str, Any]:
@@ -242,7 +253,10 @@ def _definition_swap(
             deploy += " (set Location.SasBlobToken to a ${PLACEHOLDER} if the service reads the blob with a SAS)"
         return DefinitionUpdate(path, str(entry.get("Name")), previous or None, model.location, deploy=deploy)
 
-    return swap
+    def live_model() -> str:
+        return model_location(located(load_file(path, KIND).document))
+
+    return swap, live_model
 
 
 # -- jobs and scoring on any Classic endpoint --------------------------------------------------------------------

@@ -65,7 +65,7 @@ def retrain(
     which is written (atomically) only after the job finished with exactly one .ilearner output."""
     from toolkit.providers.new_webservice.definition import find_asset, load_file
 
-    swap = None
+    swap = live_model = None
     if options.update_definition is not None or options.asset is not None:
         if options.update_definition is None or not options.asset:
             raise BadInput("--update-definition FILE and --asset NAME go together")
@@ -76,10 +76,18 @@ def retrain(
         def swap(job: JobStatus) -> DefinitionUpdate:
             return _swap_model(path, asset, job)
 
+        def live_model() -> str | None:
+            """The model the definition names now (its asset's URI without a query: a SAS is no part of it)."""
+            document = load_file(path).document
+            entry = document["properties"]["assets"][find_asset(document, asset)]
+            uri = (entry.get("locationInfo") or {}).get("uri")
+            return str(uri).split("?", 1)[0] if uri else None
+
     return run_training_job(
         lambda: connect(name, resource_group, subscription),
         options,
         swap=swap,
+        live_model=live_model,
         environ=environ,
         progress=progress,
     )
