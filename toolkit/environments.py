@@ -85,7 +85,8 @@ def environment_folder(environment: str, root: Path) -> Path:
 
 
 def _files_in(folder: Path) -> list[Path]:
-    return sorted(path for path in folder.rglob("*.json") if not path.name.startswith(".")) if folder.is_dir() else []
+    files = folder.rglob("*.json") if folder.is_dir() else []
+    return sorted(path for path in files if not path.name.startswith(".") and not path.name.endswith(".template.json"))
 
 
 def definitions_of(environment: str, root: Path) -> list[Path]:
