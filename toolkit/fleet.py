@@ -55,7 +55,7 @@ import math
 import os
 import threading
 from collections.abc import Callable, Hashable, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -212,14 +212,11 @@ class Training:
     outputs: dict[str, str] = field(default_factory=dict)
     global_parameters: dict[str, str] = field(default_factory=dict)
 
-    def options(self, environ: Mapping[str, str], where: str) -> RetrainOptions:
+    def options(self, environ: Mapping[str, str]) -> RetrainOptions:
         """The job's options; `${VAR}` in a global parameter read from `environ` (BadInput naming what is unset)."""
         from toolkit.definition.secrets import resolve_placeholders
 
-        try:
-            parameters = resolve_placeholders(dict(self.global_parameters), environ)
-        except BadInput as error:
-            raise BadInput(f"{where}: {error.message}", problems=error.problems) from None
+        parameters = resolve_placeholders({"globalParameters": self.global_parameters}, environ)["globalParameters"]
         return RetrainOptions(
             inputs=[f"{name}={location}" for name, location in self.inputs.items()],
             uploads=[f"{name}={path}" for name, path in self.uploads.items()],
@@ -303,6 +300,7 @@ def read_fleet(path: Path | str) -> Fleet:
         problems.add(("instances",), "give a list of instances, each a mapping with its name")
         raise _refused(path, problems)
     environment = folder.resolve().name
+    reading = _Reading(path, rules, provider.kind, template, trained_model, shared, problems)
     instances, seen = [], {}
     for index, item in enumerate(listed):
         where = ("instances", index)
@@ -311,7 +309,7 @@ def read_fleet(path: Path | str) -> Fleet:
         if first != index:
             problems.add((*where, "name"), f"{name!r} is the name of instances[{first}] too",
                          "names differ without case: each instance is a service of its own")  # fmt: skip
-        instance = _instance(item, where, rules, provider.kind, template, trained_model, shared, folder, problems)
+        instance = _instance(item, where, reading)
         if instance is None:
             continue
         if instance.training is not None and (instance.training.service or "").lower() == instance.name.lower():
@@ -484,17 +482,26 @@ def _placeholder_only(value: str) -> bool:
     return PLACEHOLDER.fullmatch(value.strip()) is not None
 
 
-def _instance(
-    item: Any,
-    where: tuple[Segment, ...],
-    rules: KindRules,
-    kind: DefinitionKind,
-    template: dict[str, Any],
-    trained_model: str | None,
-    shared: dict[str, Any],
-    folder: Path,
-    problems: _Problems,
-) -> Instance | None:
+@dataclass
+class _Reading:
+    """What reading each instance needs of the fleet read so far."""
+
+    path: Path
+    rules: KindRules
+    kind: DefinitionKind
+    template: dict[str, Any]
+    trained_model: str | None
+    shared: dict[str, Any]  # the fleet's training section
+    problems: _Problems
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+
+def _instance(item: Any, where: tuple[Segment, ...], reading: _Reading) -> Instance | None:
+    rules, kind, template, problems = reading.rules, reading.kind, reading.template, reading.problems
+    folder, trained_model = reading.folder, reading.trained_model
     if not isinstance(item, dict):
         problems.add(where, "an instance is a mapping with its name and what differs")
         return None
@@ -521,10 +528,7 @@ def _instance(
         owned[place] = key
         if key in item and (text := _string(item[key], (*where, key), problems)) is not None:
             if key == "location":
-                try:
-                    names.location(text, None)
-                except BadInput as error:
-                    problems.add((*where, key), error.message)
+                _check_location(text, (*where, key), reading)
             assignments[place] = text
     if rules.tags is not None:
         owned[rules.tags] = "tags"
@@ -564,7 +568,7 @@ def _instance(
     if "set" in item and not isinstance(item["set"], dict):
         problems.add((*where, "set"), "give a mapping of PATH: VALUE")
 
-    training = _instance_training(item.get("training"), (*where, "training"), rules, shared, folder, problems)
+    training = _instance_training(item.get("training"), (*where, "training"), reading)
     if len(problems.found) > before:
         return None
     document = _rendered(template, assignments, kind, where, problems)
@@ -573,6 +577,26 @@ def _instance(
     from toolkit.definition.canonical import dumps
 
     return Instance(name, file, label, document, dumps(document, kind), "model" in item, training)
+
+
+def _check_location(location: str, where: tuple[Segment, ...], reading: _Reading) -> None:
+    """A region the service is in, and not another one than the environment's: mlws.yaml's location is where
+    `mlws deploy` creates a service, whatever its file says."""
+    from toolkit.config import environment_settings
+    from toolkit.regions import normalise
+
+    try:
+        names.location(location, None)
+    except BadInput as error:
+        reading.problems.add(where, error.message)
+        return
+    settings = environment_settings(reading.path)
+    configured = settings.values.get("location")
+    if isinstance(configured, str) and normalise(configured) != normalise(location):
+        entry = f"{settings.config_file}: environments.{settings.environment}.location"
+        reading.problems.add(where, f"{location!r} is not the environment's location, {configured!r} ({entry}), "
+                             "where `mlws deploy` creates its services",
+                             "leave location out of that entry for a fleet of many regions")  # fmt: skip
 
 
 def _overlaps(one: tuple[Segment, ...], other: tuple[Segment, ...]) -> bool:
@@ -621,10 +645,11 @@ def _kept_model(file: Path, kind: DefinitionKind, places, where, problems: _Prob
     return kept if all(isinstance(value, str) and value for value in kept.values()) else None
 
 
-def _instance_training(value, where, rules: KindRules, shared: dict[str, Any], folder: Path, problems: _Problems):
+def _instance_training(value: Any, where: tuple[Segment, ...], reading: _Reading) -> Training | None:
     if value is None:
         return None
-    own = _training(value, where, rules, TRAINING_KEYS, folder, problems)
+    shared, problems = reading.shared, reading.problems
+    own = _training(value, where, reading.rules, TRAINING_KEYS, reading.folder, problems)
     merged = {**shared, **own, "globalParameters": {**shared.get("globalParameters", {}),
                                                     **own.get("globalParameters", {})}}  # fmt: skip
     if not merged.get("service"):
@@ -745,16 +770,13 @@ def retrain_instance(
     environ: Mapping[str, str] | None = None,
     progress: Progress | None = None,
 ) -> RetrainResult:
-    """One instance's BES job through its provider's retrain; its new model written into its file."""
+    """One instance's BES job through its provider's retrain; its new model written into its file. BadInput before
+    anything is sent when it cannot be retrained (see `retrain_fleet`)."""
     environ = os.environ if environ is None else environ
-    if instance.training is None:
-        raise BadInput(f"{fleet.path}: instance {instance.name!r} has no training section")
-    if instance.states_model:
-        raise BadInput(
-            f"{fleet.path}: instance {instance.name!r} states its model, so the next render would undo a retrained "
-            "one; leave `model:` out to let retraining own it"
-        )
-    options = replace(instance.training.options(environ, instance.name), timeout=timeout)
+    problems = _not_ready(fleet, instance, environ)
+    if problems:
+        raise BadInput(f"{fleet.path}: {instance.name} was not trained", problems=problems)
+    options = replace(instance.training.options(environ), timeout=timeout)
     return fleet.rules.retrain(instance, fleet, options, environ, progress)
 
 
@@ -778,9 +800,11 @@ def retrain_fleet(
     if parallel < 1:
         raise BadInput(f"--parallel {parallel}: give the number of jobs to run at once, 1 or more")
     fleet = read_fleet(path)
-    chosen = [fleet.instance(name) for name in dict.fromkeys(only)] if only else list(fleet.instances)
-    chosen = sorted(set(chosen), key=list(fleet.instances).index)
-    _check_before_training(fleet, chosen, environ)
+    wanted = {fleet.instance(name).name for name in only or ()}
+    chosen = [instance for instance in fleet.instances if not wanted or instance.name in wanted]  # in fleet order
+    problems = [problem for instance in chosen for problem in _not_ready(fleet, instance, environ)]
+    if problems:
+        raise BadInput(f"{fleet.path}: nothing was trained", problems=problems)
     storage.connection_string_from_env(environ)  # one message for the batch, not one per job
 
     result = FleetRetrainResult("fleet retrain", fleet.environment)
@@ -801,30 +825,32 @@ def retrain_fleet(
         try:
             done = retrain_instance(fleet, instance, timeout=timeout, environ=environ, progress=told(instance.name))
         except MlwsError as error:
+            from toolkit.runtime import JobFailed
+
+            job, status = (error.job_id, error.status) if isinstance(error, JobFailed) else ("", "")
             return RetrainRow(instance.label, fleet.rules.provider, "retrain", f"error: {error.message}",
-                              error.exit_code)  # fmt: skip
+                              error.exit_code, job=job, status=status)  # fmt: skip
         return RetrainRow(instance.label, fleet.rules.provider, "retrain", f"model written to {instance.file}",
                           job=done.job.job_id, status=done.job.status, model=done.change.uri if done.change else "",
                           evaluation=done.evaluation)  # fmt: skip
 
+    # Jobs are handed to the pool one by one as others end: after a failure (without keep_going) none is started.
+    waiting, running = list(chosen), {}
     pool = ThreadPoolExecutor(max_workers=min(parallel, len(chosen)), thread_name_prefix="mlws-fleet")
     try:
-        running: dict[Future, Instance] = {pool.submit(run, instance): instance for instance in chosen}
-        failed = False
-        while running:
+        while waiting or running:
+            stop = not keep_going and any(row.exit_code != ExitCode.OK for row in rows.values())
+            while waiting and len(running) < parallel and not stop:
+                instance = waiting.pop(0)
+                running[pool.submit(run, instance)] = instance
+            if not running:
+                break
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
-                instance = running.pop(future)
-                if future.cancelled():
-                    continue
-                row = rows[instance.name] = future.result()
-                failed = failed or row.exit_code != ExitCode.OK
-            if failed and not keep_going:
-                for future in running:
-                    future.cancel()
+                rows[running.pop(future).name] = future.result()
             if progress is not None:
                 with lock:
-                    progress(f"retrain: {len(rows)} of {len(chosen)} done, {len(running)} to go")
+                    progress(f"retrain: {len(rows)} of {len(chosen)} done, {len(running)} running")
     finally:
         pool.shutdown(wait=True, cancel_futures=True)  # Ctrl-C: running jobs end (and write); no new ones start
     result.rows = [rows[instance.name] for instance in chosen if instance.name in rows]
@@ -834,26 +860,23 @@ def retrain_fleet(
     return result
 
 
-def _check_before_training(fleet: Fleet, chosen: list[Instance], environ: Mapping[str, str]) -> None:
-    """What would fail a job later, found before the first one starts (BadInput listing each)."""
-    problems: list[Problem] = []
-    for instance in chosen:
-        where = instance.label
-        if instance.training is None:
-            problems.append(Problem(where, "has no training section", "give one, or leave it out with --only"))
-            continue
-        if instance.states_model:
-            problems.append(Problem(where, "states its model in the fleet file: the next render would undo a "
-                                    "retrained one", "leave model: out, so retraining owns it"))  # fmt: skip
-        if not instance.file.is_file() or instance.file.read_bytes() != instance.text.encode("utf-8"):
-            problems.append(Problem(where, f"{instance.file} is missing or out of date",
-                                    f"run `mlws fleet render {fleet.path}` first"))  # fmt: skip
-        for name, local in instance.training.uploads.items():
-            if not local.is_file():
-                problems.append(Problem(where, f"upload {name}: no file {local}"))
-        try:
-            instance.training.options(environ, instance.name)
-        except BadInput as error:
-            problems += [Problem(where, str(problem)) for problem in error.problems] or [Problem(where, error.message)]
-    if problems:
-        raise BadInput(f"{fleet.path}: nothing was trained", problems=problems)
+def _not_ready(fleet: Fleet, instance: Instance, environ: Mapping[str, str]) -> list[Problem]:
+    """What would fail the instance's job, or undo its model, found before anything is sent."""
+    where = instance.label
+    if instance.training is None:
+        return [Problem(where, "has no training section", "give one, or leave the instance out with --only")]
+    problems = []
+    if instance.states_model:
+        problems.append(Problem(where, "states its model in the fleet file: the next render would undo a retrained "
+                                "one", "leave model: out, so retraining owns it"))  # fmt: skip
+    if not instance.file.is_file() or instance.file.read_bytes() != instance.text.encode("utf-8"):
+        problems.append(Problem(where, f"{instance.file} is missing or out of date",
+                                f"run `mlws fleet render {fleet.path}` first"))  # fmt: skip
+    for name, local in instance.training.uploads.items():
+        if not local.is_file():
+            problems.append(Problem(where, f"upload {name}: no file {local}"))
+    try:
+        instance.training.options(environ)
+    except BadInput as error:
+        problems += [Problem(f"{where}: {problem.path}", problem.message, problem.fix) for problem in error.problems]
+    return problems

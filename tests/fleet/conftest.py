@@ -84,11 +84,12 @@ class Repo:
 
 
 def new_repo(root: Path, mlws, env: dict[str, str], storage: str = SAMPLE_STORAGE, **settings: str) -> Repo:
-    """A repository with environment `fleet` (mlws.yaml: its resource group and `settings`), the sample training
+    """A repository with environment `fleet` (mlws.yaml: its resource group and `settings`; no location, so each
+    service is created where its file says), the sample training
     service's definition and a template made from the sample predictive one, their storage at `storage`."""
     group = f"rg-fleet-{uuid.uuid4().hex[:8]}"
     entry = {"subscription": env.get("AZURE_SUBSCRIPTION_ID", "00000000-0000-0000-0000-000000000000"),
-             "resourceGroup": group, "location": "South Central US", **settings}  # fmt: skip
+             "resourceGroup": group, **settings}  # fmt: skip
     root.mkdir(parents=True, exist_ok=True)
     (root / "mlws.yaml").write_text(yaml.safe_dump({"environments": {ENVIRONMENT: entry}}), encoding="utf-8")
     folder = root / "definitions" / ENVIRONMENT
