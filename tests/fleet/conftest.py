@@ -83,10 +83,12 @@ class Repo:
         return json.loads((self.folder / f"{label}.json").read_text(encoding="utf-8"))
 
 
-def new_repo(root: Path, mlws, env: dict[str, str], storage: str = SAMPLE_STORAGE, **settings: str) -> Repo:
+def new_repo(
+    root: Path, mlws, env: dict[str, str], storage: str = SAMPLE_STORAGE, samples: bool = True, **settings: str
+) -> Repo:
     """A repository with environment `fleet` (mlws.yaml: its resource group and `settings`; no location, so each
-    service is created where its file says), the sample training
-    service's definition and a template made from the sample predictive one, their storage at `storage`."""
+    service is created where its file says) and, with `samples`, the sample training service's definition and a
+    template made from the sample predictive one, their storage at `storage`."""
     group = f"rg-fleet-{uuid.uuid4().hex[:8]}"
     entry = {"subscription": env.get("AZURE_SUBSCRIPTION_ID", "00000000-0000-0000-0000-000000000000"),
              "resourceGroup": group, **settings}  # fmt: skip
@@ -94,7 +96,8 @@ def new_repo(root: Path, mlws, env: dict[str, str], storage: str = SAMPLE_STORAG
     (root / "mlws.yaml").write_text(yaml.safe_dump({"environments": {ENVIRONMENT: entry}}), encoding="utf-8")
     folder = root / "definitions" / ENVIRONMENT
     folder.mkdir(parents=True)
-    for source, target in (("housing-training", "housing-training.json"), ("housing-predict", "housing.template.json")):
+    copied = (("housing-training", "housing-training.json"), ("housing-predict", "housing.template.json"))
+    for source, target in copied if samples else ():
         text = (REPO / "definitions" / "dev" / f"{source}.json").read_text(encoding="utf-8")
         (folder / target).write_text(text.replace(SAMPLE_STORAGE, storage), encoding="utf-8")
     return Repo(root, group, mlws, env)
