@@ -312,8 +312,10 @@ def read_fleet(path: Path | str) -> Fleet:
         instance = _instance(item, where, reading)
         if instance is None:
             continue
-        if instance.training is not None and (instance.training.service or "").lower() == instance.name.lower():
-            problems.add((*where, "name"), f"{instance.name!r} is the training service's name", "rename one")
+        services = {instance.training.service if instance.training else shared.get("service")}
+        if instance.name.lower() in {str(service).lower() for service in services if service}:
+            problems.add((*where, "name"), f"{instance.name!r} is the training service's name: its file would be "
+                         "overwritten", "rename one")  # fmt: skip
             continue
         instances.append(instance)
     _check_outputs_apart(instances, problems)
@@ -686,15 +688,20 @@ def _check_outputs_apart(instances: list[Instance], problems: _Problems) -> None
 def _rendered(template, assignments, kind: DefinitionKind, where, problems: _Problems) -> dict[str, Any] | None:
     """The template with the instance's values, normalised, validated as its kind (secrets included)."""
     from toolkit.definition.edit import Assignment, apply_edits
+    from toolkit.definition.validate import validate
 
     edits = [Assignment(segments, value) for segments, value in assignments.items()]
-    try:
-        return apply_edits(copy.deepcopy(template), kind, assignments=edits) if edits else copy.deepcopy(template)
+    document = copy.deepcopy(template)
+    try:  # apply_edits validates what it edits; the template as it is, validate does
+        document = apply_edits(document, kind, assignments=edits) if edits else document
+        found = [] if edits else validate(document, kind)
     except BadInput as error:
-        problems.add(where, f"its definition would not be a valid {kind.name}")
-        for problem in error.problems:
-            problems.found.append(Problem(f"{format_path(where)}: {problem.path}", problem.message, problem.fix))
-        return None
+        found = error.problems
+    if not found:
+        return document
+    problems.add(where, f"its definition would not be a valid {kind.name}")
+    problems.found += [Problem(f"{format_path(where)}: {p.path}", p.message, p.fix) for p in found]
+    return None
 
 
 # -- render -----------------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import pytest
 
 HEADER = """version: 1
 template: housing.template.json
+training: {service: housing-training}
 instances:
   - name: rental-new
     title: A valid instance whose file must not be written either
@@ -36,13 +37,15 @@ CASES = {
         "      globalParameters: {Account Key: abc}\n",
         "looks like a secret (give it as a ${VARIABLE} placeholder"),
     "a key given twice in the YAML": ("  - name: rental-001\n    title: one\n    title: two\n",
-                                      "line 8, column 5: key 'title' is given twice (first on line 7)"),
+                                      "line 9, column 5: key 'title' is given twice (first on line 8)"),
     "an unknown key": ("  - name: rental-001\n    titel: x\n", "instances[1].titel: not a key of a fleet file here "
                        "(did you mean 'title'?)"),
     "a YAML date": ("  - name: rental-001\n    set: {properties.diagnostics.level: 2024-01-31}\n",
                     "a YAML date is no value a definition holds"),
     "a number for a tag": ("  - name: rental-001\n    tags: {site: 001}\n", "tags.site: give a non-empty string"),
     "a region the service is not in": ("  - name: rental-001\n    location: Mars\n", "not a region the service"),
+    "the training service's name": ("  - name: Housing-Training\n",
+                                    "'Housing-Training' is the training service's name: its file would be overwritten"),
     "two instances writing one model": (
         "".join(f"  - name: rental-00{n}\n    training:\n      service: housing-training\n"
                 f"      uploads: {{trainingData: {n}.csv}}\n      outputs: {{model: models/same.ilearner}}\n"
@@ -124,3 +127,17 @@ def test_a_classic_endpoint_has_no_location_tags_or_title(repo):
                     "instances[2].name: 'default' is a name mlws keeps for itself"):  # fmt: skip
         assert message in refused.stderr
     assert not (repo.folder / "classic").exists()
+
+
+def test_a_template_holding_a_secret_renders_no_instance(repo):
+    template = repo.folder / "housing.template.json"
+    template.write_text(template.read_text().replace("${MLWS_STORAGE_KEY}", "c2VjcmV0IGtleQ=="))
+    repo.write_fleet(HEADER)
+    before = repo.files()
+
+    refused = repo.run("fleet", "render", repo.fleet_file)
+
+    assert refused.exit_code == 2
+    assert "instances[0]: properties.storageAccount.key: storage account key in the file" in refused.stderr
+    assert "c2VjcmV0IGtleQ==" not in refused.stderr
+    assert repo.files() == before
