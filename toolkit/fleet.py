@@ -38,13 +38,14 @@ model into its instance's file and the fleet file stays up to date; an instance 
 retrain refuses it. Refused before anything is written (exit 2): an unknown key, a name the service would refuse
 or given twice (without case), a `set` path the template does not have or that a key above sets, a value that
 is no JSON value (YAML dates, nulls, NaN), a secret (a key, SAS or token; `${VAR}` placeholders are fine), a key
-given twice in the YAML. An instance removed from the fleet leaves its file: delete it with the instance.
+given twice in the YAML, a location other than the environment's in mlws.yaml (where `mlws deploy` creates a
+service, whatever its file says). An instance removed from the fleet leaves its file: delete it with the instance.
 
 `retrain` runs one BES job per instance (its own inputs, outputs and global parameters; `${VAR}` in a global
 parameter is read from the environment), at most `parallel` at once, through the provider's own retrain, which
 writes the new model into the instance's file (for review; `mlws plan ENV` + `mlws deploy ENV` deploy them).
 Every instance is checked before the first job starts. One row per instance, one exit code for the batch.
-A pipeline can call `read_fleet(path)` once and `retrain_instance(fleet, instance)` for each instance.
+A pipeline can call `read_fleet(path)` once and `retrain_instance(fleet, fleet.instance(name))` for each instance.
 """
 
 from __future__ import annotations
@@ -358,6 +359,8 @@ def _load_yaml(path: Path) -> Any:
     text = jsonfile.read_text(path)
     try:
         return yaml.load(text, Loader=_unique_key_loader())  # a SafeLoader: no Python objects
+    except RecursionError:
+        raise BadInput(f"{path}: nested too deeply to be a fleet file") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
