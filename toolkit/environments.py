@@ -28,6 +28,7 @@ from toolkit.result import Result
 from toolkit.text import table
 
 PLANS_DIR = Path(".mlws") / "plans"
+TEMPLATE_SUFFIX = ".template.json"  # a fleet's template (toolkit.fleet): no service itself
 # How bad each exit code is, for the batch's one code: an error outranks a refusal, which outranks changes.
 SEVERITY = {ExitCode.OK: 0, ExitCode.CHANGES: 1, ExitCode.REFUSED: 2, ExitCode.UNKNOWN: 3, ExitCode.ERROR: 4,
             ExitCode.BAD_INPUT: 5}  # fmt: skip
@@ -86,11 +87,13 @@ def environment_folder(environment: str, root: Path) -> Path:
 
 
 def _files_in(folder: Path) -> list[Path]:
-    return (
-        sorted(p for p in folder.rglob("*.json") if not p.name.startswith(".") and not is_metrics_file(p))
-        if folder.is_dir()
-        else []
-    )
+    """The service definitions below `folder`: not hidden files, fleet templates or metrics records."""
+    files = folder.rglob("*.json") if folder.is_dir() else []
+    return sorted(path for path in files if not path.name.startswith(".") and not _beside_a_definition(path))
+
+
+def _beside_a_definition(path: Path) -> bool:
+    return path.name.endswith(TEMPLATE_SUFFIX) or is_metrics_file(path)
 
 
 def definitions_of(environment: str, root: Path) -> list[Path]:

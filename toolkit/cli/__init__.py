@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "toolkit.cli.plans",
     "toolkit.cli.classic",
     "toolkit.cli.environments",
+    "toolkit.cli.fleet",
 )
 
 

@@ -1,0 +1,1 @@
+"""Fleet tests: many services from one template definition (`mlws fleet render|retrain`)."""

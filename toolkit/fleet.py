@@ -1,0 +1,891 @@
+"""Many services from one template: a fleet file, `mlws fleet render` and `mlws fleet retrain`.
+
+A fleet is a YAML file directly in an environment's folder, `definitions/ENV/NAME.yaml`: one template definition
+(a New web service or a Classic endpoint, named `*.template.json` so that `mlws plan|deploy|drift ENV` never take
+it for a service) and its instances, each a service of its own with what differs:
+
+    version: 1
+    template: rental.template.json          # relative to this file; its kind decides the instances' kind
+    trainedModel: Bike Rental [trained model]   # the template's trained-model asset (Classic: resource); default:
+                                                # its only one
+    training:                               # shared by every instance (each may override these)
+      service: rental-training              # New: the training web service's name; Classic: its id (32 hex)
+      endpoint: default                     # Classic only: the training service's endpoint (default "default")
+      globalParameters: {Label column: count}
+    instances:
+      - name: rental-001                    # the service's (Classic: the endpoint's) name
+        location: West Europe               # New only
+        tags: {site: "001"}                 # New only; merged over the template's tags
+        title: Bike rentals, site 1         # New only
+        description: Bike rentals of site 1
+        model: https://acct.blob.core.windows.net/models/rental-001.ilearner
+                                            # New: the asset's URI; Classic: {BaseLocation: ..., RelativeLocation: ...}
+        set:                                # anything else: PATH: VALUE, paths as `mlws edit --set` writes them
+          properties.realtimeConfiguration.maxConcurrentCalls: 8
+          properties.parameters["Label column"].value: count
+        training:                           # this instance's BES job (for `mlws fleet retrain`)
+          uploads: {trainingData: data/rental-001.csv}   # NAME: LOCAL FILE, relative to this file
+          inputs: {}                        # NAME: CONTAINER/BLOB.csv already in storage
+          outputs: {model: models/rental-001.ilearner, evaluation: models/rental-001-evaluation.csv}
+          globalParameters: {}              # merged over the fleet's by name
+
+`render` writes each instance's canonical definition where `mlws export` puts one of its kind (New web services
+at definitions/ENV/NAME.json, Classic endpoints at definitions/ENV/classic/NAME.json): the template with the
+instance's values, validated as its kind. The files are the fleet's: render overwrites them, byte for byte the
+same when nothing changed. Except the trained model, which is retraining's state: an instance that states no
+`model` keeps the one its file names (the template's, for a new file), so `mlws fleet retrain` writes each new
+model into its instance's file and the fleet file stays up to date; an instance that states one owns it, and
+retrain refuses it. Refused before anything is written (exit 2): an unknown key, a name the service would refuse
+or given twice (without case), a `set` path the template does not have or that a key above sets, a value that
+is no JSON value (YAML dates, nulls, NaN), a secret (a key, SAS or token; `${VAR}` placeholders are fine), a key
+given twice in the YAML, a location other than the environment's in mlws.yaml (where `mlws deploy` creates a
+service, whatever its file says). An instance removed from the fleet leaves its file: delete it with the instance.
+
+`retrain` runs one BES job per instance (its own inputs, outputs and global parameters; `${VAR}` in a global
+parameter is read from the environment), at most `parallel` at once, through the provider's own retrain, which
+writes the new model into the instance's file (for review; `mlws plan ENV` + `mlws deploy ENV` deploy them).
+Every instance is checked before the first job starts. One row per instance, one exit code for the batch.
+A pipeline can call `read_fleet(path)` once and `retrain_instance(fleet, fleet.instance(name))` for each instance.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import math
+import os
+import threading
+from collections.abc import Callable, Hashable, Mapping
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from toolkit import jsonfile, names
+from toolkit.config import DEFINITIONS_DIR
+from toolkit.definition.kind import DefinitionKind
+from toolkit.definition.kind import Path as JsonPath
+from toolkit.definition.paths import Segment, format_path, parse_path, value_at
+from toolkit.environments import TEMPLATE_SUFFIX, EnvironmentResult, Row
+from toolkit.errors import BadInput, ExitCode, MlwsError, Problem
+from toolkit.operation import Progress
+from toolkit.redact import redact
+from toolkit.retraining import RetrainOptions, RetrainResult
+from toolkit.text import markdown_table, table
+
+VERSION = 1
+FLEET_SUFFIXES = (".yaml", ".yml")
+CREDENTIAL_WORDS = ("key", "password", "secret", "token", "credential", "sas")  # a global parameter named so
+
+FLEET_KEYS = {"version", "template", "trainedModel", "training", "instances"}
+INSTANCE_KEYS = {"name", "location", "tags", "title", "description", "model", "set", "training"}
+SHARED_TRAINING_KEYS = {"service", "endpoint", "globalParameters"}
+TRAINING_KEYS = SHARED_TRAINING_KEYS | {"inputs", "uploads", "outputs"}
+
+
+# -- what differs between kinds ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KindRules:
+    """How a fleet's instance becomes a definition of one kind, and how it is retrained."""
+
+    provider: str  # the provider's name (toolkit.providers.PROVIDERS)
+    folder: tuple[str, ...]  # where its files go below definitions/ENV/ (as `mlws export` puts them)
+    name_rule: names.Rule
+    reserved: tuple[str, ...]  # names the kind keeps for itself
+    name_place: JsonPath | None  # where the name goes in the file (None: the file name is the service's name)
+    fields: Mapping[str, JsonPath]  # instance keys that are one string each in the definition
+    tags: JsonPath | None
+    training_service: names.Rule
+    training_keys: frozenset[str]
+    trained_models: Callable[[dict[str, Any]], list[str]]
+    # Where the model named `trained` sits: {None: path} for one string, else {part: path} for a mapping.
+    model_places: Callable[[dict[str, Any], str], dict[str | None, JsonPath]]
+    retrain: Callable[..., RetrainResult]
+
+
+def _new_trained_models(document: dict[str, Any]) -> list[str]:
+    from toolkit.providers.new_webservice.definition import is_trained_model
+
+    assets = value_at(document, ("properties", "assets"))
+    if not isinstance(assets, dict):
+        return []
+    return [str(asset.get("name")) for asset in assets.values() if is_trained_model(asset)]
+
+
+def _new_model_places(document: dict[str, Any], trained: str) -> dict[str | None, JsonPath]:
+    from toolkit.providers.new_webservice.definition import find_asset
+
+    return {None: ("properties", "assets", find_asset(document, trained), "locationInfo", "uri")}
+
+
+def _retrain_new(instance: Instance, fleet: Fleet, options: RetrainOptions, environ, progress) -> RetrainResult:
+    from toolkit.config import resolve_target
+    from toolkit.providers.new_webservice.retrain import retrain
+
+    training = instance.training
+    # The training service lives where the instance does: the environment of its file (mlws.yaml), as plan does.
+    target = resolve_target(
+        file=instance.file, name=training.service, require=("subscription", "resource_group", "name"),
+        name_flag=f"{fleet.path}: training.service",
+    )  # fmt: skip
+    options = replace(options, update_definition=instance.file, asset=fleet.trained_model)
+    return retrain(
+        name=target.name, resource_group=target.resource_group, subscription=target.subscription,
+        options=options, environ=environ, progress=progress,
+    )  # fmt: skip
+
+
+def _classic_trained_models(document: dict[str, Any]) -> list[str]:
+    from toolkit.providers.classic_endpoint.definition import resources
+
+    return [str(resource.get("Name")) for resource in resources(document)]
+
+
+def _classic_model_places(document: dict[str, Any], trained: str) -> dict[str | None, JsonPath]:
+    index = _classic_trained_models(document).index(trained)
+    return {part: ("Resources", index, "Location", part) for part in ("BaseLocation", "RelativeLocation")}
+
+
+def _retrain_classic(instance: Instance, fleet: Fleet, options: RetrainOptions, environ, progress) -> RetrainResult:
+    from toolkit.providers.classic_endpoint.retrain import retrain
+    from toolkit.providers.classic_endpoint.target import DEFAULT_ENDPOINT, resolve_classic_target
+
+    where = resolve_classic_target(file=instance.file, require=())  # the workspace and region of its environment
+    return retrain(
+        workspace=where.workspace, location=where.location, training_service=instance.training.service,
+        training_endpoint=instance.training.endpoint or DEFAULT_ENDPOINT,
+        service=str(instance.document["WebServiceId"]), name=instance.name, resource=fleet.trained_model,
+        options=replace(options, update_definition=instance.file), environ=environ, progress=progress,
+    )  # fmt: skip
+
+
+def _rules() -> dict[str, KindRules]:
+    from toolkit.providers.classic_endpoint.target import DEFAULT_ENDPOINT, ENDPOINT_NAME, WEB_SERVICE_ID
+
+    return {
+        "new_webservice": KindRules(
+            provider="new_webservice",
+            folder=(),
+            name_rule=names.WEB_SERVICE_NAME,
+            reserved=(),
+            name_place=None,
+            fields={
+                "location": ("location",),
+                "title": ("properties", "title"),
+                "description": ("properties", "description"),
+            },  # fmt: skip
+            tags=("tags",),
+            training_service=names.WEB_SERVICE_NAME,
+            training_keys=frozenset(TRAINING_KEYS - {"endpoint"}),
+            trained_models=_new_trained_models,
+            model_places=_new_model_places,
+            retrain=_retrain_new,
+        ),
+        "classic_endpoint": KindRules(
+            provider="classic_endpoint",
+            folder=("classic",),
+            name_rule=ENDPOINT_NAME,
+            reserved=(DEFAULT_ENDPOINT,),  # the web service's own endpoint: its model follows the service
+            name_place=("Name",),
+            fields={"description": ("Description",)},
+            tags=None,
+            training_service=WEB_SERVICE_ID,
+            training_keys=frozenset(TRAINING_KEYS),
+            trained_models=_classic_trained_models,
+            model_places=_classic_model_places,
+            retrain=_retrain_classic,
+        ),
+    }
+
+
+# -- the fleet as read ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Training:
+    service: str | None = None
+    endpoint: str | None = None
+    inputs: dict[str, str] = field(default_factory=dict)
+    uploads: dict[str, Path] = field(default_factory=dict)
+    outputs: dict[str, str] = field(default_factory=dict)
+    global_parameters: dict[str, str] = field(default_factory=dict)
+
+    def options(self, environ: Mapping[str, str]) -> RetrainOptions:
+        """The job's options; `${VAR}` in a global parameter read from `environ` (BadInput naming what is unset)."""
+        from toolkit.definition.secrets import resolve_placeholders
+
+        parameters = resolve_placeholders({"globalParameters": self.global_parameters}, environ)["globalParameters"]
+        return RetrainOptions(
+            inputs=[f"{name}={location}" for name, location in self.inputs.items()],
+            uploads=[f"{name}={path}" for name, path in self.uploads.items()],
+            outputs=[f"{name}={location}" for name, location in self.outputs.items()],
+            global_parameters=[f"{name}={value}" for name, value in parameters.items()],
+        )
+
+
+@dataclass(frozen=True)
+class Instance:
+    name: str
+    file: Path  # its rendered definition
+    label: str  # the file below definitions/ENV/ without .json, as the environment verbs name it
+    document: dict[str, Any]  # the rendered definition
+    text: str  # ... in canonical form: what render writes
+    states_model: bool  # the fleet file gives its model (else retraining owns it)
+    training: Training | None  # None: the instance has no BES job of its own
+
+
+@dataclass(frozen=True)
+class Fleet:
+    path: Path
+    environment: str
+    template: Path
+    rules: KindRules
+    kind: DefinitionKind
+    trained_model: str
+    instances: tuple[Instance, ...]
+
+    def instance(self, name: str) -> Instance:
+        found = next((i for i in self.instances if i.name.lower() == name.lower()), None)
+        if found is None:
+            raise BadInput(f"{self.path}: no instance {name!r} (it has {', '.join(i.name for i in self.instances)})")
+        return found
+
+
+class _Problems:
+    """Problems found while reading, each at its path in the fleet file (`instances[2].set["properties.x"]`)."""
+
+    def __init__(self) -> None:
+        self.found: list[Problem] = []
+
+    def add(self, where: tuple[Segment, ...], message: str, fix: str | None = None) -> None:
+        self.found.append(Problem(format_path(where), message, fix))
+
+
+def read_fleet(path: Path | str) -> Fleet:
+    """The fleet file read, checked and every instance rendered in memory; BadInput listing every problem."""
+    from toolkit.providers import load_as, provider_for_file
+
+    path = Path(path)
+    folder = path.parent
+    if path.suffix.lower() not in FLEET_SUFFIXES:
+        raise BadInput(f"{path}: a fleet file is YAML named *.yaml (a .json file would be read as a definition)")
+    if folder.resolve().parent.name != DEFINITIONS_DIR:
+        raise BadInput(f"{path}: a fleet file lives in an environment's folder, {DEFINITIONS_DIR}/ENV/NAME.yaml")
+    data = _load_yaml(path)
+    problems = _Problems()
+    if not isinstance(data, dict):
+        raise BadInput(f"{path}: a fleet file is a mapping with version, template and instances")
+    _check_keys(data, (), FLEET_KEYS, {"version", "template", "instances"}, problems)
+    if "version" in data and (data["version"] != VERSION or isinstance(data["version"], bool)):
+        problems.add(("version",), f"this mlws reads fleet files of version {VERSION}", f"version: {VERSION}")
+    template_name = data.get("template")
+    if not isinstance(template_name, str) or not template_name.endswith(TEMPLATE_SUFFIX):
+        problems.add(("template",), f"give the template's file, named *{TEMPLATE_SUFFIX}, relative to the fleet file",
+                     f"a *{TEMPLATE_SUFFIX} file is never deployed as a service itself")  # fmt: skip
+        raise _refused(path, problems)
+    if Path(template_name).is_absolute():
+        problems.add(("template",), "an absolute path does not travel with the repository", "make it relative")
+        raise _refused(path, problems)
+    template_file = folder / template_name
+    provider = provider_for_file(template_file)
+    rules = _rules()[provider.name]
+    template = load_as(template_file, provider.kind).document
+
+    trained_model = _trained_model(data.get("trainedModel"), rules, template, template_file, problems)
+    shared = _training(data.get("training"), ("training",), rules, SHARED_TRAINING_KEYS, folder, problems)
+    listed = data.get("instances")
+    if not isinstance(listed, list) or not listed:
+        problems.add(("instances",), "give a list of instances, each a mapping with its name")
+        raise _refused(path, problems)
+    environment = folder.resolve().name
+    reading = _Reading(path, rules, provider.kind, template, trained_model, shared, problems)
+    instances, seen = [], {}
+    for index, item in enumerate(listed):
+        where = ("instances", index)
+        name = item.get("name") if isinstance(item, dict) else None
+        first = seen.setdefault(name.lower(), index) if isinstance(name, str) else index
+        if first != index:
+            problems.add((*where, "name"), f"{name!r} is the name of instances[{first}] too",
+                         "names differ without case: each instance is a service of its own")  # fmt: skip
+        instance = _instance(item, where, reading)
+        if instance is None:
+            continue
+        services = {instance.training.service if instance.training else shared.get("service")}
+        if instance.name.lower() in {str(service).lower() for service in services if service}:
+            problems.add((*where, "name"), f"{instance.name!r} is the training service's name: its file would be "
+                         "overwritten", "rename one")  # fmt: skip
+            continue
+        instances.append(instance)
+    _check_outputs_apart(instances, problems)
+    if problems.found:
+        raise _refused(path, problems)
+    return Fleet(path, environment, template_file, rules, provider.kind, trained_model or "", tuple(instances))
+
+
+def _refused(path: Path, problems: _Problems) -> BadInput:
+    count = len(problems.found)
+    return BadInput(f"{path}: {count} problem{'s' if count != 1 else ''}; nothing was written", problems=problems.found)
+
+
+@functools.cache
+def _unique_key_loader():
+    """yaml.SafeLoader refusing a key given twice in one mapping (PyYAML keeps the last one silently)."""
+    import yaml
+
+    class UniqueKeyLoader(yaml.SafeLoader):
+        def construct_mapping(self, node, deep=False):
+            seen: dict[Any, int] = {}
+            for key_node, _value in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if not isinstance(key, Hashable):
+                    continue  # SafeLoader refuses it itself, with its line
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        f"in the mapping that starts on line {node.start_mark.line + 1}", None,
+                        f"key {key!r} is given twice (first on line {seen[key]})", key_node.start_mark,
+                    )  # fmt: skip
+                seen[key] = key_node.start_mark.line + 1
+            return super().construct_mapping(node, deep=deep)
+
+    return UniqueKeyLoader
+
+
+def _load_yaml(path: Path) -> Any:
+    import yaml
+
+    text = jsonfile.read_text(path)
+    try:
+        return yaml.load(text, Loader=_unique_key_loader())  # a SafeLoader: no Python objects
+    except RecursionError:
+        raise BadInput(f"{path}: nested too deeply to be a fleet file") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise BadInput(f"{path}: {where}{problem} (not a YAML fleet file)") from None
+
+
+def _check_keys(
+    value: dict[str, Any], where: tuple[Segment, ...], allowed: set[str], required: set[str], problems: _Problems
+) -> None:
+    import difflib
+
+    for key in value:
+        if key not in allowed:
+            near = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+            hint = f"did you mean {near[0]!r}?" if near else f"one of {', '.join(sorted(allowed))}"
+            problems.add((*where, str(key)), "not a key of a fleet file here", hint)
+    for key in sorted(required - set(value)):
+        problems.add((*where, key), "missing")
+
+
+def _json_value(value: Any, where: tuple[Segment, ...], problems: _Problems) -> bool:
+    """Whether a YAML value is a JSON value (what a definition can hold); a problem for what is not."""
+    if isinstance(value, bool | str | int):
+        return True
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return True
+        problems.add(where, f"{value} is no JSON number")
+        return False
+    if isinstance(value, list):
+        return all([_json_value(item, (*where, index), problems) for index, item in enumerate(value)])
+    if isinstance(value, dict):
+        keyed = all(isinstance(key, str) for key in value)
+        if not keyed:
+            problems.add(where, "a mapping's keys are strings here", "quote them")
+        return keyed and all([_json_value(item, (*where, key), problems) for key, item in value.items()])
+    what = "null" if value is None else f"a YAML {type(value).__name__}"
+    problems.add(where, f"{what} is no value a definition holds", "quote it to make it a string")
+    return False
+
+
+def _string(value: Any, where: tuple[Segment, ...], problems: _Problems) -> str | None:
+    if isinstance(value, str) and value.strip():
+        return value
+    got = "an empty one" if isinstance(value, str) else jsonfile.type_name(value)
+    problems.add(where, f"give a non-empty string, not {got}", "quote it: YAML reads 001 as a number, yes as true")
+    return None
+
+
+def _strings(value: Any, where: tuple[Segment, ...], problems: _Problems) -> dict[str, str]:
+    """A mapping of NAME: string (tags, inputs, outputs, global parameters)."""
+    if not isinstance(value, dict):
+        problems.add(where, "give a mapping of NAME: VALUE")
+        return {}
+    found = {}
+    for key, item in value.items():
+        if not isinstance(key, str) or not key.strip() or "=" in key or key != key.strip():
+            problems.add(where, f"{key!r} is no name here: a non-empty string without '=' or surrounding spaces")
+            continue
+        text = _string(item, (*where, key), problems)
+        if text is not None:
+            found[key] = text
+    return found
+
+
+def _trained_model(given: Any, rules: KindRules, template: dict[str, Any], file: Path, problems: _Problems):
+    known = rules.trained_models(template)
+    if given is None:
+        if len(known) == 1:
+            return known[0]
+        listed = ", ".join(map(repr, known)) or "none"
+        problems.add(("trainedModel",), f"the template {file} has {len(known)} trained models ({listed})",
+                     "name the one retraining replaces")  # fmt: skip
+        return None
+    name = _string(given, ("trainedModel",), problems)
+    if name is not None and name not in known:
+        problems.add(("trainedModel",), f"the template {file} has no trained model {name!r}",
+                     f"one of {', '.join(map(repr, known)) or 'none'}")  # fmt: skip
+        return None
+    return name
+
+
+def _training(
+    value: Any, where: tuple[Segment, ...], rules: KindRules, allowed: set[str], folder: Path, problems: _Problems
+) -> dict[str, Any]:
+    """A training section as given (the fleet's shared one, or an instance's), checked."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        problems.add(where, "give a mapping: service, inputs, uploads, outputs, globalParameters")
+        return {}
+    _check_keys(value, where, allowed & rules.training_keys, set(), problems)
+    found: dict[str, Any] = {}
+    for key in ("service", "endpoint"):
+        if key in value and (text := _string(value[key], (*where, key), problems)) is not None:
+            rule = rules.training_service if key == "service" else rules.name_rule
+            if rule.pattern.fullmatch(text):
+                found[key] = text
+            else:
+                problems.add((*where, key), f"{rule.what} is {rule.text}")
+    for key in ("inputs", "outputs", "globalParameters"):
+        if key in value:
+            found[key] = _strings(value[key], (*where, key), problems)
+    if "uploads" in value:
+        found["uploads"] = {name: folder / local for name, local in _strings(value["uploads"], (*where, "uploads"),
+                                                                           problems).items()}  # fmt: skip
+    for name, parameter in found.get("globalParameters", {}).items():
+        credential = any(word in name.lower() for word in CREDENTIAL_WORDS)
+        if (credential or redact(parameter) != parameter) and not _placeholder_only(parameter):
+            problems.add((*where, "globalParameters", name), "looks like a secret",
+                         "give it as a ${VARIABLE} placeholder: it is read from the environment")  # fmt: skip
+    for key in ("inputs", "outputs"):
+        for name, location in found.get(key, {}).items():
+            if redact(location) != location or "://" in location or location.startswith("/"):
+                problems.add((*where, key, name), "give CONTAINER/BLOB in the storage account of "
+                             "AZURE_STORAGE_CONNECTION_STRING (no URL, no SAS)")  # fmt: skip
+    return found
+
+
+def _placeholder_only(value: str) -> bool:
+    from toolkit.definition.secrets import PLACEHOLDER
+
+    return PLACEHOLDER.fullmatch(value.strip()) is not None
+
+
+@dataclass
+class _Reading:
+    """What reading each instance needs of the fleet read so far."""
+
+    path: Path
+    rules: KindRules
+    kind: DefinitionKind
+    template: dict[str, Any]
+    trained_model: str | None
+    shared: dict[str, Any]  # the fleet's training section
+    problems: _Problems
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+
+def _instance(item: Any, where: tuple[Segment, ...], reading: _Reading) -> Instance | None:
+    rules, kind, template, problems = reading.rules, reading.kind, reading.template, reading.problems
+    folder, trained_model = reading.folder, reading.trained_model
+    if not isinstance(item, dict):
+        problems.add(where, "an instance is a mapping with its name and what differs")
+        return None
+    before = len(problems.found)
+    _check_keys(item, where, INSTANCE_KEYS, {"name"}, problems)
+    name = _string(item.get("name"), (*where, "name"), problems) if "name" in item else None
+    if name is None:
+        return None
+    if not rules.name_rule.pattern.fullmatch(name):
+        problems.add((*where, "name"), f"{name!r}: {rules.name_rule.what} is {rules.name_rule.text}")
+        return None
+    if name.lower() in rules.reserved or name.lower().endswith(TEMPLATE_SUFFIX.removesuffix(".json")):
+        problems.add((*where, "name"), f"{name!r} is a name mlws keeps for itself", "choose another")
+        return None
+    file = folder.joinpath(*rules.folder, f"{name}.json")
+    label = "/".join((*rules.folder, name))
+
+    assignments: dict[JsonPath, Any] = {}
+    owned: dict[JsonPath, str] = {}  # what the keys above `set` set, and which key
+    if rules.name_place is not None:
+        assignments[rules.name_place] = name
+        owned[rules.name_place] = "name"
+    for key, place in rules.fields.items():
+        owned[place] = key
+        if key in item and (text := _string(item[key], (*where, key), problems)) is not None:
+            if key == "location":
+                _check_location(text, (*where, key), reading)
+            assignments[place] = text
+    if rules.tags is not None:
+        owned[rules.tags] = "tags"
+        if "tags" in item:
+            tags = dict(value_at(template, rules.tags) or {})
+            tags.update(_strings(item["tags"], (*where, "tags"), problems))
+            assignments[rules.tags] = tags
+    for key in ("location", "tags", "title", "description"):
+        if key in item and key not in rules.fields and not (key == "tags" and rules.tags):
+            problems.add((*where, key), f"a {kind.name} has no {key}", "leave it out, or use set:")
+
+    places = rules.model_places(template, trained_model) if trained_model else {}
+    owned.update({place: "model" for place in places.values()})
+    model = _model(item.get("model"), (*where, "model"), places, problems) if "model" in item else None
+    if model is None and places:
+        model = _kept_model(file, kind, places, (*where, "model"), problems)
+    assignments.update(model or {})
+
+    for text, value in (item.get("set") or {}).items() if isinstance(item.get("set"), dict) else ():
+        place = (*where, "set", str(text))
+        if not isinstance(text, str):
+            problems.add(place, "a path is a string, e.g. properties.title")
+            continue
+        try:
+            segments = tuple(parse_path(text))
+        except BadInput as error:
+            problems.add(place, error.message)
+            continue
+        overlap = next((key for owned_place, key in owned.items() if _overlaps(segments, owned_place)), None)
+        if overlap is not None:
+            problems.add(place, f"the instance's {overlap!r} sets this", f"give it as {overlap}:")
+        elif not _has(template, segments):
+            problems.add(place, f"the template has no {format_path(segments)}",
+                         "check the path: set changes what the template has")  # fmt: skip
+        elif _json_value(value, place, problems):
+            assignments[segments] = value
+    if "set" in item and not isinstance(item["set"], dict):
+        problems.add((*where, "set"), "give a mapping of PATH: VALUE")
+
+    training = _instance_training(item.get("training"), (*where, "training"), reading)
+    if len(problems.found) > before:
+        return None
+    document = _rendered(template, assignments, kind, where, problems)
+    if document is None:
+        return None
+    from toolkit.definition.canonical import dumps
+
+    return Instance(name, file, label, document, dumps(document, kind), "model" in item, training)
+
+
+def _check_location(location: str, where: tuple[Segment, ...], reading: _Reading) -> None:
+    """A region the service is in, and not another one than the environment's: mlws.yaml's location is where
+    `mlws deploy` creates a service, whatever its file says."""
+    from toolkit.config import environment_settings
+    from toolkit.regions import normalise
+
+    try:
+        names.location(location, None)
+    except BadInput as error:
+        reading.problems.add(where, error.message)
+        return
+    settings = environment_settings(reading.path)
+    configured = settings.values.get("location")
+    if isinstance(configured, str) and normalise(configured) != normalise(location):
+        entry = f"{settings.config_file}: environments.{settings.environment}.location"
+        reading.problems.add(where, f"{location!r} is not the environment's location, {configured!r} ({entry}), "
+                             "where `mlws deploy` creates its services",
+                             "leave location out of that entry for a fleet of many regions")  # fmt: skip
+
+
+def _overlaps(one: tuple[Segment, ...], other: tuple[Segment, ...]) -> bool:
+    shorter = min(len(one), len(other))
+    return tuple(one[:shorter]) == tuple(other[:shorter])
+
+
+def _has(document: Any, segments: tuple[Segment, ...]) -> bool:
+    for segment in segments:
+        reaches = segment in document if isinstance(document, dict) else (
+            isinstance(document, list) and isinstance(segment, int) and 0 <= segment < len(document)
+        )  # fmt: skip
+        if not reaches:
+            return False
+        document = document[segment]
+    return True
+
+
+def _model(value: Any, where, places: dict[str | None, JsonPath], problems: _Problems) -> dict[JsonPath, Any] | None:
+    """The model as the fleet file states it: a string (New: the asset's URI), or a mapping of its parts."""
+    if not places:
+        return None
+    if None in places:
+        text = _string(value, where, problems)
+        return None if text is None else {places[None]: text}
+    parts = sorted(part for part in places if part)
+    if not isinstance(value, dict) or sorted(value) != parts:
+        problems.add(where, f"give the model as a mapping of {' and '.join(parts)}")
+        return None
+    found = {places[part]: _string(value[part], (*where, part), problems) for part in parts}
+    return None if None in found.values() else found
+
+
+def _kept_model(file: Path, kind: DefinitionKind, places, where, problems: _Problems) -> dict[JsonPath, Any] | None:
+    """The model the instance's file names (retraining wrote it); None for a new file (the template's stays)."""
+    from toolkit.providers import load_as
+
+    if not file.exists():
+        return None
+    try:
+        existing = load_as(file, kind).document
+    except BadInput as error:
+        problems.add(where, f"its file's model cannot be kept: {error.message}", f"fix {file}, or state the model")
+        return None
+    kept = {place: value_at(existing, place) for place in places.values()}
+    return kept if all(isinstance(value, str) and value for value in kept.values()) else None
+
+
+def _instance_training(value: Any, where: tuple[Segment, ...], reading: _Reading) -> Training | None:
+    if value is None:
+        return None
+    shared, problems = reading.shared, reading.problems
+    own = _training(value, where, reading.rules, TRAINING_KEYS, reading.folder, problems)
+    merged = {**shared, **own, "globalParameters": {**shared.get("globalParameters", {}),
+                                                    **own.get("globalParameters", {})}}  # fmt: skip
+    if not merged.get("service"):
+        problems.add((*where, "service"), "no training service", "give training.service (here or for the fleet)")
+    if not merged.get("inputs") and not merged.get("uploads"):
+        problems.add((*where, "uploads"), "no training data", "give uploads (local files) or inputs (blobs)")
+    if not merged.get("outputs"):
+        problems.add((*where, "outputs"), "no outputs: every instance writes its own model",
+                     "give outputs, e.g. {model: models/NAME.ilearner}")  # fmt: skip
+    both = sorted(set(merged.get("inputs", {})) & set(merged.get("uploads", {})))
+    for name in both:
+        problems.add((*where, "inputs", name), "given as an upload too", "keep one")
+    return Training(
+        service=merged.get("service"),
+        endpoint=merged.get("endpoint"),
+        inputs=merged.get("inputs", {}),
+        uploads=merged.get("uploads", {}),
+        outputs=merged.get("outputs", {}),
+        global_parameters=merged["globalParameters"],
+    )
+
+
+def _check_outputs_apart(instances: list[Instance], problems: _Problems) -> None:
+    """Two instances writing one blob would overwrite each other's model."""
+    writers: dict[str, str] = {}
+    for instance in instances:
+        for name, location in (instance.training.outputs if instance.training else {}).items():
+            other = writers.setdefault(location.strip("/"), instance.name)
+            if other != instance.name:
+                problems.add(("instances",), f"{instance.name!r} and {other!r} both write {location} ({name})",
+                             "give each instance outputs of its own")  # fmt: skip
+
+
+def _rendered(template, assignments, kind: DefinitionKind, where, problems: _Problems) -> dict[str, Any] | None:
+    """The template with the instance's values, normalised, validated as its kind (secrets included)."""
+    from toolkit.definition.edit import Assignment, apply_edits
+    from toolkit.definition.validate import validate
+
+    edits = [Assignment(segments, value) for segments, value in assignments.items()]
+    document = copy.deepcopy(template)
+    try:  # apply_edits validates what it edits; the template as it is, validate does
+        document = apply_edits(document, kind, assignments=edits) if edits else document
+        found = [] if edits else validate(document, kind)
+    except BadInput as error:
+        found = error.problems
+    if not found:
+        return document
+    problems.add(where, f"its definition would not be a valid {kind.name}")
+    problems.found += [Problem(f"{format_path(where)}: {p.path}", p.message, p.fix) for p in found]
+    return None
+
+
+# -- render -----------------------------------------------------------------------------------------------------
+
+
+def render_fleet(path: Path | str, *, check: bool = False) -> EnvironmentResult:
+    """`mlws fleet render FILE [--check]`: every instance's definition written (or, with check, compared: exit 3
+    when a file is missing or differs). Every instance is rendered and checked before any file is written."""
+    fleet = read_fleet(path)
+    result = EnvironmentResult("fleet render" + (" --check" if check else ""), fleet.environment)
+    stale = []
+    for instance in fleet.instances:
+        existing = instance.file.read_bytes() if instance.file.is_file() else None
+        same = existing == instance.text.encode("utf-8")
+        if check:
+            outcome = "up to date" if same else "missing" if existing is None else "out of date"
+            code = ExitCode.OK if same else ExitCode.CHANGES
+            if not same:
+                stale.append(instance.label)
+            result.rows.append(Row(instance.label, fleet.rules.provider, "check", outcome, code))
+            continue
+        if not same:
+            from toolkit.definition.canonical import write_text
+
+            instance.file.parent.mkdir(exist_ok=True)
+            write_text(instance.file, instance.text)
+        result.rows.append(Row(instance.label, fleet.rules.provider, "render", "unchanged" if same else "written"))
+    if stale:
+        result.note = f"{len(stale)} of {len(fleet.instances)} out of date: run `mlws fleet render {fleet.path}`"
+    return result
+
+
+# -- retrain ----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RetrainRow(Row):
+    """An environment row with what a BES job of an instance did."""
+
+    job: str = ""
+    status: str = ""
+    model: str = ""
+    evaluation: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {**super().to_json(), "jobId": self.job or None, "statusCode": self.status or None,
+                "model": self.model or None, "evaluation": self.evaluation}  # fmt: skip
+
+
+@dataclass
+class FleetRetrainResult(EnvironmentResult):
+    """One row per instance (instance, job, status, model, result); the batch's exit code is the worst row's."""
+
+    def to_text(self) -> str:
+        lines = [table(["INSTANCE", "JOB", "STATUS", "MODEL", "RESULT"], self._cells())]
+        return "\n".join([*lines, self.note] if self.note else lines)
+
+    def to_markdown(self) -> str:
+        cells = [[f"`{cell}`" if column == 0 else cell for column, cell in enumerate(row)] for row in self._cells()]
+        lines = [f"### mlws {self.verb} {self.environment}", "",
+                 markdown_table(["instance", "job", "status", "model", "result"], cells)]  # fmt: skip
+        return "\n".join([*lines, "", self.note] if self.note else lines)
+
+    def _cells(self) -> list[list[str]]:
+        return [[row.service, row.job or "-", row.status or "-", row.model or "-", row.result] for row in self.rows]
+
+
+def retrain_instance(
+    fleet: Fleet,
+    instance: Instance,
+    *,
+    timeout: float | None = None,
+    environ: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
+) -> RetrainResult:
+    """One instance's BES job through its provider's retrain; its new model written into its file. BadInput before
+    anything is sent when it cannot be retrained (see `retrain_fleet`)."""
+    environ = os.environ if environ is None else environ
+    problems = _not_ready(fleet, instance, environ)
+    if problems:
+        raise BadInput(f"{fleet.path}: {instance.name} was not trained", problems=problems)
+    options = replace(instance.training.options(environ), timeout=timeout)
+    return fleet.rules.retrain(instance, fleet, options, environ, progress)
+
+
+def retrain_fleet(
+    path: Path | str,
+    *,
+    parallel: int,
+    only: list[str] | None = None,
+    keep_going: bool = False,
+    timeout: float | None = None,
+    environ: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
+) -> FleetRetrainResult:
+    """`mlws fleet retrain FILE`: one BES job per instance (or those of `only`), at most `parallel` at once, each new
+    model written into its instance's rendered file. Everything is checked before the first job: the fleet, the
+    rendered files (up to date), each instance's training and its local files. Without `keep_going` the first
+    failure starts no more jobs (those running finish)."""
+    from toolkit import storage
+
+    environ = os.environ if environ is None else environ
+    if parallel < 1:
+        raise BadInput(f"--parallel {parallel}: give the number of jobs to run at once, 1 or more")
+    fleet = read_fleet(path)
+    wanted = {fleet.instance(name).name for name in only or ()}
+    chosen = [instance for instance in fleet.instances if not wanted or instance.name in wanted]  # in fleet order
+    problems = [problem for instance in chosen for problem in _not_ready(fleet, instance, environ)]
+    if problems:
+        raise BadInput(f"{fleet.path}: nothing was trained", problems=problems)
+    storage.connection_string_from_env(environ)  # one message for the batch, not one per job
+
+    result = FleetRetrainResult("fleet retrain", fleet.environment)
+    rows: dict[str, RetrainRow] = {}
+    lock = threading.Lock()
+
+    def told(name: str) -> Progress | None:
+        if progress is None:
+            return None
+
+        def say(message: str) -> None:
+            with lock:  # one status line, many threads
+                progress(f"{name}: {message}")
+
+        return say
+
+    def run(instance: Instance) -> RetrainRow:
+        try:
+            done = retrain_instance(fleet, instance, timeout=timeout, environ=environ, progress=told(instance.name))
+        except MlwsError as error:
+            from toolkit.runtime import JobFailed
+
+            job, status = (error.job_id, error.status) if isinstance(error, JobFailed) else ("", "")
+            return RetrainRow(instance.label, fleet.rules.provider, "retrain", f"error: {error.message}",
+                              error.exit_code, job=job, status=status)  # fmt: skip
+        return RetrainRow(instance.label, fleet.rules.provider, "retrain", f"model written to {instance.file}",
+                          job=done.job.job_id, status=done.job.status, model=done.change.uri if done.change else "",
+                          evaluation=done.evaluation)  # fmt: skip
+
+    # Jobs are handed to the pool one by one as others end: after a failure (without keep_going) none is started.
+    waiting, running = list(chosen), {}
+    pool = ThreadPoolExecutor(max_workers=min(parallel, len(chosen)), thread_name_prefix="mlws-fleet")
+    try:
+        while waiting or running:
+            stop = not keep_going and any(row.exit_code != ExitCode.OK for row in rows.values())
+            while waiting and len(running) < parallel and not stop:
+                instance = waiting.pop(0)
+                running[pool.submit(run, instance)] = instance
+            if not running:
+                break
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                rows[running.pop(future).name] = future.result()
+            if progress is not None:
+                with lock:
+                    progress(f"retrain: {len(rows)} of {len(chosen)} done, {len(running)} running")
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # Ctrl-C: running jobs end (and write); no new ones start
+    result.rows = [rows[instance.name] for instance in chosen if instance.name in rows]
+    skipped = [instance.label for instance in chosen if instance.name not in rows]
+    if skipped:
+        result.note = f"stopped at the first failure; not retrained: {', '.join(skipped)} (--keep-going)"
+    return result
+
+
+def _not_ready(fleet: Fleet, instance: Instance, environ: Mapping[str, str]) -> list[Problem]:
+    """What would fail the instance's job, or undo its model, found before anything is sent."""
+    where = instance.label
+    if instance.training is None:
+        return [Problem(where, "has no training section", "give one, or leave the instance out with --only")]
+    problems = []
+    if instance.states_model:
+        problems.append(Problem(where, "states its model in the fleet file: the next render would undo a retrained "
+                                "one", "leave model: out, so retraining owns it"))  # fmt: skip
+    if not instance.file.is_file() or instance.file.read_bytes() != instance.text.encode("utf-8"):
+        problems.append(Problem(where, f"{instance.file} is missing or out of date",
+                                f"run `mlws fleet render {fleet.path}` first"))  # fmt: skip
+    for name, local in instance.training.uploads.items():
+        if not local.is_file():
+            problems.append(Problem(where, f"upload {name}: no file {local}"))
+    try:
+        instance.training.options(environ)
+    except BadInput as error:
+        problems += [Problem(f"{where}: {problem.path}", problem.message, problem.fix) for problem in error.problems]
+    return problems
