@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from toolkit import evaluation, jsonfile
-from toolkit.errors import BadInput, ExitCode, MlwsError
+from toolkit.errors import BadInput, ExitCode, MlwsError, ServiceError
 from toolkit.operation import Progress
 from toolkit.result import Result, Shown
 from toolkit.runtime import ENDED, BlobResult, JobStatus, RuntimeClient
@@ -57,12 +57,22 @@ class RetrainOptions:
     promote_if: list[str] = field(default_factory=list)  # "METRIC OP NUMBER" (toolkit.evaluation.parse_gates)
     promote_if_better: list[str] = field(default_factory=list)  # METRIC
     metrics_file: Path | None = None  # the live model's metrics record; default: beside update_definition
+    journal: JobJournal | None = None  # a resumable run's record of its job (toolkit.pipeline); not a flag
 
     def metrics_record(self) -> Path | None:
         """Where the live model's metrics are recorded: --metrics-file, else beside the definition to update."""
         if self.metrics_file is not None:
             return self.metrics_file
         return evaluation.metrics_file(self.update_definition) if self.update_definition is not None else None
+
+
+class JobJournal(Protocol):
+    """Where a resumable run keeps its BES job: the id is recorded as soon as the service issues it, and a run that
+    finds one recorded waits for that job (starting it if it never was) instead of training again."""
+
+    def recorded_job(self) -> str | None: ...
+
+    def job_submitted(self, job_id: str) -> None: ...
 
 
 class ModelChange(Protocol):
@@ -253,9 +263,16 @@ def run_training_job(
         "GlobalParameters": parameters,
     }
     began = time.monotonic()
-    job_id = client.submit(body)
+    recorded = _recorded_job(client, options.journal)
+    if recorded is None:
+        job_id = client.submit(body)
+        if options.journal is not None:
+            options.journal.job_submitted(job_id)
+    else:
+        job_id = recorded.job_id
     try:
-        client.start(job_id)
+        if recorded is None or recorded.status == "NotStarted":  # a recorded job may never have been started
+            client.start(job_id)
         job = client.wait(job_id, timeout=options.timeout, progress=progress)
     except BaseException:
         if not options.keep_job:
@@ -281,6 +298,20 @@ def run_training_job(
         if not options.keep_job:
             _delete_quietly(client, job_id)
     return result
+
+
+def _recorded_job(client: RuntimeClient, journal: JobJournal | None) -> JobStatus | None:
+    """The journal's job if the service still has it; None (train anew) when there is none or it is gone (a job
+    is deleted once its outcome is known, which a run may not have recorded before it was killed)."""
+    job_id = journal.recorded_job() if journal is not None else None
+    if job_id is None:
+        return None
+    try:
+        return client.status(job_id)
+    except ServiceError as error:
+        if error.info.status != 404:
+            raise
+        return None
 
 
 def _promote(

@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "toolkit.cli.classic",
     "toolkit.cli.environments",
     "toolkit.cli.fleet",
+    "toolkit.cli.pipeline",
 )
 
 

@@ -1,0 +1,404 @@
+"""Scheduled retraining as Azure Data Factory runs it: a pipeline file and `mlws pipeline run FILE`.
+
+Data Factory retrains with two activities, AzureMLBatchExecution (the training service's BES job) and then
+AzureMLUpdateResource (the new model into the predictive service); a pipeline file states the same job, plus the
+gate between them and what to do with a promoted model:
+
+    version: 1
+    training:                               # the BES job (with `definition:`; a fleet's instances have their own)
+      service: housing-training             # New: the training web service; Classic: its id, and `endpoint:`
+      uploads: {trainingData: ../../data/housing-v2.csv}   # NAME: LOCAL FILE, relative to this file; or
+      inputs: {}                            # NAME: CONTAINER/BLOB already in storage
+      outputs: {model: models/housing.ilearner, evaluation: models/housing-evaluation.csv}
+      globalParameters: {Label column: price}
+    gate:                                   # as `mlws retrain --promote-if / --promote-if-better`
+      promoteIf: ["Coefficient of Determination >= 0.9"]
+      promoteIfBetter: ["Root Mean Squared Error"]
+    update:
+      definition: housing-predict.json      # the definition the model goes into (any kind), relative to this file;
+      # fleet: rental.yaml                  # or every instance of a fleet, each trained on its own data
+      trainedModel: Housing Price [trained model]   # its trained-model asset (Classic: resource); default: the only one
+      mode: review                          # review: write the definition and its metrics record, and stop;
+                                            # live: also deploy them (a plan, then that plan applied)
+    timeoutSeconds: 7200                    # each BES job's
+
+A pipeline file lives in an environment's folder, `definitions/ENV/NAME.pipeline.yaml`. A run has an id (`--run`,
+default today's UTC date, YYYYMMDD: one run a day), and each run writes its own blobs: the run id goes before each
+output's extension (models/housing.ilearner -> models/housing.20261202.ilearner), so a model is never overwritten
+by a later run and a rerun can tell its own model from an earlier one's.
+
+A run is resumable and idempotent. Its state, `.mlws/pipelines/ENV/NAME/RUN.json`, records each job's id as soon
+as the service issues it and each unit's outcome once known. Run again after a crash, a run waits for its recorded
+jobs (training anew only those the service no longer has) and does not redo what ended; a run that ended does
+nothing and reports what it did. A pipeline file edited since its run began is refused (exit 4): give a new --run.
+The exit code is the worst unit's: 4 when a gate refused a model, as with `mlws retrain`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from toolkit.config import DEFINITIONS_DIR
+from toolkit.environments import EnvironmentResult, Row, repository_root
+from toolkit.errors import BadInput, ExitCode, MlwsError, Problem, Refused
+from toolkit.operation import Progress
+from toolkit.retraining import RetrainOptions, RetrainResult, Training
+
+VERSION = 1
+PIPELINE_SUFFIX = ".pipeline.yaml"
+STATE_DIR = Path(".mlws") / "pipelines"
+MODES = ("review", "live")
+RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+PIPELINE_KEYS = {"version", "training", "gate", "update", "timeoutSeconds"}
+GATE_KEYS = {"promoteIf", "promoteIfBetter"}
+UPDATE_KEYS = {"definition", "fleet", "trainedModel", "mode"}
+
+# What ended, for good: a rerun leaves these units alone. A failed unit is tried again.
+PROMOTED, REFUSED, FAILED = "promoted", "refused", "failed"
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One BES job and the definition its model goes into: the pipeline's one, or one instance of its fleet."""
+
+    label: str  # the definition below definitions/ENV/, as the environment verbs name it
+    file: Path
+    kind: str  # its provider's name
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    path: Path
+    environment: str
+    name: str
+    units: tuple[Unit, ...]
+    training: Training | None  # the pipeline's own job (a definition); None for a fleet
+    fleet: Any  # toolkit.fleet.Fleet, or None
+    trained_model: str | None
+    promote_if: tuple[str, ...]
+    promote_if_better: tuple[str, ...]
+    mode: str
+    timeout: float | None
+    fingerprint: str  # of the file's bytes: a run goes on only with the pipeline it began with
+
+
+def read_pipeline(path: Path | str) -> Pipeline:
+    """The pipeline file read and checked (its definition or fleet too, and its gates); BadInput listing every
+    problem, before anything is sent."""
+    from toolkit import evaluation
+    from toolkit.fleet import read_fleet, read_training
+    from toolkit.providers import provider_for_file
+    from toolkit.yamlfile import read_yaml
+
+    path = Path(path)
+    if not path.name.endswith(PIPELINE_SUFFIX):
+        raise BadInput(f"{path}: a pipeline file is named NAME{PIPELINE_SUFFIX}")
+    folder = path.parent
+    if folder.resolve().parent.name != DEFINITIONS_DIR:
+        raise BadInput(f"{path}: a pipeline file lives in an environment's folder, {DEFINITIONS_DIR}/ENV/")
+    data = read_yaml(path, "pipeline file")
+    if not isinstance(data, dict):
+        raise BadInput(f"{path}: a pipeline file is a mapping with version, update and (for a definition) training")
+    problems: list[Problem] = []
+
+    def problem(where: str, message: str, fix: str | None = None) -> None:
+        problems.append(Problem(where, message, fix))
+
+    _check_keys(data, "", PIPELINE_KEYS, {"version", "update"}, problem)
+    if data.get("version") != VERSION or isinstance(data.get("version"), bool):
+        problem("version", f"this mlws reads pipeline files of version {VERSION}", f"version: {VERSION}")
+    update = data.get("update")
+    if not isinstance(update, dict):
+        problem("update", "give the definition (or fleet) the model goes into: update: {definition: FILE}")
+        raise _refused(path, problems)
+    _check_keys(update, "update", UPDATE_KEYS, {"mode"}, problem)
+    mode = update.get("mode")
+    if mode not in MODES:
+        problem("update.mode", f"{mode!r} is not a mode", "review (write the definition and stop) or live (deploy)")
+    gate = data.get("gate") if data.get("gate") is not None else {}
+    if not isinstance(gate, dict):
+        problem("gate", "give a mapping: promoteIf and promoteIfBetter, each a list")
+        gate = {}
+    _check_keys(gate, "gate", GATE_KEYS, set(), problem)
+    promote_if = _strings(gate.get("promoteIf"), "gate.promoteIf", problem)
+    promote_if_better = _strings(gate.get("promoteIfBetter"), "gate.promoteIfBetter", problem)
+    timeout = data.get("timeoutSeconds")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0):
+        problem("timeoutSeconds", f"{timeout!r} is not a number of seconds above 0")
+    trained_model = update.get("trainedModel")
+    if trained_model is not None and not isinstance(trained_model, str):
+        problem("update.trainedModel", "give the trained-model asset's (Classic: resource's) name")
+    if problems:
+        raise _refused(path, problems)
+    evaluation.parse_gates(list(promote_if), list(promote_if_better))  # BadInput naming the bad gate
+
+    if ("definition" in update) == ("fleet" in update):
+        raise _refused(path, [Problem("update", "give one of definition (one service) or fleet (its instances)")])
+    environment = folder.resolve().name
+    root = folder.resolve().parent.parent
+    if "fleet" in update:
+        if data.get("training") is not None:
+            problem("training", "a fleet's instances train on their own training sections", "leave training out")
+            raise _refused(path, problems)
+        fleet = read_fleet(_relative_file(update["fleet"], folder, "update.fleet", path))
+        units = tuple(Unit(instance.label, instance.file, fleet.rules.provider) for instance in fleet.instances)
+        training = None
+        trained_model = trained_model or fleet.trained_model
+    else:
+        fleet = None
+        definition = _relative_file(update["definition"], folder, "update.definition", path)
+        if not definition.is_file():
+            raise BadInput(f"{path}: update.definition: {definition} does not exist")
+        label = definition.resolve().relative_to(root / DEFINITIONS_DIR / environment).with_suffix("").as_posix()
+        units = (Unit(label, definition, provider_for_file(definition).name),)
+        training = read_training(data.get("training"), "training", folder, path)
+    fingerprint = hashlib.sha256(path.read_bytes()).hexdigest()
+    name = path.name.removesuffix(PIPELINE_SUFFIX)
+    return Pipeline(path, environment, name, units, training, fleet, trained_model, tuple(promote_if),
+                    tuple(promote_if_better), mode, float(timeout) if timeout else None, fingerprint)  # fmt: skip
+
+
+def _check_keys(value: dict[str, Any], where: str, allowed: set[str], required: set[str], problem) -> None:
+    for key in sorted(set(value) - allowed, key=str):
+        problem(f"{where}.{key}" if where else str(key), "is not a key of a pipeline file", f"known: {sorted(allowed)}")
+    for key in sorted(required - set(value)):
+        problem(f"{where}.{key}" if where else key, "is missing")
+
+
+def _strings(value: Any, where: str, problem) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        problem(where, "give a list of strings")
+        return []
+    return value
+
+
+def _relative_file(value: Any, folder: Path, where: str, path: Path) -> Path:
+    if not isinstance(value, str) or not value or Path(value).is_absolute():
+        raise BadInput(f"{path}: {where}: give a file relative to the pipeline file")
+    return folder / value
+
+
+def _refused(path: Path, problems: list[Problem]) -> BadInput:
+    count = len(problems)
+    return BadInput(f"{path}: {count} problem{'s' if count != 1 else ''}; nothing was run", problems=problems)
+
+
+# -- a run's state ------------------------------------------------------------------------------------------------
+
+
+def with_run(location: str, run: str) -> str:
+    """CONTAINER/BLOB.EXT with the run id before its extension: each run writes blobs of its own."""
+    folder, _, blob = location.rpartition("/")
+    stem, dot, extension = blob.rpartition(".")
+    named = f"{stem}.{run}.{extension}" if dot and stem else f"{blob}.{run}"
+    return f"{folder}/{named}" if folder else named
+
+
+@dataclass
+class RunState:
+    """What a run has done, saved after every step (atomically): each unit's job id and outcome."""
+
+    file: Path
+    pipeline: str
+    run: str
+    fingerprint: str
+    units: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, file: Path, pipeline: Pipeline, run: str) -> RunState:
+        from toolkit import jsonfile
+
+        if not file.is_file():
+            return cls(file, pipeline.path.as_posix(), run, pipeline.fingerprint)
+        saved = jsonfile.read(file, expect=dict)
+        if saved.get("fingerprint") != pipeline.fingerprint:
+            raise Refused(
+                f"{pipeline.path} changed since run {run} began ({file}); nothing was run: "
+                f"give a new --run to run the pipeline as it is now"
+            )
+        return cls(file, str(saved.get("pipeline")), run, pipeline.fingerprint, dict(saved.get("units") or {}))
+
+    def unit(self, label: str) -> dict[str, Any]:
+        return self.units.setdefault(label, {})
+
+    def save(self) -> None:
+        from toolkit.definition.canonical import write_text
+
+        body = {"pipeline": self.pipeline, "run": self.run, "fingerprint": self.fingerprint, "units": self.units}
+        self.file.parent.mkdir(parents=True, exist_ok=True)
+        write_text(self.file, json.dumps(body, indent=2, sort_keys=True) + "\n")
+
+
+@dataclass
+class UnitJournal:
+    """The JobJournal (toolkit.retraining) of one unit: its job id saved the moment the service issues it."""
+
+    state: RunState
+    label: str
+
+    def recorded_job(self) -> str | None:
+        return self.state.unit(self.label).get("job")
+
+    def job_submitted(self, job_id: str) -> None:
+        self.state.unit(self.label)["job"] = job_id
+        self.state.save()
+
+
+# -- the run ------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PipelineRow(Row):
+    model: str = ""
+    job: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {**super().to_json(), "jobId": self.job or None, "model": self.model or None}
+
+
+@dataclass
+class PipelineResult(EnvironmentResult):
+    run: str = ""
+    state: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {**super().to_json(), "run": self.run, "state": self.state}
+
+
+def default_run() -> str:
+    return time.strftime("%Y%m%d", time.gmtime())
+
+
+def run_pipeline(
+    path: Path | str,
+    *,
+    run: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
+) -> PipelineResult:
+    """`mlws pipeline run FILE`: train, judge, promote (and in live mode deploy) every unit not yet ended in this
+    run; resumable after a crash, and a run that ended does nothing."""
+    environ = os.environ if environ is None else environ
+    pipeline = read_pipeline(path)
+    run = run if run is not None else default_run()
+    if not RUN_ID.fullmatch(run):
+        raise BadInput(f"--run {run!r}: give letters, digits, - and _ (at most 64), starting with a letter or digit")
+    root = repository_root()
+    state = RunState.load(root / STATE_DIR / pipeline.environment / pipeline.name / f"{run}.json", pipeline, run)
+    result = PipelineResult(f"pipeline run {pipeline.path.name}", pipeline.environment, run=run,
+                            state=str(state.file.relative_to(root)))  # fmt: skip
+    for index, unit in enumerate(pipeline.units, 1):
+        if progress is not None:
+            progress(f"{unit.label} ({index}/{len(pipeline.units)})")
+        saved = state.unit(unit.label)
+        if saved.get("outcome") not in (PROMOTED, REFUSED):
+            _train(pipeline, unit, state, run, environ, progress)
+        if saved.get("outcome") == PROMOTED and pipeline.mode == "live" and not saved.get("deployed"):
+            _deploy(unit, state, environ, progress)
+        result.rows.append(_row(unit, saved, pipeline.mode))
+    ended = all(state.unit(unit.label).get("outcome") in (PROMOTED, REFUSED) for unit in pipeline.units)
+    result.note = f"run {run}: " + ("ended" if ended else "not ended: run it again to go on") + f" ({result.state})"
+    return result
+
+
+def _train(pipeline: Pipeline, unit: Unit, state: RunState, run: str, environ, progress) -> None:
+    saved = state.unit(unit.label)
+
+    def amend(options: RetrainOptions) -> RetrainOptions:
+        outputs = [
+            f"{name}={with_run(location, run)}" for name, _, location in (o.partition("=") for o in options.outputs)
+        ]
+        return replace(options, outputs=outputs, promote_if=list(pipeline.promote_if),
+                       promote_if_better=list(pipeline.promote_if_better), timeout=pipeline.timeout,
+                       journal=UnitJournal(state, unit.label))  # fmt: skip
+
+    try:
+        done = _retrain(pipeline, unit, amend, environ, progress)
+    except MlwsError as error:
+        from toolkit.runtime import JobFailed
+
+        saved.update(outcome=FAILED, message=error.message, exitCode=int(error.exit_code))
+        if isinstance(error, JobFailed):
+            saved.pop("job", None)  # it ended: a rerun trains anew (one cut off, say by the network, is waited for)
+        state.save()
+        return
+    saved.pop("job", None)
+    saved.update(
+        outcome=REFUSED if done.refused else PROMOTED,
+        message=done.refused or (done.change.lines()[0] if done.change else "promoted"),
+        exitCode=int(done.exit_code),
+        model=next((r.location for r in done.job.results if r.location.lower().endswith(".ilearner")), None),
+        jobId=done.job.job_id,
+    )
+    state.save()
+
+
+def _retrain(pipeline: Pipeline, unit: Unit, amend, environ, progress) -> RetrainResult:
+    if pipeline.fleet is not None:
+        from toolkit.fleet import retrain_instance
+
+        instance = next(i for i in pipeline.fleet.instances if i.label == unit.label)
+        return retrain_instance(pipeline.fleet, instance, amend=amend, environ=environ, progress=progress)
+    from toolkit.providers import rules_for_file
+
+    options = amend(pipeline.training.options(environ))
+    return rules_for_file(unit.file).retrain_into(unit.file, pipeline.training, pipeline.trained_model, options,
+                                                  environ, progress)  # fmt: skip
+
+
+def _deploy(unit: Unit, state: RunState, environ, progress) -> None:
+    """The promoted definition deployed as `mlws deploy` does: a plan against live, then exactly that plan."""
+    from toolkit.definition.secrets import set_variables
+    from toolkit.deploy import flow
+    from toolkit.deploy.send import Sending
+    from toolkit.operation import WaitOptions
+    from toolkit.providers import provider_for_file, provider_named
+
+    saved = state.unit(unit.label)
+    plan_file = state.file.with_name(f"{state.run}.{unit.label.replace('/', '-')}.plan.json")
+    env = set_variables(environ)
+    try:
+        provider = provider_for_file(unit.file)
+        flow.plan_against_live(provider, unit.file, where={}, env=env, out=plan_file)
+        how = Sending(_never_asked, False, WaitOptions(progress=progress), env)
+        applied = flow.update_from_plan(plan_file, how, provider_named)
+    except MlwsError as error:
+        saved.update(deployError=error.message, exitCode=int(error.exit_code))
+        state.save()
+        return
+    plan_file.unlink(missing_ok=True)
+    saved.pop("deployError", None)
+    saved.update(deployed="verified" if applied.verified else "applied", exitCode=int(applied.exit_code))
+    state.save()
+
+
+def _never_asked(question: str, *, unattended: bool = False) -> None:
+    # A pipeline runs unattended and applies a plan it has just made: nothing it sends waits for an answer.
+    if not unattended:
+        raise Refused(f"{question} needs a person to confirm; a pipeline does not ask: deploy it with `mlws deploy`")
+
+
+def _row(unit: Unit, saved: dict[str, Any], mode: str) -> PipelineRow:
+    outcome = saved.get("outcome", "")
+    code = ExitCode(saved.get("exitCode", ExitCode.OK))
+    if outcome == PROMOTED:
+        if mode == "live":
+            deployed = saved.get("deployed")
+            result = f"deployed ({deployed})" if deployed else f"deploy failed: {saved.get('deployError', '')}"
+        else:
+            result = f"{saved.get('message')} (review it, then deploy)"
+    else:
+        result = f"{outcome}: {saved.get('message', '')}"
+    return PipelineRow(unit.label, unit.kind, outcome or "train", result, code,
+                       model=saved.get("model") or "", job=saved.get("jobId") or "")  # fmt: skip
