@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -22,9 +24,11 @@ import pytest
 from tests.counting_server import CountingServer
 from tests.fixtures.fault_proxy import FaultProxy
 from tests.http_log import paced, throttled
+from tests.terminal import MLWS, run_on_a_terminal
 from toolkit.definition import resolve_placeholders
 
 SERVICES = 10  # the workspace's own service and nine more
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 OLD_TITLE, NEW_TITLE = '"title": "Housing Price",', '"title": "Housing Price, retitled",'
 
 
@@ -173,6 +177,22 @@ def test_a_throttled_batch_waits_the_windows_out_with_few_429s(mlws, faulty_work
     # ... and the threads it did not refuse were held for that window too, never longer than it.
     holds = paced(deployed.stderr)
     assert holds and all(kind == "writes" and 0 < held <= window for kind, held in holds)
+
+
+def test_on_a_terminal_the_batch_shows_one_status_line_then_the_table(mlws, faulty_workspace):
+    workspace = faulty_workspace()
+    names = fleet(workspace, 6)
+    assert mlws("plan", "dev", env=workspace.env, cwd=workspace.root).exit_code == 3
+    workspace.emulator.call("PUT", "/_emulator/faults", {"opSeconds": 1.0})
+    command = f"cd {shlex.quote(str(workspace.root))} && exec {shlex.quote(MLWS)} deploy dev --parallel 3"
+
+    code, screen = run_on_a_terminal(["sh", "-c", command], {**os.environ, **workspace.env, "COLUMNS": "200"})
+
+    assert code == 0, screen
+    assert re.search(r"deploy \d/6 done, [1-3] running; housing-", ANSI.sub("", screen))  # the batch's status line
+    shown = [line for line in ANSI.sub("", screen.replace("\r", "\n")).splitlines() if line.strip()]
+    assert [line.split()[0] for line in shown[-6:]] == names and all(line.endswith("verified") for line in shown[-6:])
+    assert shown[-7].split() == ["SERVICE", "KIND", "ACTION", "RESULT"]  # the status line is gone before it
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "65", "1000000", "four", "2.5"])
