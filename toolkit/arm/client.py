@@ -13,9 +13,9 @@ it may have done its work before its answer was lost; its message says so.
 
 A 429 is different: the request was refused before any work was done, so it is sent again whatever its
 method (a POST too), after the Retry-After it names, for as long as the request's throttle budget lasts
-(THROTTLE_BUDGET seconds of waiting, or the --timeout of the wait it belongs to), not RETRY_TOTAL times:
-a throttled batch waits the window out rather than fail. A Retry-After beyond what the budget has left
-is the answer at once (with the wait it asked for in the message). ARM requests also go through their
+(THROTTLE_BUDGET seconds of waiting; for a status poll or a read-back, what its Outage has left), not
+RETRY_TOTAL times: a throttled batch waits the window out rather than fail. A Retry-After beyond what the
+budget has left is the answer at once (with the wait it asked for in the message). ARM requests also go through their
 subscription's `Pacer`, shared by every client and thread of the process, which holds requests back
 before the budget ARM reports (x-ms-ratelimit-remaining-subscription-reads/-writes) runs out and while a
 429's Retry-After lasts, so many threads do not all run into 429s.
