@@ -120,6 +120,19 @@ def _plan_file(label: str, plans: Path) -> Path:
     return plans / (label.replace("/", "-") + ".json")
 
 
+def _refuse_shared_plan_files(labels: list[str], plans: Path) -> None:
+    """BadInput when two definitions would write one plan file (`classic/x` and `classic-x`): one plan would be
+    lost, and with it a change nobody reviewed missing from the deploy."""
+    seen: dict[Path, str] = {}
+    for label in labels:
+        other = seen.setdefault(_plan_file(label, plans), label)
+        if other != label:
+            raise BadInput(
+                f"definitions {other} and {label} would share the plan file {_plan_file(label, plans).name}: "
+                "rename one of them (nothing was planned)"
+            )
+
+
 def _failed(label: str, kind: str, action: str, error: MlwsError) -> Row:
     return Row(label, kind, action, f"error: {error.message}", error.exit_code)
 
@@ -141,12 +154,13 @@ def compare_environment(
     root = repository_root()
     files = definitions_of(environment, root)
     plans = root / PLANS_DIR / environment
+    labels = [_label(file, environment, root) for file in files]
     if save:
+        _refuse_shared_plan_files(labels, plans)
         plans.mkdir(parents=True, exist_ok=True)
         for old in plans.glob("*.json"):  # a plan of a definition deleted since must not be applied later
             old.unlink()
     result = EnvironmentResult("plan" if save else "drift", environment)
-    labels = [_label(file, environment, root) for file in files]
     variables = set_variables(env)
 
     def compare(index: int, news: Progress | None) -> tuple[Row, bool]:

@@ -212,6 +212,23 @@ def test_a_bad_parallel_is_bad_input_and_sends_nothing(mlws, workspace, verb, va
     assert kept.read_text(encoding="utf-8") == "{}"  # plan removes the old plans only once it goes ahead
 
 
+def test_two_definitions_that_would_share_a_plan_file_are_refused_before_anything(mlws, workspace):
+    folder = workspace.definition.parent
+    (folder / "classic").mkdir()
+    (folder / "classic" / "rental.json").write_text("{}", encoding="utf-8")  # plan file classic-rental.json
+    (folder / "classic-rental.json").write_bytes(workspace.definition.read_bytes())  # the same plan file
+    plans = workspace.root / ".mlws" / "plans" / "dev"
+    plans.mkdir(parents=True)
+    (plans / "reviewed.json").write_text("{}", encoding="utf-8")
+
+    with CountingServer() as server:
+        run = mlws("plan", "dev", env={**workspace.env, "MLWS_ARM_ENDPOINT": server.url})
+
+    assert run.exit_code == 2
+    assert "definitions classic/rental and classic-rental would share the plan file classic-rental.json" in run.stderr
+    assert server.requests == [] and [p.name for p in plans.iterdir()] == ["reviewed.json"]
+
+
 def test_without_keep_going_a_failure_starts_no_more_and_names_what_was_not_applied(mlws, faulty_workspace):
     workspace = faulty_workspace()
     names = fleet(workspace)
