@@ -11,6 +11,10 @@ import re
 ANSWER = re.compile(r"^mlws: http: +\d+ms <- (\d{3}) ", re.MULTILINE)
 RETRY = re.compile(r"^mlws: http: +\d+ms retry (\d+) of \d+ in ([0-9.]+)s \(([^)]*)\)", re.MULTILINE)
 STATUS_POLL = re.compile(r"^mlws: http: +\d+ms -> GET \S*/operationsStatus/", re.MULTILINE)
+THROTTLED = re.compile(
+    r"^mlws: http: +\d+ms throttled \(HTTP 429, Retry-After (\S+)\): re-send \d+ in ([0-9.]+)s: (\S+) ", re.MULTILINE
+)
+PACED = re.compile(r"^mlws: http: +\d+ms pacing (reads|writes) of .*?: waiting ([0-9.]+)s ", re.MULTILINE)
 
 
 def answers(stderr: str) -> list[int]:
@@ -26,3 +30,16 @@ def retries(stderr: str) -> list[tuple[int, float, str]]:
 def status_polls(stderr: str) -> int:
     """How many times the client read a long-running operation's status."""
     return len(STATUS_POLL.findall(stderr))
+
+
+def throttled(stderr: str) -> list[tuple[float | None, float, str]]:
+    """Every re-send after a 429: (the Retry-After it named, None if none; the seconds waited; the method)."""
+    return [
+        (None if asked == "none" else float(asked), float(wait), method)
+        for asked, wait, method in THROTTLED.findall(stderr)
+    ]
+
+
+def paced(stderr: str) -> list[tuple[str, float]]:
+    """Every request the subscription's pacer held for a 429's Retry-After: (reads or writes, seconds held)."""
+    return [(kind, float(wait)) for kind, wait in PACED.findall(stderr)]

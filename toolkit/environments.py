@@ -6,6 +6,14 @@ as the kind it is). `plan` writes one plan per definition into `.mlws/plans/ENV/
 a plan of a deleted definition is never applied); `deploy` applies exactly those plans, each removed once applied,
 a stale one refused and kept; `drift` compares each file with its live service. Every definition gets its row
 (service, kind, action, result) and the batch one exit code, the worst of its rows.
+
+A batch runs `parallel` definitions at once, each on a worker thread of its own with its own clients (so its own
+azure-core pipeline and connection); rows keep the order of the definitions whatever order they finish in. What
+the threads share is made for it: one status line (toolkit.batch, under a lock), ARM's per-subscription
+budget (toolkit.arm.client.Pacer), and no question: a deploy applies reviewed plans, so nothing is asked from a
+worker thread. A plan is removed only once its apply returned, so a deploy interrupted anyhow (kill -9 included)
+is resumed by running it again: the plans applied before are gone, one whose change took but was not seen to
+(killed while waiting) is reported "already applied" (the live service already matches it), the rest are applied.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from toolkit.batch import DEFAULT_PARALLEL, check_parallel, run_batch
 from toolkit.config import DEFINITIONS_DIR, find_config
 from toolkit.definition.secrets import set_variables
 from toolkit.deploy.plan import read_plan
@@ -53,18 +62,24 @@ class EnvironmentResult(Result):
     environment: str
     rows: list[Row] = field(default_factory=list)
     note: str = ""
+    not_applied: list[str] = field(default_factory=list)  # plans a deploy stopped before starting
 
     @property
     def exit_code(self) -> int:
         return max((row.exit_code for row in self.rows), key=lambda code: SEVERITY.get(code, 4), default=ExitCode.OK)
 
     def to_json(self) -> dict[str, Any]:
-        return {"verb": self.verb, "environment": self.environment, "services": [row.to_json() for row in self.rows]}
+        return {"verb": self.verb, "environment": self.environment, "services": [row.to_json() for row in self.rows],
+                "notApplied": self.not_applied}  # fmt: skip
+
+    @property
+    def notes(self) -> list[str]:
+        stopped = f"stopped at the first failure; not applied: {', '.join(self.not_applied)} (--keep-going)"
+        return [note for note in (self.note, stopped if self.not_applied else "") if note]
 
     def to_text(self) -> str:
         rows = [[row.service, row.kind, row.action, row.result] for row in self.rows]
-        lines = [table(["SERVICE", "KIND", "ACTION", "RESULT"], rows)]
-        return "\n".join([*lines, self.note] if self.note else lines)
+        return "\n".join([table(["SERVICE", "KIND", "ACTION", "RESULT"], rows), *self.notes])
 
     def to_markdown(self) -> str:
         from toolkit.text import markdown_table
@@ -72,7 +87,7 @@ class EnvironmentResult(Result):
         rows = [[f"`{row.service}`", row.kind, row.action, row.result] for row in self.rows]
         table_text = markdown_table(["service", "kind", "action", "result"], rows)
         lines = [f"### mlws {self.verb} {self.environment}", "", table_text]
-        return "\n".join([*lines, "", self.note] if self.note else lines)
+        return "\n".join([*lines, "", *self.notes] if self.notes else lines)
 
 
 def repository_root() -> Path:
@@ -113,6 +128,19 @@ def _plan_file(label: str, plans: Path) -> Path:
     return plans / (label.replace("/", "-") + ".json")
 
 
+def _refuse_shared_plan_files(labels: list[str], plans: Path) -> None:
+    """BadInput when two definitions would write one plan file (`classic/x` and `classic-x`): one plan would be
+    lost, and with it a change nobody reviewed missing from the deploy."""
+    seen: dict[Path, str] = {}
+    for label in labels:
+        other = seen.setdefault(_plan_file(label, plans), label)
+        if other != label:
+            raise BadInput(
+                f"definitions {other} and {label} would share the plan file {_plan_file(label, plans).name}: "
+                "rename one of them (nothing was planned)"
+            )
+
+
 def _failed(label: str, kind: str, action: str, error: MlwsError) -> Row:
     return Row(label, kind, action, f"error: {error.message}", error.exit_code)
 
@@ -121,83 +149,97 @@ def compare_environment(
     environment: str,
     *,
     save: bool,
+    parallel: int = DEFAULT_PARALLEL,
     env: Mapping[str, str] = os.environ,
     progress: Progress | None = None,
 ) -> EnvironmentResult:
-    """`mlws plan ENV` (save=True: the plans into .mlws/plans/ENV/) and `mlws drift ENV` (save=False)."""
+    """`mlws plan ENV` (save=True: the plans into .mlws/plans/ENV/) and `mlws drift ENV` (save=False), `parallel`
+    definitions at once."""
     from toolkit.deploy import flow
     from toolkit.providers import provider_for_file
 
+    check_parallel(parallel)
     root = repository_root()
     files = definitions_of(environment, root)
     plans = root / PLANS_DIR / environment
+    labels = [_label(file, environment, root) for file in files]
     if save:
+        _refuse_shared_plan_files(labels, plans)
         plans.mkdir(parents=True, exist_ok=True)
         for old in plans.glob("*.json"):  # a plan of a definition deleted since must not be applied later
             old.unlink()
     result = EnvironmentResult("plan" if save else "drift", environment)
-    for index, file in enumerate(files, 1):
-        label = _label(file, environment, root)
-        if progress is not None:
-            progress(f"{result.verb} {label} ({index}/{len(files)})")
-        kind = "?"
+    variables = set_variables(env)
+
+    def compare(index: int, news: Progress | None) -> tuple[Row, bool]:
+        file, label, kind = files[index], labels[index], "?"
         try:
             provider = provider_for_file(file)
             kind = provider.name
-            planned = flow.plan_against_live(
-                provider, file, where={}, env=set_variables(env), out=_plan_file(label, plans) if save else None
-            )
+            out = _plan_file(label, plans) if save else None
+            planned = flow.plan_against_live(provider, file, where={}, env=variables, out=out, progress=news)
         except MlwsError as error:
-            result.rows.append(_failed(label, kind, "plan", error))
-            continue
+            return _failed(label, kind, "plan", error), True
         if not planned.has_changes:  # its plan is kept: deploying it says so, a pipeline's deploy step still runs
-            result.rows.append(Row(label, kind, "no change", "in sync"))
-            continue
+            return Row(label, kind, "no change", "in sync"), False
         changes = f"{len(planned.changes)} change{'s' if len(planned.changes) != 1 else ''}"
-        result.rows.append(Row(label, kind, planned.action, changes + (" (planned)" if save else ""), ExitCode.CHANGES))
+        return Row(label, kind, planned.action, changes + (" (planned)" if save else ""), ExitCode.CHANGES), False
+
+    result.rows, _ = run_batch(
+        labels, compare, verb=result.verb, parallel=parallel, stop_at_failure=False, progress=progress
+    )
     if save:
         result.note = f"plans in {plans.relative_to(root)}/: review them, then `mlws deploy {environment}` applies them"
     return result
+
+
+def _reviewed(question: str, *, unattended: bool = False) -> None:
+    """The confirmation of a deploy: its plans were reviewed, so nothing is asked (and never from a worker)."""
 
 
 def deploy_environment(
     environment: str,
     *,
     keep_going: bool,
-    confirm: Confirm,
+    parallel: int = DEFAULT_PARALLEL,
     env: Mapping[str, str] = os.environ,
     progress: Progress | None = None,
 ) -> EnvironmentResult:
-    """`mlws deploy ENV`: apply the reviewed plans of .mlws/plans/ENV/, each removed once applied; a stale one is
-    refused (exit 4) and kept. The first failure stops the rest unless `keep_going`."""
+    """`mlws deploy ENV`: apply the reviewed plans of .mlws/plans/ENV/, `parallel` at once, each removed once
+    applied; a stale one is refused (exit 4) and kept. The first failure stops starting the rest unless
+    `keep_going` (those already running finish); the note names the plans not applied."""
     from toolkit.deploy import flow
     from toolkit.providers import provider_named
 
+    check_parallel(parallel)
     root = repository_root()
     plans = sorted((root / PLANS_DIR / environment).glob("*.json"))
     if not plans:
         raise BadInput(f"no plans in {PLANS_DIR / environment}/: run `mlws plan {environment}` and review them first")
-    how = Sending(confirm, False, WaitOptions(progress=progress), set_variables(env))
+    variables = set_variables(env)
     result = EnvironmentResult("deploy", environment)
-    for index, path in enumerate(plans, 1):
+
+    def deploy(index: int, news: Progress | None) -> tuple[Row, bool]:
+        path = plans[index]
         label, kind, action = path.stem, "?", "apply"
-        if progress is not None:
-            progress(f"deploy {label} ({index}/{len(plans)})")
         try:
             saved = read_plan(path)
             kind, action = saved["provider"], saved["action"]
+            how = Sending(_reviewed, False, WaitOptions(progress=news), variables)
             applied = flow.update_from_plan(path, how, provider_named)
         except MlwsError as error:
-            result.rows.append(_failed(label, kind, action, error))
-            if not keep_going:
-                skipped = [p.stem for p in plans[index:]]
-                if skipped:
-                    result.note = f"stopped at the first failure; not applied: {', '.join(skipped)} (--keep-going)"
-                break
-            continue
+            return _failed(label, kind, action, error), True
         path.unlink()  # applied: the next deploy needs a new, reviewed plan
-        outcome = "verified" if applied.verified else "applied" if applied.changes else "no change"
-        result.rows.append(Row(label, kind, action, outcome, applied.exit_code))
+        if applied.changes:
+            outcome = "verified" if applied.verified else "applied"
+        else:  # nothing sent: the live service matches; a plan with changes then took before (a deploy cut short)
+            outcome = "already applied" if saved["changes"] else "no change"
+        return Row(label, kind, action, outcome, applied.exit_code), False
+
+    labels = [path.stem for path in plans]
+    result.rows, result.not_applied = run_batch(
+        labels, deploy, verb="deploy", parallel=parallel, stop_at_failure=not keep_going, progress=progress
+    )
     return result
 
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.http_log import answers, retries, status_polls
+from tests.http_log import answers, retries, status_polls, throttled
 from tests.service.conftest import STORAGE_KEY
 from toolkit.arm.client import ArmClient, Operation
 from toolkit.errors import ExitCode, OutcomeUnknown
@@ -26,21 +26,25 @@ def test_throttling_is_retried_after_retry_after(mlws, faulty_workspace):
 
     assert [r.exit_code for r in results] == [0, 0, 0, 0], results[-1].stderr
     assert [answers(r.stderr) for r in results] == [[200], [200], [429, 200], [200]]
-    # Without a Retry-After the first re-send goes at once: waiting 1 s is the service's Retry-After honoured.
-    assert [retries(r.stderr) for r in results] == [[], [], [(1, 1.0, "HTTP 429")], []]
+    # A 429 is re-sent after the Retry-After it names (1 s, whole seconds), outside the retries of failures.
+    assert [throttled(r.stderr) for r in results] == [[], [], [(1.0, 1.0, "GET")], []]
+    assert [retries(r.stderr) for r in results] == [[], [], [], []]
 
 
-def test_a_429_storm_ends_in_a_clear_error(mlws, faulty_workspace):
+def test_a_429_storm_ends_in_a_clear_error_once_the_throttle_budget_is_spent(mlws, faulty_workspace, monkeypatch):
+    from toolkit.arm import client
+
+    monkeypatch.setattr(client, "THROTTLE_BUDGET", 3.5)  # seconds; 180 by default
     workspace = faulty_workspace(read_budget=0, throttle_window=1.0)
 
     result = mlws("get", "-n", workspace.name, "--debug")
 
     assert result.exit_code == 1
     assert "SubscriptionRequestsThrottled" in result.stderr and "HTTP 429" in result.stderr
-    assert "(after 4 retries)" in result.stderr
-    # Retries are bounded: the request and 4 re-sends, each after the 1 s the service asked for (4 s in all).
-    assert answers(result.stderr) == [429] * 5
-    assert retries(result.stderr) == [(n, 1.0, "HTTP 429") for n in (1, 2, 3, 4)]
+    assert "(after 3 retries)" in result.stderr
+    # Throttling is waited out within the budget: 3 re-sends after the 1 s asked, then a fourth wait would pass it.
+    assert answers(result.stderr) == [429] * 4
+    assert throttled(result.stderr) == [(1.0, 1.0, "GET")] * 3
 
 
 def test_server_errors_and_dropped_connections_are_retried(mlws, faulty_workspace):

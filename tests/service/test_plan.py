@@ -85,14 +85,29 @@ def test_plan_against_a_missing_service_creates_it(mlws, workspace):
     assert mlws("diff", workspace.definition, "--exit-code").exit_code == 0
 
 
-def test_create_plan_is_refused_once_the_service_exists(mlws, workspace):
+def test_create_plan_is_refused_once_the_service_exists_otherwise(mlws, workspace):
     plan = workspace.root / "plan.json"
     assert mlws("diff", workspace.definition, "--exit-code", "--out", plan).exit_code == 3
-    workspace.deploy()  # someone created it since
+    workspace.deploy()  # someone created it since, with another title
+    retitled = {"properties": {"packageType": "Graph", "title": "someone else's"}}
+    assert workspace.emulator.call("PATCH", workspace.service_path, retitled).status == 200
     modified_before = workspace.live()["properties"]["modifiedOn"]
 
     result = mlws("update", "--plan", plan)
 
     assert result.exit_code == 4
     assert "exists now but did not when the plan" in result.stderr and "nothing was sent" in result.stderr
+    assert workspace.live()["properties"]["modifiedOn"] == modified_before
+
+
+def test_create_plan_of_a_service_created_since_as_planned_sends_nothing(mlws, workspace):
+    plan = workspace.root / "plan.json"
+    assert mlws("diff", workspace.definition, "--exit-code", "--out", plan).exit_code == 3
+    workspace.deploy()  # as the plan's PUT would have: a run cut short after it took
+    modified_before = workspace.live()["properties"]["modifiedOn"]
+
+    result = mlws("update", "--plan", plan)
+
+    assert result.exit_code == 0, result.stderr
+    assert "no changes (the live service already matches" in result.stdout
     assert workspace.live()["properties"]["modifiedOn"] == modified_before

@@ -6,10 +6,19 @@ handler: `mlws --debug` shows that log on stderr (toolkit.cli.app.start).
 
 Retries are decided here, once, for ARM and for the BES/RRS runtime (`send_retrying`): an idempotent
 request (GET, HEAD, PUT, PATCH, DELETE: mlws's PUTs and PATCHes carry whole desired states or minimal
-patches, so sending one twice gives the same state) is sent again after 408/429/5xx or a refused,
-dropped or timed-out connection, at most RETRY_TOTAL times, with back-off honouring Retry-After. A
-POST (BES submit and start, RRS score, CreateRegionalBlob, moving an association) is never sent
-again: it may have done its work before its answer was lost; its message says so.
+patches, so sending one twice gives the same state) is sent again after 408/5xx or a refused, dropped
+or timed-out connection, at most RETRY_TOTAL times, with back-off honouring Retry-After. A POST (BES
+submit and start, RRS score, CreateRegionalBlob, moving an association) is not sent again after those:
+it may have done its work before its answer was lost; its message says so.
+
+A 429 is different: the request was refused before any work was done, so it is sent again whatever its
+method (a POST too), after the Retry-After it names, for as long as the request's throttle budget lasts
+(THROTTLE_BUDGET seconds of waiting; for a status poll or a read-back, what its Outage has left), not
+RETRY_TOTAL times: a throttled batch waits the window out rather than fail. A Retry-After beyond what the
+budget has left is the answer at once (with the wait it asked for in the message). ARM requests also go through their
+subscription's `Pacer`, shared by every client and thread of the process, which holds requests back
+before the budget ARM reports (x-ms-ratelimit-remaining-subscription-reads/-writes) runs out and while a
+429's Retry-After lasts, so many threads do not all run into 429s.
 
 Long-running operations are one type, `Operation` (see its docstring): started by `begin`, followed through
 its Azure-AsyncOperation status URL (how Microsoft.MachineLearning answers PUT, PATCH, DELETE and POST) or the
@@ -26,11 +35,14 @@ seconds of outage in all. Giving up then is "outcome unknown" (exit 5) with how 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import re
+import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -70,7 +82,10 @@ RETRIED_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 RETRY_TOTAL = 4  # re-sends of one idempotent request: at once, then after 0.5, 1 and 2 s
 RETRY_BACKOFF = 0.5  # seconds before the second re-send, doubled for each next one
 RETRY_BACKOFF_MAX = 10
-RETRY_AFTER_MAX = 60  # seconds: an answer asking for a longer wait fails at once instead of hanging silently
+RETRY_AFTER_MAX = 60  # seconds: a 408/5xx asking for a longer wait fails at once instead of hanging silently
+# Seconds one request waits for throttling in all (429s and its subscription's pacer) before a 429 is its answer:
+# ARM's windows refill within a minute or so; this outlasts a few of them.
+THROTTLE_BUDGET = 180
 # Polling and reads after an accepted change ride through this many seconds of outage in all (no --timeout):
 # long enough for a service restart or a failover, short enough that a script learns the outcome is unknown.
 OUTAGE_BUDGET = 180
@@ -138,11 +153,13 @@ def backoff(retry: int, retry_after_seconds: float | None = None) -> float:
 
 @dataclass
 class Sent:
-    """The answer to a request (any status) and how many times it was re-sent to get it."""
+    """The answer to a request (any status) and how many times it was re-sent to get it (`throttled` of them after
+    a 429)."""
 
     response: HttpResponse
     text: str
     retries: int
+    throttled: int = 0
 
 
 def retry_note(method: str, status: int | None, retries: int, if_unsure: str | None = None) -> str:
@@ -151,11 +168,11 @@ def retry_note(method: str, status: int | None, retries: int, if_unsure: str | N
     that is no reason to retry (a 400 says what is wrong; sending it again changes nothing)."""
     if status is not None and status not in RETRIED_STATUSES:
         return ""
-    if method.upper() in RETRIED_METHODS:
+    # A 429 was refused before any work was done, so it is re-sent whatever the method; a 5xx or a lost answer
+    # may come after the work.
+    if method.upper() in RETRIED_METHODS or status == 429:
         return f" (after {retries} {'retry' if retries == 1 else 'retries'})" if retries else ""
-    # A 429 was refused before any work was done; a 5xx or a lost answer may come after the work.
-    unsure = if_unsure if status != 429 else None
-    return f" (not retried: {method.upper()}" + (f"; {unsure}" if unsure else "") + ")"
+    return f" (not retried: {method.upper()}" + (f"; {if_unsure}" if if_unsure else "") + ")"
 
 
 def send_retrying(
@@ -167,6 +184,8 @@ def send_retrying(
     if_unsure: str | None = None,
     retries: int = RETRY_TOTAL,
     changes_nothing: bool = False,
+    pacer: Pacer | None = None,
+    deadline: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
     **options: Any,
 ) -> Sent:
@@ -176,15 +195,21 @@ def send_retrying(
     Returns the last answer, whatever its status; raises ServiceUnreachable when none came (the message says
     how often it was tried), ClientAuthenticationError when no token could be had. `if_unsure` says, for a
     POST, what may have happened when its answer was lost; such a POST is outcome unknown (AnswerLost, exit 5)
-    unless it `changes_nothing` (scoring).
+    unless it `changes_nothing` (scoring). `retries` bounds the re-sends after a failure; throttling (429s and
+    the `pacer`'s holds) is waited out until `deadline` (time.monotonic(); default THROTTLE_BUDGET from now).
     """
     method = request.method.upper()
     retryable = method in RETRIED_METHODS
-    retried = 0
+    deadline = time.monotonic() + THROTTLE_BUDGET if deadline is None else deadline
+    retried = throttled = 0
     while True:
         try:
-            response = pipeline.send_request(request, **options)
-            text = response.text()
+            with pacer.sending(method, deadline) if pacer is not None else contextlib.nullcontext() as turn:
+                response = pipeline.send_request(request, **options)
+                text = response.text()
+                headers = {k.lower(): v for k, v in response.headers.items()}
+                if turn is not None:
+                    turn.answered(response.status_code, headers)
         except ClientAuthenticationError:
             raise
         except AzureError as exc:
@@ -194,7 +219,7 @@ def send_retrying(
                 if never_sent and not retryable:
                     note = f" (not retried: {method}; it was not sent)"  # refused: the request never left
                 else:
-                    note = retry_note(method, None, retried, if_unsure)
+                    note = retry_note(method, None, retried + throttled, if_unsure)
                 # A POST that went out and got no answer may have done its work: outcome unknown, not a failure.
                 lost = AnswerLost if not (retryable or never_sent or changes_nothing) else ServiceUnreachable
                 raise lost(
@@ -202,16 +227,148 @@ def send_retrying(
                 ) from exc
             wait = backoff(retried + 1)
         else:
-            wait = backoff(retried + 1, retry_after({k.lower(): v for k, v in response.headers.items()}))
+            asked = retry_after(headers)
+            if response.status_code == 429:
+                wait = backoff(throttled + 1, asked)
+                if time.monotonic() + wait > deadline:  # the budget cannot wait that long: the 429 is the answer
+                    return Sent(response, text, retried + throttled, throttled)
+                throttled += 1
+                HTTP_LOG.debug(
+                    "throttled (HTTP 429, Retry-After %s): re-send %d in %.1fs: %s %s",
+                    "none" if asked is None else f"{asked:g}", throttled, wait, method, redact(request.url),
+                )  # fmt: skip
+                sleep(wait)
+                continue
+            wait = backoff(retried + 1, asked)
             final = response.status_code not in RETRIED_STATUSES or wait > RETRY_AFTER_MAX
             if final or not retryable or retried >= retries:
-                return Sent(response, text, retried)
+                return Sent(response, text, retried + throttled, throttled)
             reason = f"HTTP {response.status_code}"
         retried += 1
         HTTP_LOG.debug(
             "retry %d of %d in %.1fs (%s): %s %s", retried, retries, wait, reason, method, redact(request.url)
         )
         sleep(wait)
+
+
+@dataclass
+class _Budget:
+    """What a pacer knows of one of ARM's budgets (reads or writes) of a subscription."""
+
+    remaining: int | None = None  # as the answer to the latest request sent reported it; None: not reported yet
+    reported_by: int = 0  # the number of the request whose answer set `remaining`
+    sent: int = 0  # requests sent so far (numbering them)
+    in_flight: int = 0  # requests sent and not answered yet: each may spend one more
+    resume_at: float = 0.0  # the clock time a 429's Retry-After asked every request to wait until
+
+
+@dataclass
+class Turn:
+    """One request on its way through a pacer: `answered` tells it what came back."""
+
+    number: int  # in the order sent: the answer to a later request knows more of the budget
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def answered(self, status: int, headers: dict[str, str]) -> None:
+        self.status, self.headers = status, headers
+
+
+class Pacer:
+    """ARM's request budgets of one subscription as its answers report them, shared by every client and thread of
+    the process (`pacer_for`), so a batch slows down before a budget is spent instead of running into 429s.
+
+    ARM counts reads (GET, HEAD) and writes apart and reports what is left of each in every answer
+    (x-ms-ratelimit-remaining-subscription-reads / -writes). A request waits while
+    - a 429 of its kind asked to wait (Retry-After): every request of that kind waits until then, not only the
+      one refused; a wait past the request's `deadline` is not waited (it is sent, and its 429 is its answer);
+    - what is left, as last reported less the requests on their way, is nothing while others are on their way:
+      until one of them answers, which reports what is left. So no more requests are on their way than the budget
+      has room for: a low budget is spent one request at a time, and an empty one sends one request, whose 429
+      says when the window refills.
+    It never waits on a guess: with nothing on its way a request goes, so a report gone stale (the window
+    refilled since) costs one round trip, never a wait.
+    """
+
+    def __init__(
+        self, name: str, *, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
+        self.name = name  # in the debug log
+        self._clock, self._sleep = clock, sleep
+        self._budgets = {"reads": _Budget(), "writes": _Budget()}
+        self._changed = threading.Condition()
+
+    @contextlib.contextmanager
+    def sending(self, method: str, deadline: float) -> Iterator[Turn]:
+        """Wait for the request's turn; then the `Turn` to tell what came back (no answer: nothing reported)."""
+        kind = "reads" if method.upper() in ("GET", "HEAD") else "writes"
+        budget = self._budgets[kind]
+        with self._changed:
+            self._wait_turn(kind, budget, deadline)
+            budget.in_flight += 1
+            budget.sent += 1
+            turn = Turn(budget.sent)
+        try:
+            yield turn
+        finally:
+            with self._changed:
+                budget.in_flight -= 1
+                self._learn(kind, budget, turn)
+                self._changed.notify_all()
+
+    def _wait_turn(self, kind: str, budget: _Budget, deadline: float) -> None:
+        """Called holding the lock; returns holding it."""
+        told = False  # the wait for an answer is logged once
+        while True:
+            now = self._clock()
+            if now < budget.resume_at <= deadline:
+                wait = budget.resume_at - now
+                HTTP_LOG.debug("pacing %s of %s: waiting %.1fs (a 429's Retry-After)", kind, self.name, wait)
+                self._changed.release()
+                try:
+                    self._sleep(wait)
+                finally:
+                    self._changed.acquire()
+                continue
+            spent = budget.remaining is not None and budget.remaining - budget.in_flight <= 0
+            if not spent or budget.in_flight == 0 or now >= deadline:
+                return
+            if not told:
+                HTTP_LOG.debug(
+                    "pacing %s of %s: %d left, %d on their way: waiting for an answer",
+                    kind, self.name, budget.remaining, budget.in_flight,
+                )  # fmt: skip
+                told = True
+            self._changed.wait(timeout=deadline - now)
+
+    def _learn(self, kind: str, budget: _Budget, turn: Turn) -> None:
+        if turn.status is None:
+            return
+        reported = turn.headers.get(f"x-ms-ratelimit-remaining-subscription-{kind}", "").strip()
+        if turn.status == 429:
+            reported = "0"
+        if reported.isdigit() and turn.number >= budget.reported_by:  # an earlier request's answer is older news
+            budget.remaining, budget.reported_by = int(reported), turn.number
+        if turn.status == 429:
+            asked = retry_after(turn.headers)
+            if asked is not None:
+                budget.resume_at = max(budget.resume_at, self._clock() + asked)
+
+
+SUBSCRIPTION_IN_PATH = re.compile(r"^/subscriptions/([^/]+)", re.IGNORECASE)
+_pacers: dict[tuple[str, str], Pacer] = {}
+_pacers_lock = threading.Lock()
+
+
+def pacer_for(url: str, subscription: str) -> Pacer:
+    """The one pacer of the subscription a URL names (else `subscription`) at that endpoint, for the process."""
+    parts = urlsplit(url)
+    named = SUBSCRIPTION_IN_PATH.match(parts.path)
+    key = (f"{parts.scheme}://{parts.netloc}".lower(), (named.group(1) if named else subscription).lower())
+    with _pacers_lock:
+        if key not in _pacers:
+            _pacers[key] = Pacer(f"subscription {key[1]} at {key[0]}")
+        return _pacers[key]
 
 
 class _OutageTooLong(Exception):
@@ -251,6 +408,10 @@ class Outage:
     @property
     def seconds(self) -> float:
         return self.spent + (time.monotonic() - self.since if self.since is not None else 0.0)
+
+    def limit(self) -> float:
+        """When this budget would end (time.monotonic()): its deadline, else when the outage budget is spent."""
+        return self.deadline if self.deadline is not None else time.monotonic() + OUTAGE_BUDGET - self.seconds
 
 
 class RedactedHttpLog(SansIOHTTPPolicy):
@@ -344,9 +505,17 @@ class ArmClient:
         return response
 
     def _exchange(
-        self, method: str, url: str, body: Any, action: str, if_unsure: str | None, retries: int
+        self,
+        method: str,
+        url: str,
+        body: Any,
+        action: str,
+        if_unsure: str | None,
+        retries: int,
+        deadline: float | None = None,
     ) -> tuple[ArmResponse, str, int]:
-        """The answer (any status), its text and how many re-sends it took; raises when there was none."""
+        """The answer (any status), its text and how many re-sends it took; raises when there was none.
+        Throttling is waited out until `deadline` (see send_retrying)."""
         if urlsplit(url).scheme != "https" and not is_loopback(url):
             raise ServiceError(f"{action}: refusing to send an access token over plain http to {urlsplit(url).netloc}")
         headers = {"Content-Type": "application/json"} if body is not None else {}
@@ -359,6 +528,8 @@ class ArmClient:
                 where=urlsplit(url).netloc,
                 if_unsure=if_unsure,
                 retries=retries,
+                pacer=pacer_for(url, self.subscription),
+                deadline=deadline,
                 enforce_https=not is_loopback(url),
                 connection_timeout=CONNECTION_TIMEOUT,
                 read_timeout=READ_TIMEOUT,
@@ -401,7 +572,7 @@ class ArmClient:
         errors raise at once, an outage past its budget raises _OutageTooLong."""
         while True:
             try:
-                response, raw, _ = self._exchange("GET", url, None, action, None, retries=0)
+                response, raw, _ = self._exchange("GET", url, None, action, None, 0, outage.limit())
                 failure = self._error(response, raw, action, "") if response.status in RETRIED_STATUSES else None
             except ServiceUnreachable as exc:
                 response, failure = None, exc

@@ -338,7 +338,8 @@ def update_from_plan(
     path: Path, how: Sending, providers: Callable[[str], Provider]
 ) -> OperationResult | RequestPreview:
     """`update --plan PLAN`: apply exactly what was reviewed, refusing (exit 4, nothing sent) when the live
-    service, the file or what its placeholders stand for changed since the plan was made."""
+    service, the file or what its placeholders stand for changed since the plan was made. A plan whose effect is
+    live already (applied by a run cut short before it saw the end) sends nothing and says so."""
     saved = read_plan(path)
     provider = providers(saved["provider"])
     file = Path(saved["file"])
@@ -366,6 +367,9 @@ def update_from_plan(
     noun = provider.noun
     if saved["action"] == CREATE:
         if live is not None:
+            if not plan(provider, service, file, desired, live, how.env).plan.has_changes:  # created by a run cut short
+                matches = f"create: no changes (the live service already matches {file})"
+                return OperationResult(matches, target, None, waited=True)
             raise Refused(
                 f"{noun} {target.describe()} exists now but did not when the plan {path} was made; "
                 f"nothing was sent. Review with `{provider.commands} diff {file}` and plan again"
