@@ -40,12 +40,14 @@ import hashlib
 import json
 import os
 import re
+import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from toolkit.batch import DEFAULT_PARALLEL
 from toolkit.config import DEFINITIONS_DIR
 from toolkit.environments import EnvironmentResult, Row, repository_root
 from toolkit.errors import BadInput, ExitCode, MlwsError, Problem, Refused
@@ -205,39 +207,47 @@ def with_run(location: str, run: str) -> str:
     return f"{folder}/{named}" if folder else named
 
 
-@dataclass
 class RunState:
-    """What a run has done, saved after every step (atomically): each unit's job id and outcome."""
+    """What a run has done, saved after every change (atomically, under a lock: units run on several threads):
+    each unit's job id and outcome."""
 
-    file: Path
-    pipeline: str
-    run: str
-    fingerprint: str
-    units: dict[str, dict[str, Any]] = field(default_factory=dict)
+    def __init__(self, file: Path, pipeline: Pipeline, run: str, units: dict[str, dict[str, Any]]) -> None:
+        self.file, self.run = file, run
+        self._head = {"pipeline": pipeline.path.as_posix(), "run": run, "fingerprint": pipeline.fingerprint}
+        self._units = units
+        self._lock = threading.Lock()
 
     @classmethod
     def load(cls, file: Path, pipeline: Pipeline, run: str) -> RunState:
         from toolkit import jsonfile
 
         if not file.is_file():
-            return cls(file, pipeline.path.as_posix(), run, pipeline.fingerprint)
+            return cls(file, pipeline, run, {})
         saved = jsonfile.read(file, expect=dict)
         if saved.get("fingerprint") != pipeline.fingerprint:
             raise Refused(
                 f"{pipeline.path} changed since run {run} began ({file}); nothing was run: "
                 f"give a new --run to run the pipeline as it is now"
             )
-        return cls(file, str(saved.get("pipeline")), run, pipeline.fingerprint, dict(saved.get("units") or {}))
+        units = saved.get("units")
+        return cls(file, pipeline, run, {str(k): dict(v) for k, v in units.items()} if isinstance(units, dict) else {})
 
-    def unit(self, label: str) -> dict[str, Any]:
-        return self.units.setdefault(label, {})
+    def of(self, label: str) -> dict[str, Any]:
+        """A copy of what is recorded of one unit."""
+        with self._lock:
+            return dict(self._units.get(label, {}))
 
-    def save(self) -> None:
+    def record(self, label: str, *, drop: tuple[str, ...] = (), **fields: Any) -> None:
         from toolkit.definition.canonical import write_text
 
-        body = {"pipeline": self.pipeline, "run": self.run, "fingerprint": self.fingerprint, "units": self.units}
-        self.file.parent.mkdir(parents=True, exist_ok=True)
-        write_text(self.file, json.dumps(body, indent=2, sort_keys=True) + "\n")
+        with self._lock:
+            unit = self._units.setdefault(label, {})
+            for key in drop:
+                unit.pop(key, None)
+            unit.update(fields)
+            text = json.dumps({**self._head, "units": self._units}, indent=2, sort_keys=True) + "\n"
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            write_text(self.file, text)
 
 
 @dataclass
@@ -248,11 +258,10 @@ class UnitJournal:
     label: str
 
     def recorded_job(self) -> str | None:
-        return self.state.unit(self.label).get("job")
+        return self.state.of(self.label).get("job")
 
     def job_submitted(self, job_id: str) -> None:
-        self.state.unit(self.label)["job"] = job_id
-        self.state.save()
+        self.state.record(self.label, job=job_id)
 
 
 # -- the run ------------------------------------------------------------------------------------------------------
@@ -284,41 +293,52 @@ def run_pipeline(
     path: Path | str,
     *,
     run: str | None = None,
+    parallel: int = DEFAULT_PARALLEL,
     environ: Mapping[str, str] | None = None,
     progress: Progress | None = None,
 ) -> PipelineResult:
     """`mlws pipeline run FILE`: train, judge, promote (and in live mode deploy) every unit not yet ended in this
-    run; resumable after a crash, and a run that ended does nothing."""
+    run, `parallel` at once; resumable after a crash, and a run that ended does nothing."""
+    from toolkit.batch import check_parallel, run_batch
+
     environ = os.environ if environ is None else environ
+    check_parallel(parallel)
     pipeline = read_pipeline(path)
     run = run if run is not None else default_run()
     if not RUN_ID.fullmatch(run):
         raise BadInput(f"--run {run!r}: give letters, digits, - and _ (at most 64), starting with a letter or digit")
     root = repository_root()
     state = RunState.load(root / STATE_DIR / pipeline.environment / pipeline.name / f"{run}.json", pipeline, run)
-    result = PipelineResult(f"pipeline run {pipeline.path.name}", pipeline.environment, run=run,
-                            state=str(state.file.relative_to(root)))  # fmt: skip
-    for index, unit in enumerate(pipeline.units, 1):
-        if progress is not None:
-            progress(f"{unit.label} ({index}/{len(pipeline.units)})")
-        saved = state.unit(unit.label)
-        if saved.get("outcome") not in (PROMOTED, REFUSED):
-            _train(pipeline, unit, state, run, environ, progress)
-        if saved.get("outcome") == PROMOTED and pipeline.mode == "live" and not saved.get("deployed"):
-            _deploy(unit, state, environ, progress)
-        result.rows.append(_row(unit, saved, pipeline.mode))
-    ended = all(state.unit(unit.label).get("outcome") in (PROMOTED, REFUSED) for unit in pipeline.units)
-    result.note = f"run {run}: " + ("ended" if ended else "not ended: run it again to go on") + f" ({result.state})"
+
+    def work(index: int, told: Progress | None) -> tuple[PipelineRow, bool]:
+        unit = pipeline.units[index]
+        if state.of(unit.label).get("outcome") not in (PROMOTED, REFUSED):
+            _train(pipeline, unit, state, run, environ, told)
+        if _needs_deploy(pipeline, state.of(unit.label)):
+            _deploy(unit, state, environ, told)
+        return _row(unit, state.of(unit.label), pipeline.mode), False  # a unit's failure stops no other
+
+    labels = [unit.label for unit in pipeline.units]
+    rows, _ = run_batch(labels, work, verb="pipeline", parallel=parallel, stop_at_failure=False, progress=progress)
+    ended = all(_ended(pipeline, state.of(label)) for label in labels)
+    where = state.file.relative_to(root).as_posix()
+    result = PipelineResult(f"pipeline run {pipeline.path.name}", pipeline.environment, rows, run=run, state=where)
+    result.note = f"run {run} " + ("ended" if ended else "did not end: run it again to go on") + f" ({where})"
     return result
 
 
-def _train(pipeline: Pipeline, unit: Unit, state: RunState, run: str, environ, progress) -> None:
-    saved = state.unit(unit.label)
+def _needs_deploy(pipeline: Pipeline, saved: dict[str, Any]) -> bool:
+    return saved.get("outcome") == PROMOTED and pipeline.mode == "live" and not saved.get("deployed")
 
+
+def _ended(pipeline: Pipeline, saved: dict[str, Any]) -> bool:
+    return saved.get("outcome") == REFUSED or (saved.get("outcome") == PROMOTED and not _needs_deploy(pipeline, saved))
+
+
+def _train(pipeline: Pipeline, unit: Unit, state: RunState, run: str, environ, progress) -> None:
     def amend(options: RetrainOptions) -> RetrainOptions:
-        outputs = [
-            f"{name}={with_run(location, run)}" for name, _, location in (o.partition("=") for o in options.outputs)
-        ]
+        pairs = (output.partition("=") for output in options.outputs)
+        outputs = [f"{name}={with_run(location, run)}" for name, _, location in pairs]
         return replace(options, outputs=outputs, promote_if=list(pipeline.promote_if),
                        promote_if_better=list(pipeline.promote_if_better), timeout=pipeline.timeout,
                        journal=UnitJournal(state, unit.label))  # fmt: skip
@@ -328,20 +348,20 @@ def _train(pipeline: Pipeline, unit: Unit, state: RunState, run: str, environ, p
     except MlwsError as error:
         from toolkit.runtime import JobFailed
 
-        saved.update(outcome=FAILED, message=error.message, exitCode=int(error.exit_code))
-        if isinstance(error, JobFailed):
-            saved.pop("job", None)  # it ended: a rerun trains anew (one cut off, say by the network, is waited for)
-        state.save()
+        # A job that ended is dropped (a rerun trains anew); one cut off, say by the network, is waited for.
+        ended = ("job",) if isinstance(error, JobFailed) else ()
+        state.record(unit.label, drop=ended, outcome=FAILED, message=error.message, exitCode=int(error.exit_code))
         return
-    saved.pop("job", None)
-    saved.update(
+    model = next((r.location for r in done.job.results if r.location.lower().endswith(".ilearner")), None)
+    state.record(
+        unit.label,
+        drop=("job",),
         outcome=REFUSED if done.refused else PROMOTED,
         message=done.refused or (done.change.lines()[0] if done.change else "promoted"),
         exitCode=int(done.exit_code),
-        model=next((r.location for r in done.job.results if r.location.lower().endswith(".ilearner")), None),
+        model=model,
         jobId=done.job.job_id,
     )
-    state.save()
 
 
 def _retrain(pipeline: Pipeline, unit: Unit, amend, environ, progress) -> RetrainResult:
@@ -365,7 +385,6 @@ def _deploy(unit: Unit, state: RunState, environ, progress) -> None:
     from toolkit.operation import WaitOptions
     from toolkit.providers import provider_for_file, provider_named
 
-    saved = state.unit(unit.label)
     plan_file = state.file.with_name(f"{state.run}.{unit.label.replace('/', '-')}.plan.json")
     env = set_variables(environ)
     try:
@@ -374,13 +393,11 @@ def _deploy(unit: Unit, state: RunState, environ, progress) -> None:
         how = Sending(_never_asked, False, WaitOptions(progress=progress), env)
         applied = flow.update_from_plan(plan_file, how, provider_named)
     except MlwsError as error:
-        saved.update(deployError=error.message, exitCode=int(error.exit_code))
-        state.save()
+        state.record(unit.label, deployError=error.message, exitCode=int(error.exit_code))
         return
     plan_file.unlink(missing_ok=True)
-    saved.pop("deployError", None)
-    saved.update(deployed="verified" if applied.verified else "applied", exitCode=int(applied.exit_code))
-    state.save()
+    deployed = "verified" if applied.verified else "applied"
+    state.record(unit.label, drop=("deployError",), deployed=deployed, exitCode=int(applied.exit_code))
 
 
 def _never_asked(question: str, *, unattended: bool = False) -> None:

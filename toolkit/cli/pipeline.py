@@ -5,7 +5,9 @@ from typing import Annotated
 
 import typer
 
+from toolkit.batch import DEFAULT_PARALLEL
 from toolkit.cli.app import Debug, Output, OutputFormat, Query, app, start
+from toolkit.cli.environments import Parallel
 
 pipeline_app = typer.Typer(
     help="Scheduled retraining: a pipeline file (YAML) in definitions/ENV/ states the training job, the gate and "
@@ -25,6 +27,7 @@ def run(
         str | None,
         typer.Option("--run", help="The run's id (letters, digits, - and _); default: today's UTC date, YYYYMMDD."),
     ] = None,
+    parallel: Parallel = DEFAULT_PARALLEL,
     output: Output = OutputFormat.text,
     query: Query = None,
     debug: Debug = False,
@@ -33,7 +36,8 @@ def run(
 
     Unattended, resumable and idempotent: the run's state (.mlws/pipelines/) records each BES job as soon as it
     is submitted and each outcome once known; run again after a crash, it waits for its jobs and does not redo
-    what ended, and a run that ended does nothing. Exit 4 when a gate refused a model, 0 when all were promoted.
+    what ended, and a run that ended does nothing. A fleet's instances train --parallel at once. Exit 4 when a
+    gate refused a model, 0 when all were promoted.
 
     \b
     Example: mlws pipeline run definitions/dev/housing.pipeline.yaml
@@ -43,4 +47,4 @@ def run(
     from toolkit.cli.render import emit, progress
     from toolkit.pipeline import run_pipeline
 
-    return emit(run_pipeline(file, run=run_id, progress=progress()))
+    return emit(run_pipeline(file, run=run_id, parallel=parallel, progress=progress()))
