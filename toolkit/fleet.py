@@ -70,7 +70,7 @@ from toolkit.environments import TEMPLATE_SUFFIX, EnvironmentResult, Row
 from toolkit.errors import BadInput, ExitCode, MlwsError, Problem
 from toolkit.operation import Progress
 from toolkit.redact import redact
-from toolkit.retraining import RetrainOptions, RetrainResult
+from toolkit.retraining import RetrainOptions, RetrainResult, Training
 from toolkit.text import markdown_table, table
 
 VERSION = 1
@@ -88,141 +88,64 @@ TRAINING_KEYS = SHARED_TRAINING_KEYS | {"inputs", "uploads", "outputs"}
 
 @dataclass(frozen=True)
 class KindRules:
-    """How a fleet's instance becomes a definition of one kind, and how it is retrained."""
+    """A kind of service in a fleet, as its provider gives it (toolkit.providers.FLEET_RULES): how an instance
+    becomes a definition of the kind, and how a definition of the kind is retrained."""
 
     provider: str  # the provider's name (toolkit.providers.PROVIDERS)
+    kind: DefinitionKind
     folder: tuple[str, ...]  # where its files go below definitions/ENV/ (as `mlws export` puts them)
     name_rule: names.Rule
     reserved: tuple[str, ...]  # names the kind keeps for itself
     name_place: JsonPath | None  # where the name goes in the file (None: the file name is the service's name)
     fields: Mapping[str, JsonPath]  # instance keys that are one string each in the definition
     tags: JsonPath | None
-    training_service: names.Rule
-    training_keys: frozenset[str]
+    training_service: names.Rule  # the training service's name (or id)
+    training_endpoint: names.Rule | None  # the name of its endpoint that trains; None: the kind has no endpoints
     trained_models: Callable[[dict[str, Any]], list[str]]
     # Where the model named `trained` sits: {None: path} for one string, else {part: path} for a mapping.
     model_places: Callable[[dict[str, Any], str], dict[str | None, JsonPath]]
-    retrain: Callable[..., RetrainResult]
+    # The provider's retrain into a valid definition file: (file, training, trained model, options, environ,
+    # progress); see retrain_into.
+    retrain: Callable[[Path, Training, str, RetrainOptions, Mapping[str, str], Progress | None], RetrainResult]
 
+    def retrain_into(
+        self,
+        file: Path | str,
+        training: Training,
+        trained_model: str | None = None,
+        options: RetrainOptions | None = None,
+        environ: Mapping[str, str] | None = None,
+        progress: Progress | None = None,
+    ) -> RetrainResult:
+        """Run the BES job of `training` (its service trains) and write the new model into the definition `file` as
+        its trained model `trained_model` (None: the file's only one), through the provider's own retrain: gates
+        judged, the metrics recorded beside the file (RetrainOptions.metrics_record). `options` is the job as sent:
+        by default `training.options(environ)`; a caller adds to that (gates, a timeout, outputs of its own); its
+        update_definition and asset are the file's. BadInput before anything is sent when the file is no valid
+        definition of this kind, names no such model, or no training service is given."""
+        from toolkit.definition.validate import validate
+        from toolkit.providers import load_as
 
-def _new_trained_models(document: dict[str, Any]) -> list[str]:
-    from toolkit.providers.new_webservice.definition import is_trained_model
-
-    assets = value_at(document, ("properties", "assets"))
-    if not isinstance(assets, dict):
-        return []
-    return [str(asset.get("name")) for asset in assets.values() if is_trained_model(asset)]
-
-
-def _new_model_places(document: dict[str, Any], trained: str) -> dict[str | None, JsonPath]:
-    from toolkit.providers.new_webservice.definition import find_asset
-
-    return {None: ("properties", "assets", find_asset(document, trained), "locationInfo", "uri")}
-
-
-def _retrain_new(instance: Instance, fleet: Fleet, options: RetrainOptions, environ, progress) -> RetrainResult:
-    from toolkit.config import resolve_target
-    from toolkit.providers.new_webservice.retrain import retrain
-
-    training = instance.training
-    # The training service lives where the instance does: the environment of its file (mlws.yaml), as plan does.
-    target = resolve_target(
-        file=instance.file, name=training.service, require=("subscription", "resource_group", "name"),
-        name_flag=f"{fleet.path}: training.service",
-    )  # fmt: skip
-    options = replace(options, update_definition=instance.file, asset=fleet.trained_model)
-    return retrain(
-        name=target.name, resource_group=target.resource_group, subscription=target.subscription,
-        options=options, environ=environ, progress=progress,
-    )  # fmt: skip
-
-
-def _classic_trained_models(document: dict[str, Any]) -> list[str]:
-    from toolkit.providers.classic_endpoint.definition import resources
-
-    return [str(resource.get("Name")) for resource in resources(document)]
-
-
-def _classic_model_places(document: dict[str, Any], trained: str) -> dict[str | None, JsonPath]:
-    index = _classic_trained_models(document).index(trained)
-    return {part: ("Resources", index, "Location", part) for part in ("BaseLocation", "RelativeLocation")}
-
-
-def _retrain_classic(instance: Instance, fleet: Fleet, options: RetrainOptions, environ, progress) -> RetrainResult:
-    from toolkit.providers.classic_endpoint.retrain import retrain
-    from toolkit.providers.classic_endpoint.target import DEFAULT_ENDPOINT, resolve_classic_target
-
-    where = resolve_classic_target(file=instance.file, require=())  # the workspace and region of its environment
-    return retrain(
-        workspace=where.workspace, location=where.location, training_service=instance.training.service,
-        training_endpoint=instance.training.endpoint or DEFAULT_ENDPOINT,
-        service=str(instance.document["WebServiceId"]), name=instance.name, resource=fleet.trained_model,
-        options=replace(options, update_definition=instance.file), environ=environ, progress=progress,
-    )  # fmt: skip
-
-
-def _rules() -> dict[str, KindRules]:
-    from toolkit.providers.classic_endpoint.target import DEFAULT_ENDPOINT, ENDPOINT_NAME, WEB_SERVICE_ID
-
-    return {
-        "new_webservice": KindRules(
-            provider="new_webservice",
-            folder=(),
-            name_rule=names.WEB_SERVICE_NAME,
-            reserved=(),
-            name_place=None,
-            fields={
-                "location": ("location",),
-                "title": ("properties", "title"),
-                "description": ("properties", "description"),
-            },  # fmt: skip
-            tags=("tags",),
-            training_service=names.WEB_SERVICE_NAME,
-            training_keys=frozenset(TRAINING_KEYS - {"endpoint"}),
-            trained_models=_new_trained_models,
-            model_places=_new_model_places,
-            retrain=_retrain_new,
-        ),
-        "classic_endpoint": KindRules(
-            provider="classic_endpoint",
-            folder=("classic",),
-            name_rule=ENDPOINT_NAME,
-            reserved=(DEFAULT_ENDPOINT,),  # the web service's own endpoint: its model follows the service
-            name_place=("Name",),
-            fields={"description": ("Description",)},
-            tags=None,
-            training_service=WEB_SERVICE_ID,
-            training_keys=frozenset(TRAINING_KEYS),
-            trained_models=_classic_trained_models,
-            model_places=_classic_model_places,
-            retrain=_retrain_classic,
-        ),
-    }
+        file = Path(file)
+        environ = os.environ if environ is None else environ
+        document = load_as(file, self.kind).document
+        problems = validate(document, self.kind)
+        if problems:
+            raise BadInput(f"{file}: not a valid {self.kind.name}, so nothing was trained", problems=problems)
+        known = self.trained_models(document)
+        if trained_model is None and len(known) != 1:
+            raise BadInput(f"{file} has {len(known)} trained models ({', '.join(map(repr, known)) or 'none'}): "
+                           "name the one retraining replaces")  # fmt: skip
+        trained_model = trained_model if trained_model is not None else known[0]
+        if trained_model not in known:
+            raise BadInput(f"{file} has no trained model {trained_model!r} (it has {', '.join(map(repr, known))})")
+        if not training.service:
+            raise BadInput(f"{file}: no training service to retrain it with")
+        options = training.options(environ) if options is None else options
+        return self.retrain(file, training, trained_model, options, environ, progress)
 
 
 # -- the fleet as read ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Training:
-    service: str | None = None
-    endpoint: str | None = None
-    inputs: dict[str, str] = field(default_factory=dict)
-    uploads: dict[str, Path] = field(default_factory=dict)
-    outputs: dict[str, str] = field(default_factory=dict)
-    global_parameters: dict[str, str] = field(default_factory=dict)
-
-    def options(self, environ: Mapping[str, str]) -> RetrainOptions:
-        """The job's options; `${VAR}` in a global parameter read from `environ` (BadInput naming what is unset)."""
-        from toolkit.definition.secrets import resolve_placeholders
-
-        parameters = resolve_placeholders({"globalParameters": self.global_parameters}, environ)["globalParameters"]
-        return RetrainOptions(
-            inputs=[f"{name}={location}" for name, location in self.inputs.items()],
-            uploads=[f"{name}={path}" for name, path in self.uploads.items()],
-            outputs=[f"{name}={location}" for name, location in self.outputs.items()],
-            global_parameters=[f"{name}={value}" for name, value in parameters.items()],
-        )
 
 
 @dataclass(frozen=True)
@@ -265,7 +188,7 @@ class _Problems:
 
 def read_fleet(path: Path | str) -> Fleet:
     """The fleet file read, checked and every instance rendered in memory; BadInput listing every problem."""
-    from toolkit.providers import load_as, provider_for_file
+    from toolkit.providers import load_as, rules_for_file
 
     path = Path(path)
     folder = path.parent
@@ -289,9 +212,8 @@ def read_fleet(path: Path | str) -> Fleet:
         problems.add(("template",), "an absolute path does not travel with the repository", "make it relative")
         raise _refused(path, problems)
     template_file = folder / template_name
-    provider = provider_for_file(template_file)
-    rules = _rules()[provider.name]
-    template = load_as(template_file, provider.kind).document
+    rules = rules_for_file(template_file)
+    template = load_as(template_file, rules.kind).document
 
     trained_model = _trained_model(data.get("trainedModel"), rules, template, template_file, problems)
     shared = _training(data.get("training"), ("training",), rules, SHARED_TRAINING_KEYS, folder, problems)
@@ -300,7 +222,7 @@ def read_fleet(path: Path | str) -> Fleet:
         problems.add(("instances",), "give a list of instances, each a mapping with its name")
         raise _refused(path, problems)
     environment = folder.resolve().name
-    reading = _Reading(path, rules, provider.kind, template, trained_model, shared, problems)
+    reading = _Reading(path, rules, rules.kind, template, trained_model, shared, problems)
     instances, seen = [], {}
     for index, item in enumerate(listed):
         where = ("instances", index)
@@ -321,7 +243,7 @@ def read_fleet(path: Path | str) -> Fleet:
     _check_outputs_apart(instances, problems)
     if problems.found:
         raise _refused(path, problems)
-    return Fleet(path, environment, template_file, rules, provider.kind, trained_model or "", tuple(instances))
+    return Fleet(path, environment, template_file, rules, rules.kind, trained_model or "", tuple(instances))
 
 
 def _refused(path: Path, problems: _Problems) -> BadInput:
@@ -452,11 +374,10 @@ def _training(
     if not isinstance(value, dict):
         problems.add(where, "give a mapping: service, inputs, uploads, outputs, globalParameters")
         return {}
-    _check_keys(value, where, allowed & rules.training_keys, set(), problems)
+    _check_keys(value, where, allowed if rules.training_endpoint else allowed - {"endpoint"}, set(), problems)
     found: dict[str, Any] = {}
-    for key in ("service", "endpoint"):
-        if key in value and (text := _string(value[key], (*where, key), problems)) is not None:
-            rule = rules.training_service if key == "service" else rules.name_rule
+    for key, rule in (("service", rules.training_service), ("endpoint", rules.training_endpoint)):
+        if rule is not None and key in value and (text := _string(value[key], (*where, key), problems)) is not None:
             if rule.pattern.fullmatch(text):
                 found[key] = text
             else:
@@ -786,7 +707,7 @@ def retrain_instance(
     if problems:
         raise BadInput(f"{fleet.path}: {instance.name} was not trained", problems=problems)
     options = replace(instance.training.options(environ), timeout=timeout)
-    return fleet.rules.retrain(instance, fleet, options, environ, progress)
+    return fleet.rules.retrain_into(instance.file, instance.training, fleet.trained_model, options, environ, progress)
 
 
 def retrain_fleet(

@@ -5,45 +5,11 @@ jobs start). On the shared emulator, behind a proxy that records every request; 
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from tests.fixtures.fault_proxy import FaultProxy
-from tests.fleet.conftest import linear_csv, model_of, new_repo, template_model
+from tests.fleet.conftest import jobs_started, linear_csv, model_of, template_model, write_fleet
 
 NAMES = ["rental-001", "rental-002", "rental-003"]
-
-
-@pytest.fixture
-def trainable(tmp_path, mlws, emulator, azurite):
-    with FaultProxy(emulator.url) as proxy:
-        env = {**emulator.env(), "MLWS_ARM_ENDPOINT": proxy.url,
-               "AZURE_STORAGE_CONNECTION_STRING": azurite.connection_string}  # fmt: skip
-        repo = new_repo(tmp_path / "repo", mlws, env, storage=azurite.blob_endpoint)
-        body = json.loads((repo.folder / "housing-training.json").read_text().replace("${MLWS_STORAGE_KEY}", "k"))
-        path = (f"/subscriptions/{emulator.subscription}/resourceGroups/{repo.group}/providers/"
-                "Microsoft.MachineLearning/webServices/housing-training?api-version=2017-01-01")  # fmt: skip
-        assert emulator.call("PUT", path, body).status == 201
-        yield repo, proxy
-
-
-def write_fleet(
-    repo, data: dict[str, str], stated: dict[str, dict] | None = None, training: dict[str, dict] | None = None
-) -> None:
-    """The fleet of `data`'s instances, each trained on its own CSV; `stated` and `training` add to an instance."""
-    instances = []
-    for name, text in data.items():
-        (repo.folder / f"{name}.csv").write_text(text, encoding="utf-8")
-        instances.append({"name": name, **(stated or {}).get(name, {}), "training": {
-            "uploads": {"trainingData": f"{name}.csv"}, "outputs": {"model": f"models/{repo.group}/{name}.ilearner"},
-            **(training or {}).get(name, {})}})  # fmt: skip
-    repo.write_fleet({"version": 1, "template": "housing.template.json", "training": {"service": "housing-training"},
-                      "instances": instances})  # fmt: skip
-
-
-def jobs_started(proxy) -> int:
-    return proxy.count("POST", r"/jobs/[0-9a-f]{32}/start$")
 
 
 def test_a_failed_job_is_its_rows_error_and_with_keep_going_the_others_get_their_models(trainable):
