@@ -43,9 +43,15 @@ service, whatever its file says). An instance removed from the fleet leaves its 
 
 `retrain` runs one BES job per instance (its own inputs, outputs and global parameters; `${VAR}` in a global
 parameter is read from the environment), at most `parallel` at once, through the provider's own retrain, which
-writes the new model into the instance's file (for review; `mlws plan ENV` + `mlws deploy ENV` deploy them).
-Every instance is checked before the first job starts. One row per instance, one exit code for the batch.
-A pipeline can call `read_fleet(path)` once and `retrain_instance(fleet, fleet.instance(name))` for each instance.
+writes the new model into the instance's file (for review; `mlws plan ENV` + `mlws deploy ENV` deploy them) and
+records its metrics beside it (NAME.metrics.json), when it passes the gates (`mlws retrain`'s); a refused model is
+its instance's row (exit 4), no failure. Every instance is checked before the first job starts. One row per
+instance, one exit code for the batch. A pipeline can call `read_fleet(path)` once and
+`retrain_instance(fleet, fleet.instance(name), amend=...)` for each instance.
+
+What differs between the kinds is each provider's `KindRules` (toolkit.providers.FLEET_RULES); this module names
+no provider. `toolkit.providers.rules_for_file(path).retrain_into(path, training)` retrains into any definition
+file of any kind.
 """
 
 from __future__ import annotations
@@ -61,7 +67,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from toolkit import jsonfile, names
+from toolkit import evaluation, jsonfile, names
 from toolkit.config import DEFINITIONS_DIR
 from toolkit.definition.kind import DefinitionKind
 from toolkit.definition.kind import Path as JsonPath
@@ -75,6 +81,7 @@ from toolkit.text import markdown_table, table
 
 VERSION = 1
 FLEET_SUFFIXES = (".yaml", ".yml")
+NOT_FAILED = (ExitCode.OK, ExitCode.REFUSED)  # a refused model is the gates' judgement: more jobs start
 CREDENTIAL_WORDS = ("key", "password", "secret", "token", "credential", "sas")  # a global parameter named so
 
 FLEET_KEYS = {"version", "template", "trainedModel", "training", "instances"}
@@ -438,7 +445,8 @@ def _instance(item: Any, where: tuple[Segment, ...], reading: _Reading) -> Insta
     if not rules.name_rule.pattern.fullmatch(name):
         problems.add((*where, "name"), f"{name!r}: {rules.name_rule.what} is {rules.name_rule.text}")
         return None
-    if name.lower() in rules.reserved or name.lower().endswith(TEMPLATE_SUFFIX.removesuffix(".json")):
+    kept_suffixes = tuple(suffix.removesuffix(".json") for suffix in (TEMPLATE_SUFFIX, evaluation.RECORD_SUFFIX))
+    if name.lower() in rules.reserved or name.lower().endswith(kept_suffixes):
         problems.add((*where, "name"), f"{name!r} is a name mlws keeps for itself", "choose another")
         return None
     file = folder.joinpath(*rules.folder, f"{name}.json")
@@ -666,12 +674,16 @@ class RetrainRow(Row):
 
     job: str = ""
     status: str = ""
-    model: str = ""
+    model: str = ""  # the model promoted into the instance's file
     evaluation: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    gates: list[evaluation.GateCheck] = field(default_factory=list)
+    metrics_file: Path | None = None  # the metrics record written beside the file
 
     def to_json(self) -> dict[str, Any]:
         return {**super().to_json(), "jobId": self.job or None, "statusCode": self.status or None,
-                "model": self.model or None, "evaluation": self.evaluation}  # fmt: skip
+                "model": self.model or None, "evaluation": self.evaluation,
+                "gates": [check.to_json() for check in self.gates],
+                "metricsFile": str(self.metrics_file) if self.metrics_file else None}  # fmt: skip
 
 
 @dataclass
@@ -697,16 +709,21 @@ def retrain_instance(
     instance: Instance,
     *,
     timeout: float | None = None,
+    amend: Callable[[RetrainOptions], RetrainOptions] | None = None,
     environ: Mapping[str, str] | None = None,
     progress: Progress | None = None,
 ) -> RetrainResult:
-    """One instance's BES job through its provider's retrain; its new model written into its file. BadInput before
-    anything is sent when it cannot be retrained (see `retrain_fleet`)."""
+    """One instance's BES job through its provider's retrain; its new model written into its file (and its metrics
+    beside it) unless a gate refuses it (the result's `refused`, exit 4). `amend` changes the job's options before it
+    runs (gates, outputs, ...; the file to update stays the instance's). BadInput before anything is sent when it
+    cannot be retrained (see `retrain_fleet`)."""
     environ = os.environ if environ is None else environ
     problems = _not_ready(fleet, instance, environ)
     if problems:
         raise BadInput(f"{fleet.path}: {instance.name} was not trained", problems=problems)
     options = replace(instance.training.options(environ), timeout=timeout)
+    if amend is not None:
+        options = amend(options)
     return fleet.rules.retrain_into(instance.file, instance.training, fleet.trained_model, options, environ, progress)
 
 
@@ -717,18 +734,28 @@ def retrain_fleet(
     only: list[str] | None = None,
     keep_going: bool = False,
     timeout: float | None = None,
+    promote_if: list[str] | None = None,
+    promote_if_better: list[str] | None = None,
     environ: Mapping[str, str] | None = None,
     progress: Progress | None = None,
 ) -> FleetRetrainResult:
     """`mlws fleet retrain FILE`: one BES job per instance (or those of `only`), at most `parallel` at once, each new
-    model written into its instance's rendered file. Everything is checked before the first job: the fleet, the
-    rendered files (up to date), each instance's training and its local files. Without `keep_going` the first
-    failure starts no more jobs (those running finish)."""
+    model written into its instance's rendered file and its metrics recorded beside it, when it passes the gates
+    (`promote_if`, `promote_if_better`: as `mlws retrain` takes them, judged per instance against its own record).
+    Everything is checked before the first job: the gates, the fleet, the rendered files (up to date) and their
+    records, each instance's training and its local files. A refused model is its instance's row (exit 4, its file
+    and record unchanged), no failure: the other jobs still start. Without `keep_going` the first failure starts no
+    more jobs (those running finish)."""
     from toolkit import storage
 
     environ = os.environ if environ is None else environ
     if parallel < 1:
         raise BadInput(f"--parallel {parallel}: give the number of jobs to run at once, 1 or more")
+    evaluation.parse_gates(promote_if or [], promote_if_better or [])  # a bad gate is bad input before any job
+
+    def gated(options: RetrainOptions) -> RetrainOptions:
+        return replace(options, promote_if=list(promote_if or []), promote_if_better=list(promote_if_better or []))
+
     fleet = read_fleet(path)
     wanted = {fleet.instance(name).name for name in only or ()}
     chosen = [instance for instance in fleet.instances if not wanted or instance.name in wanted]  # in fleet order
@@ -753,23 +780,31 @@ def retrain_fleet(
 
     def run(instance: Instance) -> RetrainRow:
         try:
-            done = retrain_instance(fleet, instance, timeout=timeout, environ=environ, progress=told(instance.name))
+            done = retrain_instance(fleet, instance, timeout=timeout, amend=gated, environ=environ,
+                                    progress=told(instance.name))  # fmt: skip
         except MlwsError as error:
             from toolkit.runtime import JobFailed
 
             job, status = (error.job_id, error.status) if isinstance(error, JobFailed) else ("", "")
             return RetrainRow(instance.label, fleet.rules.provider, "retrain", f"error: {error.message}",
                               error.exit_code, job=job, status=status)  # fmt: skip
-        return RetrainRow(instance.label, fleet.rules.provider, "retrain", f"model written to {instance.file}",
-                          job=done.job.job_id, status=done.job.status, model=done.change.uri if done.change else "",
-                          evaluation=done.evaluation)  # fmt: skip
+        row = RetrainRow(instance.label, fleet.rules.provider, "retrain", f"model written to {instance.file}",
+                         job=done.job.job_id, status=done.job.status, evaluation=done.evaluation,
+                         gates=done.checks)  # fmt: skip
+        if done.refused:
+            row.result = "refused: " + "; ".join(check.failure() for check in done.checks if not check.passed)
+            row.exit_code = done.exit_code
+        else:
+            row.model = done.change.uri if done.change else ""
+            row.metrics_file = done.metrics_file if done.metrics_written else None
+        return row
 
     # Jobs are handed to the pool one by one as others end: after a failure (without keep_going) none is started.
     waiting, running = list(chosen), {}
     pool = ThreadPoolExecutor(max_workers=min(parallel, len(chosen)), thread_name_prefix="mlws-fleet")
     try:
         while waiting or running:
-            stop = not keep_going and any(row.exit_code != ExitCode.OK for row in rows.values())
+            stop = not keep_going and any(row.exit_code not in NOT_FAILED for row in rows.values())
             while waiting and len(running) < parallel and not stop:
                 instance = waiting.pop(0)
                 running[pool.submit(run, instance)] = instance
@@ -784,9 +819,12 @@ def retrain_fleet(
     finally:
         pool.shutdown(wait=True, cancel_futures=True)  # Ctrl-C: running jobs end (and write); no new ones start
     result.rows = [rows[instance.name] for instance in chosen if instance.name in rows]
+    refused = [row.service for row in result.rows if row.exit_code == ExitCode.REFUSED]
     skipped = [instance.label for instance in chosen if instance.name not in rows]
+    notes = [f"not promoted (their files and records unchanged): {', '.join(refused)}"] if refused else []
     if skipped:
-        result.note = f"stopped at the first failure; not retrained: {', '.join(skipped)} (--keep-going)"
+        notes.append(f"stopped at the first failure; not retrained: {', '.join(skipped)} (--keep-going)")
+    result.note = "\n".join(notes)
     return result
 
 
@@ -809,4 +847,8 @@ def _not_ready(fleet: Fleet, instance: Instance, environ: Mapping[str, str]) -> 
         instance.training.options(environ)
     except BadInput as error:
         problems += [Problem(f"{where}: {problem.path}", problem.message, problem.fix) for problem in error.problems]
+    try:  # the record gates compare with, and promotion rewrites
+        evaluation.read_record(evaluation.metrics_file(instance.file))
+    except BadInput as error:
+        problems.append(Problem(where, error.message, "fix or delete it"))
     return problems

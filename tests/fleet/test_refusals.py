@@ -18,6 +18,7 @@ CASES = {
                                          "instances[2].name: 'Rental-001' is the name of instances[1] too"),
     "a name with a slash": ("  - name: ../evil\n", "'../evil': a web service name is 1-260 characters"),
     "a name the environment verbs would skip": ("  - name: evil.template\n", "a name mlws keeps for itself"),
+    "a metrics record's name": ("  - name: rental.metrics\n", "'rental.metrics' is a name mlws keeps for itself"),
     "a path the template does not have": ("  - name: rental-001\n    set: {properties.nosuch.title: x}\n",
                                           "the template has no properties.nosuch.title"),
     "a path a key of the instance sets": ("  - name: rental-001\n    set: {properties.title: x}\n",

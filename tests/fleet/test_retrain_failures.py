@@ -1,7 +1,7 @@
-"""`mlws fleet retrain` when something is wrong: checked before the first job (exit 2, no job, no file changed),
-a job that fails (its row, the worst exit code, the others' models written with --keep-going; without it no more
-jobs start). On the shared emulator, behind a proxy that records every request; only the training service exists
-(retraining writes files, it deploys nothing)."""
+"""`mlws fleet retrain` when something is wrong: checked before the first job (exit 2, no job, no file changed; a
+bad gate or a broken metrics record too), a job that fails (its row, the worst exit code, the others' models written
+with --keep-going; without it no more jobs start). On the shared emulator, behind a proxy that records every
+request; only the training service exists (retraining writes files, it deploys nothing)."""
 
 from __future__ import annotations
 
@@ -57,6 +57,14 @@ REFUSALS = {
     "a model the fleet states": ([], {"model": "rental-001"}, "states its model in the fleet file"),
     "no storage connection string": ([], {"no_storage": True}, "AZURE_STORAGE_CONNECTION_STRING is not set"),
     "an unset placeholder": ([], {"placeholder": "rental-002"}, "FLEET_TEST_UNSET"),
+    "an unknown metric": (["--promote-if", "Accuracy >= 0.9"], {}, "--promote-if 'Accuracy >= 0.9': unknown metric"),
+    "a gate without a number": (["--promote-if", "Mean Absolute Error < lots"], {}, "'lots' is not a finite number"),
+    "a better gate of no metric": (["--promote-if-better", "speed"], {}, "unknown metric 'speed'"),
+    "a metrics record that does not read": (
+        [],
+        {"record": "rental-003"},
+        "rental-003.metrics.json: not an mlws-metrics",
+    ),
 }
 
 
@@ -79,6 +87,8 @@ def test_what_would_fail_a_job_is_refused_before_the_first_one_starts(trainable,
         assert (
             repo.run("edit", repo.folder / f"{how['stale']}.json", "-i", "--set", 'properties.title="x"').exit_code == 0
         )
+    if "record" in how:
+        (repo.folder / f"{how['record']}.metrics.json").write_text('{"format": "other"}\n', encoding="utf-8")
     env = {"AZURE_STORAGE_CONNECTION_STRING": ""} if "no_storage" in how else {}
     before = repo.files()
 
