@@ -38,8 +38,9 @@ model into its instance's file and the fleet file stays up to date; an instance 
 retrain refuses it. Refused before anything is written (exit 2): an unknown key, a name the service would refuse
 or given twice (without case), a `set` path the template does not have or that a key above sets, a value that
 is no JSON value (YAML dates, nulls, NaN), a secret (a key, SAS or token; `${VAR}` placeholders are fine), a key
-given twice in the YAML, a location other than the environment's in mlws.yaml (where `mlws deploy` creates a
-service, whatever its file says). An instance removed from the fleet leaves its file: delete it with the instance.
+given twice in the YAML or an anchor or alias (toolkit.yamlfile), a location other than the environment's in
+mlws.yaml (where `mlws deploy` creates a service, whatever its file says). An instance removed from the fleet
+leaves its file: delete it with the instance.
 
 `retrain` runs one BES job per instance (its own inputs, outputs and global parameters; `${VAR}` in a global
 parameter is read from the environment), at most `parallel` at once, through the provider's own retrain, which
@@ -57,11 +58,10 @@ file of any kind.
 from __future__ import annotations
 
 import copy
-import functools
 import math
 import os
 import threading
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -78,6 +78,7 @@ from toolkit.operation import Progress
 from toolkit.redact import redact
 from toolkit.retraining import RetrainOptions, RetrainResult, Training
 from toolkit.text import markdown_table, table
+from toolkit.yamlfile import read_yaml
 
 VERSION = 1
 FLEET_SUFFIXES = (".yaml", ".yml")
@@ -203,7 +204,7 @@ def read_fleet(path: Path | str) -> Fleet:
         raise BadInput(f"{path}: a fleet file is YAML named *.yaml (a .json file would be read as a definition)")
     if folder.resolve().parent.name != DEFINITIONS_DIR:
         raise BadInput(f"{path}: a fleet file lives in an environment's folder, {DEFINITIONS_DIR}/ENV/NAME.yaml")
-    data = _load_yaml(path)
+    data = read_yaml(path, "fleet file")
     problems = _Problems()
     if not isinstance(data, dict):
         raise BadInput(f"{path}: a fleet file is a mapping with version, template and instances")
@@ -256,44 +257,6 @@ def read_fleet(path: Path | str) -> Fleet:
 def _refused(path: Path, problems: _Problems) -> BadInput:
     count = len(problems.found)
     return BadInput(f"{path}: {count} problem{'s' if count != 1 else ''}; nothing was written", problems=problems.found)
-
-
-@functools.cache
-def _unique_key_loader():
-    """yaml.SafeLoader refusing a key given twice in one mapping (PyYAML keeps the last one silently)."""
-    import yaml
-
-    class UniqueKeyLoader(yaml.SafeLoader):
-        def construct_mapping(self, node, deep=False):
-            seen: dict[Any, int] = {}
-            for key_node, _value in node.value:
-                key = self.construct_object(key_node, deep=True)
-                if not isinstance(key, Hashable):
-                    continue  # SafeLoader refuses it itself, with its line
-                if key in seen:
-                    raise yaml.constructor.ConstructorError(
-                        f"in the mapping that starts on line {node.start_mark.line + 1}", None,
-                        f"key {key!r} is given twice (first on line {seen[key]})", key_node.start_mark,
-                    )  # fmt: skip
-                seen[key] = key_node.start_mark.line + 1
-            return super().construct_mapping(node, deep=deep)
-
-    return UniqueKeyLoader
-
-
-def _load_yaml(path: Path) -> Any:
-    import yaml
-
-    text = jsonfile.read_text(path)
-    try:
-        return yaml.load(text, Loader=_unique_key_loader())  # a SafeLoader: no Python objects
-    except RecursionError:
-        raise BadInput(f"{path}: nested too deeply to be a fleet file") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise BadInput(f"{path}: {where}{problem} (not a YAML fleet file)") from None
 
 
 def _check_keys(
