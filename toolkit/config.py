@@ -16,7 +16,7 @@ Each field comes from the first of, in order:
          environments:
            dev: {subscription: ..., resourceGroup: ..., location: ...}
      The environment is the folder of a file at definitions/<environment>/<service>.json, else
-     MLWS_ENVIRONMENT;
+     MLWS_ENVIRONMENT. The file is read strictly (toolkit.yamlfile: a key given twice is refused);
   4. the file's path: definitions/<environment>/<service>.json names the service.
 Every value found is checked against the service's rules for it (toolkit.names); a bad one is BadInput
 naming where it came from (the flag, the variable, the mlws.yaml key, the file) and the rule.
@@ -173,12 +173,9 @@ def environment_settings(file: Path | None) -> EnvironmentSettings:
 
 
 def _read_environments(config_file: Path) -> dict[str, Any]:
-    import yaml
+    from toolkit.yamlfile import read_yaml
 
-    try:
-        data = yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise BadInput(f"{config_file}: cannot read: {exc}") from exc
+    data = read_yaml(config_file, "configuration file") or {}  # strict: a key given twice is refused, not dropped
     environments = data.get("environments", {}) if isinstance(data, dict) else None
     if not isinstance(environments, dict):
         raise BadInput(f"{config_file}: 'environments' must be a mapping of environment name to settings")

@@ -38,30 +38,36 @@ model into its instance's file and the fleet file stays up to date; an instance 
 retrain refuses it. Refused before anything is written (exit 2): an unknown key, a name the service would refuse
 or given twice (without case), a `set` path the template does not have or that a key above sets, a value that
 is no JSON value (YAML dates, nulls, NaN), a secret (a key, SAS or token; `${VAR}` placeholders are fine), a key
-given twice in the YAML, a location other than the environment's in mlws.yaml (where `mlws deploy` creates a
-service, whatever its file says). An instance removed from the fleet leaves its file: delete it with the instance.
+given twice in the YAML or an anchor or alias (toolkit.yamlfile), a location other than the environment's in
+mlws.yaml (where `mlws deploy` creates a service, whatever its file says). An instance removed from the fleet
+leaves its file: delete it with the instance.
 
 `retrain` runs one BES job per instance (its own inputs, outputs and global parameters; `${VAR}` in a global
 parameter is read from the environment), at most `parallel` at once, through the provider's own retrain, which
-writes the new model into the instance's file (for review; `mlws plan ENV` + `mlws deploy ENV` deploy them).
-Every instance is checked before the first job starts. One row per instance, one exit code for the batch.
-A pipeline can call `read_fleet(path)` once and `retrain_instance(fleet, fleet.instance(name))` for each instance.
+writes the new model into the instance's file (for review; `mlws plan ENV` + `mlws deploy ENV` deploy them) and
+records its metrics beside it (NAME.metrics.json), when it passes the gates (`mlws retrain`'s); a refused model is
+its instance's row (exit 4), no failure. Every instance is checked before the first job starts. One row per
+instance, one exit code for the batch. A pipeline can call `read_fleet(path)` once and
+`retrain_instance(fleet, fleet.instance(name), amend=...)` for each instance.
+
+What differs between the kinds is each provider's `KindRules` (toolkit.providers.FLEET_RULES); this module names
+no provider. `toolkit.providers.rules_for_file(path).retrain_into(path, training)` retrains into any definition
+file of any kind.
 """
 
 from __future__ import annotations
 
 import copy
-import functools
 import math
 import os
 import threading
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from toolkit import jsonfile, names
+from toolkit import evaluation, jsonfile, names
 from toolkit.config import DEFINITIONS_DIR
 from toolkit.definition.kind import DefinitionKind
 from toolkit.definition.kind import Path as JsonPath
@@ -70,11 +76,13 @@ from toolkit.environments import TEMPLATE_SUFFIX, EnvironmentResult, Row
 from toolkit.errors import BadInput, ExitCode, MlwsError, Problem
 from toolkit.operation import Progress
 from toolkit.redact import redact
-from toolkit.retraining import RetrainOptions, RetrainResult
+from toolkit.retraining import RetrainOptions, RetrainResult, Training
 from toolkit.text import markdown_table, table
+from toolkit.yamlfile import read_yaml
 
 VERSION = 1
 FLEET_SUFFIXES = (".yaml", ".yml")
+NOT_FAILED = (ExitCode.OK, ExitCode.REFUSED)  # a refused model is the gates' judgement: more jobs start
 CREDENTIAL_WORDS = ("key", "password", "secret", "token", "credential", "sas")  # a global parameter named so
 
 FLEET_KEYS = {"version", "template", "trainedModel", "training", "instances"}
@@ -88,141 +96,64 @@ TRAINING_KEYS = SHARED_TRAINING_KEYS | {"inputs", "uploads", "outputs"}
 
 @dataclass(frozen=True)
 class KindRules:
-    """How a fleet's instance becomes a definition of one kind, and how it is retrained."""
+    """A kind of service in a fleet, as its provider gives it (toolkit.providers.FLEET_RULES): how an instance
+    becomes a definition of the kind, and how a definition of the kind is retrained."""
 
     provider: str  # the provider's name (toolkit.providers.PROVIDERS)
+    kind: DefinitionKind
     folder: tuple[str, ...]  # where its files go below definitions/ENV/ (as `mlws export` puts them)
     name_rule: names.Rule
     reserved: tuple[str, ...]  # names the kind keeps for itself
     name_place: JsonPath | None  # where the name goes in the file (None: the file name is the service's name)
     fields: Mapping[str, JsonPath]  # instance keys that are one string each in the definition
     tags: JsonPath | None
-    training_service: names.Rule
-    training_keys: frozenset[str]
+    training_service: names.Rule  # the training service's name (or id)
+    training_endpoint: names.Rule | None  # the name of its endpoint that trains; None: the kind has no endpoints
     trained_models: Callable[[dict[str, Any]], list[str]]
     # Where the model named `trained` sits: {None: path} for one string, else {part: path} for a mapping.
     model_places: Callable[[dict[str, Any], str], dict[str | None, JsonPath]]
-    retrain: Callable[..., RetrainResult]
+    # The provider's retrain into a valid definition file: (file, training, trained model, options, environ,
+    # progress); see retrain_into.
+    retrain: Callable[[Path, Training, str, RetrainOptions, Mapping[str, str], Progress | None], RetrainResult]
 
+    def retrain_into(
+        self,
+        file: Path | str,
+        training: Training,
+        trained_model: str | None = None,
+        options: RetrainOptions | None = None,
+        environ: Mapping[str, str] | None = None,
+        progress: Progress | None = None,
+    ) -> RetrainResult:
+        """Run the BES job of `training` (its service trains) and write the new model into the definition `file` as
+        its trained model `trained_model` (None: the file's only one), through the provider's own retrain: gates
+        judged, the metrics recorded beside the file (RetrainOptions.metrics_record). `options` is the job as sent:
+        by default `training.options(environ)`; a caller adds to that (gates, a timeout, outputs of its own); its
+        update_definition and asset are the file's. BadInput before anything is sent when the file is no valid
+        definition of this kind, names no such model, or no training service is given."""
+        from toolkit.definition.validate import validate
+        from toolkit.providers import load_as
 
-def _new_trained_models(document: dict[str, Any]) -> list[str]:
-    from toolkit.providers.new_webservice.definition import is_trained_model
-
-    assets = value_at(document, ("properties", "assets"))
-    if not isinstance(assets, dict):
-        return []
-    return [str(asset.get("name")) for asset in assets.values() if is_trained_model(asset)]
-
-
-def _new_model_places(document: dict[str, Any], trained: str) -> dict[str | None, JsonPath]:
-    from toolkit.providers.new_webservice.definition import find_asset
-
-    return {None: ("properties", "assets", find_asset(document, trained), "locationInfo", "uri")}
-
-
-def _retrain_new(instance: Instance, fleet: Fleet, options: RetrainOptions, environ, progress) -> RetrainResult:
-    from toolkit.config import resolve_target
-    from toolkit.providers.new_webservice.retrain import retrain
-
-    training = instance.training
-    # The training service lives where the instance does: the environment of its file (mlws.yaml), as plan does.
-    target = resolve_target(
-        file=instance.file, name=training.service, require=("subscription", "resource_group", "name"),
-        name_flag=f"{fleet.path}: training.service",
-    )  # fmt: skip
-    options = replace(options, update_definition=instance.file, asset=fleet.trained_model)
-    return retrain(
-        name=target.name, resource_group=target.resource_group, subscription=target.subscription,
-        options=options, environ=environ, progress=progress,
-    )  # fmt: skip
-
-
-def _classic_trained_models(document: dict[str, Any]) -> list[str]:
-    from toolkit.providers.classic_endpoint.definition import resources
-
-    return [str(resource.get("Name")) for resource in resources(document)]
-
-
-def _classic_model_places(document: dict[str, Any], trained: str) -> dict[str | None, JsonPath]:
-    index = _classic_trained_models(document).index(trained)
-    return {part: ("Resources", index, "Location", part) for part in ("BaseLocation", "RelativeLocation")}
-
-
-def _retrain_classic(instance: Instance, fleet: Fleet, options: RetrainOptions, environ, progress) -> RetrainResult:
-    from toolkit.providers.classic_endpoint.retrain import retrain
-    from toolkit.providers.classic_endpoint.target import DEFAULT_ENDPOINT, resolve_classic_target
-
-    where = resolve_classic_target(file=instance.file, require=())  # the workspace and region of its environment
-    return retrain(
-        workspace=where.workspace, location=where.location, training_service=instance.training.service,
-        training_endpoint=instance.training.endpoint or DEFAULT_ENDPOINT,
-        service=str(instance.document["WebServiceId"]), name=instance.name, resource=fleet.trained_model,
-        options=replace(options, update_definition=instance.file), environ=environ, progress=progress,
-    )  # fmt: skip
-
-
-def _rules() -> dict[str, KindRules]:
-    from toolkit.providers.classic_endpoint.target import DEFAULT_ENDPOINT, ENDPOINT_NAME, WEB_SERVICE_ID
-
-    return {
-        "new_webservice": KindRules(
-            provider="new_webservice",
-            folder=(),
-            name_rule=names.WEB_SERVICE_NAME,
-            reserved=(),
-            name_place=None,
-            fields={
-                "location": ("location",),
-                "title": ("properties", "title"),
-                "description": ("properties", "description"),
-            },  # fmt: skip
-            tags=("tags",),
-            training_service=names.WEB_SERVICE_NAME,
-            training_keys=frozenset(TRAINING_KEYS - {"endpoint"}),
-            trained_models=_new_trained_models,
-            model_places=_new_model_places,
-            retrain=_retrain_new,
-        ),
-        "classic_endpoint": KindRules(
-            provider="classic_endpoint",
-            folder=("classic",),
-            name_rule=ENDPOINT_NAME,
-            reserved=(DEFAULT_ENDPOINT,),  # the web service's own endpoint: its model follows the service
-            name_place=("Name",),
-            fields={"description": ("Description",)},
-            tags=None,
-            training_service=WEB_SERVICE_ID,
-            training_keys=frozenset(TRAINING_KEYS),
-            trained_models=_classic_trained_models,
-            model_places=_classic_model_places,
-            retrain=_retrain_classic,
-        ),
-    }
+        file = Path(file)
+        environ = os.environ if environ is None else environ
+        document = load_as(file, self.kind).document
+        problems = validate(document, self.kind)
+        if problems:
+            raise BadInput(f"{file}: not a valid {self.kind.name}, so nothing was trained", problems=problems)
+        known = self.trained_models(document)
+        if trained_model is None and len(known) != 1:
+            raise BadInput(f"{file} has {len(known)} trained models ({', '.join(map(repr, known)) or 'none'}): "
+                           "name the one retraining replaces")  # fmt: skip
+        trained_model = trained_model if trained_model is not None else known[0]
+        if trained_model not in known:
+            raise BadInput(f"{file} has no trained model {trained_model!r} (it has {', '.join(map(repr, known))})")
+        if not training.service:
+            raise BadInput(f"{file}: no training service to retrain it with")
+        options = training.options(environ) if options is None else options
+        return self.retrain(file, training, trained_model, options, environ, progress)
 
 
 # -- the fleet as read ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Training:
-    service: str | None = None
-    endpoint: str | None = None
-    inputs: dict[str, str] = field(default_factory=dict)
-    uploads: dict[str, Path] = field(default_factory=dict)
-    outputs: dict[str, str] = field(default_factory=dict)
-    global_parameters: dict[str, str] = field(default_factory=dict)
-
-    def options(self, environ: Mapping[str, str]) -> RetrainOptions:
-        """The job's options; `${VAR}` in a global parameter read from `environ` (BadInput naming what is unset)."""
-        from toolkit.definition.secrets import resolve_placeholders
-
-        parameters = resolve_placeholders({"globalParameters": self.global_parameters}, environ)["globalParameters"]
-        return RetrainOptions(
-            inputs=[f"{name}={location}" for name, location in self.inputs.items()],
-            uploads=[f"{name}={path}" for name, path in self.uploads.items()],
-            outputs=[f"{name}={location}" for name, location in self.outputs.items()],
-            global_parameters=[f"{name}={value}" for name, value in parameters.items()],
-        )
 
 
 @dataclass(frozen=True)
@@ -265,7 +196,7 @@ class _Problems:
 
 def read_fleet(path: Path | str) -> Fleet:
     """The fleet file read, checked and every instance rendered in memory; BadInput listing every problem."""
-    from toolkit.providers import load_as, provider_for_file
+    from toolkit.providers import load_as, rules_for_file
 
     path = Path(path)
     folder = path.parent
@@ -273,7 +204,7 @@ def read_fleet(path: Path | str) -> Fleet:
         raise BadInput(f"{path}: a fleet file is YAML named *.yaml (a .json file would be read as a definition)")
     if folder.resolve().parent.name != DEFINITIONS_DIR:
         raise BadInput(f"{path}: a fleet file lives in an environment's folder, {DEFINITIONS_DIR}/ENV/NAME.yaml")
-    data = _load_yaml(path)
+    data = read_yaml(path, "fleet file")
     problems = _Problems()
     if not isinstance(data, dict):
         raise BadInput(f"{path}: a fleet file is a mapping with version, template and instances")
@@ -289,9 +220,8 @@ def read_fleet(path: Path | str) -> Fleet:
         problems.add(("template",), "an absolute path does not travel with the repository", "make it relative")
         raise _refused(path, problems)
     template_file = folder / template_name
-    provider = provider_for_file(template_file)
-    rules = _rules()[provider.name]
-    template = load_as(template_file, provider.kind).document
+    rules = rules_for_file(template_file)
+    template = load_as(template_file, rules.kind).document
 
     trained_model = _trained_model(data.get("trainedModel"), rules, template, template_file, problems)
     shared = _training(data.get("training"), ("training",), rules, SHARED_TRAINING_KEYS, folder, problems)
@@ -300,7 +230,7 @@ def read_fleet(path: Path | str) -> Fleet:
         problems.add(("instances",), "give a list of instances, each a mapping with its name")
         raise _refused(path, problems)
     environment = folder.resolve().name
-    reading = _Reading(path, rules, provider.kind, template, trained_model, shared, problems)
+    reading = _Reading(path, rules, rules.kind, template, trained_model, shared, problems)
     instances, seen = [], {}
     for index, item in enumerate(listed):
         where = ("instances", index)
@@ -321,50 +251,12 @@ def read_fleet(path: Path | str) -> Fleet:
     _check_outputs_apart(instances, problems)
     if problems.found:
         raise _refused(path, problems)
-    return Fleet(path, environment, template_file, rules, provider.kind, trained_model or "", tuple(instances))
+    return Fleet(path, environment, template_file, rules, rules.kind, trained_model or "", tuple(instances))
 
 
 def _refused(path: Path, problems: _Problems) -> BadInput:
     count = len(problems.found)
     return BadInput(f"{path}: {count} problem{'s' if count != 1 else ''}; nothing was written", problems=problems.found)
-
-
-@functools.cache
-def _unique_key_loader():
-    """yaml.SafeLoader refusing a key given twice in one mapping (PyYAML keeps the last one silently)."""
-    import yaml
-
-    class UniqueKeyLoader(yaml.SafeLoader):
-        def construct_mapping(self, node, deep=False):
-            seen: dict[Any, int] = {}
-            for key_node, _value in node.value:
-                key = self.construct_object(key_node, deep=True)
-                if not isinstance(key, Hashable):
-                    continue  # SafeLoader refuses it itself, with its line
-                if key in seen:
-                    raise yaml.constructor.ConstructorError(
-                        f"in the mapping that starts on line {node.start_mark.line + 1}", None,
-                        f"key {key!r} is given twice (first on line {seen[key]})", key_node.start_mark,
-                    )  # fmt: skip
-                seen[key] = key_node.start_mark.line + 1
-            return super().construct_mapping(node, deep=deep)
-
-    return UniqueKeyLoader
-
-
-def _load_yaml(path: Path) -> Any:
-    import yaml
-
-    text = jsonfile.read_text(path)
-    try:
-        return yaml.load(text, Loader=_unique_key_loader())  # a SafeLoader: no Python objects
-    except RecursionError:
-        raise BadInput(f"{path}: nested too deeply to be a fleet file") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise BadInput(f"{path}: {where}{problem} (not a YAML fleet file)") from None
 
 
 def _check_keys(
@@ -452,11 +344,10 @@ def _training(
     if not isinstance(value, dict):
         problems.add(where, "give a mapping: service, inputs, uploads, outputs, globalParameters")
         return {}
-    _check_keys(value, where, allowed & rules.training_keys, set(), problems)
+    _check_keys(value, where, allowed if rules.training_endpoint else allowed - {"endpoint"}, set(), problems)
     found: dict[str, Any] = {}
-    for key in ("service", "endpoint"):
-        if key in value and (text := _string(value[key], (*where, key), problems)) is not None:
-            rule = rules.training_service if key == "service" else rules.name_rule
+    for key, rule in (("service", rules.training_service), ("endpoint", rules.training_endpoint)):
+        if rule is not None and key in value and (text := _string(value[key], (*where, key), problems)) is not None:
             if rule.pattern.fullmatch(text):
                 found[key] = text
             else:
@@ -517,7 +408,8 @@ def _instance(item: Any, where: tuple[Segment, ...], reading: _Reading) -> Insta
     if not rules.name_rule.pattern.fullmatch(name):
         problems.add((*where, "name"), f"{name!r}: {rules.name_rule.what} is {rules.name_rule.text}")
         return None
-    if name.lower() in rules.reserved or name.lower().endswith(TEMPLATE_SUFFIX.removesuffix(".json")):
+    kept_suffixes = tuple(suffix.removesuffix(".json") for suffix in (TEMPLATE_SUFFIX, evaluation.RECORD_SUFFIX))
+    if name.lower() in rules.reserved or name.lower().endswith(kept_suffixes):
         problems.add((*where, "name"), f"{name!r} is a name mlws keeps for itself", "choose another")
         return None
     file = folder.joinpath(*rules.folder, f"{name}.json")
@@ -745,12 +637,16 @@ class RetrainRow(Row):
 
     job: str = ""
     status: str = ""
-    model: str = ""
+    model: str = ""  # the model promoted into the instance's file
     evaluation: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    gates: list[evaluation.GateCheck] = field(default_factory=list)
+    metrics_file: Path | None = None  # the metrics record written beside the file
 
     def to_json(self) -> dict[str, Any]:
         return {**super().to_json(), "jobId": self.job or None, "statusCode": self.status or None,
-                "model": self.model or None, "evaluation": self.evaluation}  # fmt: skip
+                "model": self.model or None, "evaluation": self.evaluation,
+                "gates": [check.to_json() for check in self.gates],
+                "metricsFile": str(self.metrics_file) if self.metrics_file else None}  # fmt: skip
 
 
 @dataclass
@@ -776,17 +672,22 @@ def retrain_instance(
     instance: Instance,
     *,
     timeout: float | None = None,
+    amend: Callable[[RetrainOptions], RetrainOptions] | None = None,
     environ: Mapping[str, str] | None = None,
     progress: Progress | None = None,
 ) -> RetrainResult:
-    """One instance's BES job through its provider's retrain; its new model written into its file. BadInput before
-    anything is sent when it cannot be retrained (see `retrain_fleet`)."""
+    """One instance's BES job through its provider's retrain; its new model written into its file (and its metrics
+    beside it) unless a gate refuses it (the result's `refused`, exit 4). `amend` changes the job's options before it
+    runs (gates, outputs, ...; the file to update stays the instance's). BadInput before anything is sent when it
+    cannot be retrained (see `retrain_fleet`)."""
     environ = os.environ if environ is None else environ
     problems = _not_ready(fleet, instance, environ)
     if problems:
         raise BadInput(f"{fleet.path}: {instance.name} was not trained", problems=problems)
     options = replace(instance.training.options(environ), timeout=timeout)
-    return fleet.rules.retrain(instance, fleet, options, environ, progress)
+    if amend is not None:
+        options = amend(options)
+    return fleet.rules.retrain_into(instance.file, instance.training, fleet.trained_model, options, environ, progress)
 
 
 def retrain_fleet(
@@ -796,18 +697,28 @@ def retrain_fleet(
     only: list[str] | None = None,
     keep_going: bool = False,
     timeout: float | None = None,
+    promote_if: list[str] | None = None,
+    promote_if_better: list[str] | None = None,
     environ: Mapping[str, str] | None = None,
     progress: Progress | None = None,
 ) -> FleetRetrainResult:
     """`mlws fleet retrain FILE`: one BES job per instance (or those of `only`), at most `parallel` at once, each new
-    model written into its instance's rendered file. Everything is checked before the first job: the fleet, the
-    rendered files (up to date), each instance's training and its local files. Without `keep_going` the first
-    failure starts no more jobs (those running finish)."""
+    model written into its instance's rendered file and its metrics recorded beside it, when it passes the gates
+    (`promote_if`, `promote_if_better`: as `mlws retrain` takes them, judged per instance against its own record).
+    Everything is checked before the first job: the gates, the fleet, the rendered files (up to date) and their
+    records, each instance's training and its local files. A refused model is its instance's row (exit 4, its file
+    and record unchanged), no failure: the other jobs still start. Without `keep_going` the first failure starts no
+    more jobs (those running finish)."""
     from toolkit import storage
 
     environ = os.environ if environ is None else environ
     if parallel < 1:
         raise BadInput(f"--parallel {parallel}: give the number of jobs to run at once, 1 or more")
+    evaluation.parse_gates(promote_if or [], promote_if_better or [])  # a bad gate is bad input before any job
+
+    def gated(options: RetrainOptions) -> RetrainOptions:
+        return replace(options, promote_if=list(promote_if or []), promote_if_better=list(promote_if_better or []))
+
     fleet = read_fleet(path)
     wanted = {fleet.instance(name).name for name in only or ()}
     chosen = [instance for instance in fleet.instances if not wanted or instance.name in wanted]  # in fleet order
@@ -832,23 +743,31 @@ def retrain_fleet(
 
     def run(instance: Instance) -> RetrainRow:
         try:
-            done = retrain_instance(fleet, instance, timeout=timeout, environ=environ, progress=told(instance.name))
+            done = retrain_instance(fleet, instance, timeout=timeout, amend=gated, environ=environ,
+                                    progress=told(instance.name))  # fmt: skip
         except MlwsError as error:
             from toolkit.runtime import JobFailed
 
             job, status = (error.job_id, error.status) if isinstance(error, JobFailed) else ("", "")
             return RetrainRow(instance.label, fleet.rules.provider, "retrain", f"error: {error.message}",
                               error.exit_code, job=job, status=status)  # fmt: skip
-        return RetrainRow(instance.label, fleet.rules.provider, "retrain", f"model written to {instance.file}",
-                          job=done.job.job_id, status=done.job.status, model=done.change.uri if done.change else "",
-                          evaluation=done.evaluation)  # fmt: skip
+        row = RetrainRow(instance.label, fleet.rules.provider, "retrain", f"model written to {instance.file}",
+                         job=done.job.job_id, status=done.job.status, evaluation=done.evaluation,
+                         gates=done.checks)  # fmt: skip
+        if done.refused:
+            row.result = "refused: " + "; ".join(check.failure() for check in done.checks if not check.passed)
+            row.exit_code = done.exit_code
+        else:
+            row.model = done.change.uri if done.change else ""
+            row.metrics_file = done.metrics_file if done.metrics_written else None
+        return row
 
     # Jobs are handed to the pool one by one as others end: after a failure (without keep_going) none is started.
     waiting, running = list(chosen), {}
     pool = ThreadPoolExecutor(max_workers=min(parallel, len(chosen)), thread_name_prefix="mlws-fleet")
     try:
         while waiting or running:
-            stop = not keep_going and any(row.exit_code != ExitCode.OK for row in rows.values())
+            stop = not keep_going and any(row.exit_code not in NOT_FAILED for row in rows.values())
             while waiting and len(running) < parallel and not stop:
                 instance = waiting.pop(0)
                 running[pool.submit(run, instance)] = instance
@@ -863,9 +782,12 @@ def retrain_fleet(
     finally:
         pool.shutdown(wait=True, cancel_futures=True)  # Ctrl-C: running jobs end (and write); no new ones start
     result.rows = [rows[instance.name] for instance in chosen if instance.name in rows]
+    refused = [row.service for row in result.rows if row.exit_code == ExitCode.REFUSED]
     skipped = [instance.label for instance in chosen if instance.name not in rows]
+    notes = [f"not promoted (their files and records unchanged): {', '.join(refused)}"] if refused else []
     if skipped:
-        result.note = f"stopped at the first failure; not retrained: {', '.join(skipped)} (--keep-going)"
+        notes.append(f"stopped at the first failure; not retrained: {', '.join(skipped)} (--keep-going)")
+    result.note = "\n".join(notes)
     return result
 
 
@@ -888,4 +810,8 @@ def _not_ready(fleet: Fleet, instance: Instance, environ: Mapping[str, str]) -> 
         instance.training.options(environ)
     except BadInput as error:
         problems += [Problem(f"{where}: {problem.path}", problem.message, problem.fix) for problem in error.problems]
+    try:  # the record gates compare with, and promotion rewrites
+        evaluation.read_record(evaluation.metrics_file(instance.file))
+    except BadInput as error:
+        problems.append(Problem(where, error.message, "fix or delete it"))
     return problems

@@ -75,6 +75,31 @@ class JobJournal(Protocol):
     def job_submitted(self, job_id: str) -> None: ...
 
 
+@dataclass(frozen=True)
+class Training:
+    """A training job as a file declares it (a fleet's instance, a pipeline's step): which service trains (its name;
+    a Classic one's id and `endpoint`), on what, into which blobs, with which global parameters."""
+
+    service: str | None = None
+    endpoint: str | None = None
+    inputs: dict[str, str] = field(default_factory=dict)  # NAME: CONTAINER/BLOB.csv
+    uploads: dict[str, Path] = field(default_factory=dict)  # NAME: local file
+    outputs: dict[str, str] = field(default_factory=dict)  # NAME: CONTAINER/BLOB
+    global_parameters: dict[str, str] = field(default_factory=dict)  # NAME: VALUE, `${VAR}` read when it runs
+
+    def options(self, environ: Mapping[str, str]) -> RetrainOptions:
+        """The job's options; `${VAR}` in a global parameter read from `environ` (BadInput naming what is unset)."""
+        from toolkit.definition.secrets import resolve_placeholders
+
+        parameters = resolve_placeholders({"globalParameters": self.global_parameters}, environ)["globalParameters"]
+        return RetrainOptions(
+            inputs=[f"{name}={location}" for name, location in self.inputs.items()],
+            uploads=[f"{name}={path}" for name, path in self.uploads.items()],
+            outputs=[f"{name}={location}" for name, location in self.outputs.items()],
+            global_parameters=[f"{name}={value}" for name, value in parameters.items()],
+        )
+
+
 class ModelChange(Protocol):
     """What a provider did with the new model: `json_key` names it in the result's JSON, `lines` in its text."""
 

@@ -23,6 +23,7 @@ import yaml
 
 from tests.conftest import REPO
 from tests.fixtures.classic_world import SAMPLE_STORAGE, TRAINED_MODEL
+from tests.fixtures.fault_proxy import FaultProxy
 
 ENVIRONMENT = "fleet"
 FEATURES = ("rooms", "area_sqm", "age_years")
@@ -40,6 +41,16 @@ def linear_csv(seed: int, rows: int = 40) -> str:
         rooms, area, age = generator.randint(1, 6), round(generator.uniform(30, 200), 1), generator.randint(0, 80)
         lines.append(f"{rooms},{area},{age},{intercept + per_room * rooms + per_sqm * area + per_year * age!r}")
     return "\n".join(lines) + "\n"
+
+
+def noisy_csv(seed: int, spread: float, rows: int = 40) -> str:
+    """linear_csv's rows with noise of standard deviation `spread` (seeded) added to each price: data no linear
+    model explains, so its held-out metrics are far from perfect."""
+    generator = random.Random(seed + 1000)
+    header, *lines = linear_csv(seed, rows).splitlines()
+    noisy = [line.rsplit(",", 1)[0] + f",{float(line.rsplit(',', 1)[1]) + generator.gauss(0, spread)!r}"
+             for line in lines]  # fmt: skip
+    return "\n".join([header, *noisy]) + "\n"
 
 
 def expected_scores(csv_text: str, rows: list[dict[str, float]] = QUERY_ROWS) -> list[float]:
@@ -121,3 +132,36 @@ def model_of(document: dict[str, Any]) -> str:
         return next(asset["locationInfo"]["uri"] for asset in assets if asset["name"] == TRAINED_MODEL)
     location = next(r["Location"] for r in document["Resources"] if r["Name"] == TRAINED_MODEL)
     return location["BaseLocation"].rstrip("/") + "/" + location["RelativeLocation"]
+
+
+@pytest.fixture
+def trainable(tmp_path, mlws, emulator, azurite):
+    """A repository on the shared emulator behind a proxy that records every request; only the training service
+    exists (retraining writes files, it deploys nothing)."""
+    with FaultProxy(emulator.url) as proxy:
+        env = {**emulator.env(), "MLWS_ARM_ENDPOINT": proxy.url,
+               "AZURE_STORAGE_CONNECTION_STRING": azurite.connection_string}  # fmt: skip
+        repo = new_repo(tmp_path / "repo", mlws, env, storage=azurite.blob_endpoint)
+        body = json.loads((repo.folder / "housing-training.json").read_text().replace("${MLWS_STORAGE_KEY}", "k"))
+        path = (f"/subscriptions/{emulator.subscription}/resourceGroups/{repo.group}/providers/"
+                "Microsoft.MachineLearning/webServices/housing-training?api-version=2017-01-01")  # fmt: skip
+        assert emulator.call("PUT", path, body).status == 201
+        yield repo, proxy
+
+
+def write_fleet(
+    repo, data: dict[str, str], stated: dict[str, dict] | None = None, training: dict[str, dict] | None = None
+) -> None:
+    """The fleet of `data`'s instances, each trained on its own CSV; `stated` and `training` add to an instance."""
+    instances = []
+    for name, text in data.items():
+        (repo.folder / f"{name}.csv").write_text(text, encoding="utf-8")
+        instances.append({"name": name, **(stated or {}).get(name, {}), "training": {
+            "uploads": {"trainingData": f"{name}.csv"}, "outputs": {"model": f"models/{repo.group}/{name}.ilearner"},
+            **(training or {}).get(name, {})}})  # fmt: skip
+    repo.write_fleet({"version": 1, "template": "housing.template.json", "training": {"service": "housing-training"},
+                      "instances": instances})  # fmt: skip
+
+
+def jobs_started(proxy) -> int:
+    return proxy.count("POST", r"/jobs/[0-9a-f]{32}/start$")

@@ -18,6 +18,7 @@ CASES = {
                                          "instances[2].name: 'Rental-001' is the name of instances[1] too"),
     "a name with a slash": ("  - name: ../evil\n", "'../evil': a web service name is 1-260 characters"),
     "a name the environment verbs would skip": ("  - name: evil.template\n", "a name mlws keeps for itself"),
+    "a metrics record's name": ("  - name: rental.metrics\n", "'rental.metrics' is a name mlws keeps for itself"),
     "a path the template does not have": ("  - name: rental-001\n    set: {properties.nosuch.title: x}\n",
                                           "the template has no properties.nosuch.title"),
     "a path a key of the instance sets": ("  - name: rental-001\n    set: {properties.title: x}\n",
@@ -38,6 +39,10 @@ CASES = {
         "looks like a secret (give it as a ${VARIABLE} placeholder"),
     "a key given twice in the YAML": ("  - name: rental-001\n    title: one\n    title: two\n",
                                       "line 9, column 5: key 'title' is given twice (first on line 8)"),
+    "an alias (a billion laughs)": ("  - name: rental-001\n    tags: &laugh {a: b}\n  - name: rental-002\n"
+                                    "    tags: *laugh\n", "line 8, column 11: anchors and aliases (&name, *name)"),
+    "nesting without end": ("  - name: rental-001\n    set: {properties.title: " + "[" * 10000 + "\n",
+                            "nested more than 100 levels deep"),
     "an unknown key": ("  - name: rental-001\n    titel: x\n", "instances[1].titel: not a key of a fleet file here "
                        "(did you mean 'title'?)"),
     "a YAML date": ("  - name: rental-001\n    set: {properties.diagnostics.level: 2024-01-31}\n",

@@ -1,49 +1,15 @@
-"""`mlws fleet retrain` when something is wrong: checked before the first job (exit 2, no job, no file changed),
-a job that fails (its row, the worst exit code, the others' models written with --keep-going; without it no more
-jobs start). On the shared emulator, behind a proxy that records every request; only the training service exists
-(retraining writes files, it deploys nothing)."""
+"""`mlws fleet retrain` when something is wrong: checked before the first job (exit 2, no job, no file changed; a
+bad gate or a broken metrics record too), a job that fails (its row, the worst exit code, the others' models written
+with --keep-going; without it no more jobs start). On the shared emulator, behind a proxy that records every
+request; only the training service exists (retraining writes files, it deploys nothing)."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from tests.fixtures.fault_proxy import FaultProxy
-from tests.fleet.conftest import linear_csv, model_of, new_repo, template_model
+from tests.fleet.conftest import jobs_started, linear_csv, model_of, template_model, write_fleet
 
 NAMES = ["rental-001", "rental-002", "rental-003"]
-
-
-@pytest.fixture
-def trainable(tmp_path, mlws, emulator, azurite):
-    with FaultProxy(emulator.url) as proxy:
-        env = {**emulator.env(), "MLWS_ARM_ENDPOINT": proxy.url,
-               "AZURE_STORAGE_CONNECTION_STRING": azurite.connection_string}  # fmt: skip
-        repo = new_repo(tmp_path / "repo", mlws, env, storage=azurite.blob_endpoint)
-        body = json.loads((repo.folder / "housing-training.json").read_text().replace("${MLWS_STORAGE_KEY}", "k"))
-        path = (f"/subscriptions/{emulator.subscription}/resourceGroups/{repo.group}/providers/"
-                "Microsoft.MachineLearning/webServices/housing-training?api-version=2017-01-01")  # fmt: skip
-        assert emulator.call("PUT", path, body).status == 201
-        yield repo, proxy
-
-
-def write_fleet(
-    repo, data: dict[str, str], stated: dict[str, dict] | None = None, training: dict[str, dict] | None = None
-) -> None:
-    """The fleet of `data`'s instances, each trained on its own CSV; `stated` and `training` add to an instance."""
-    instances = []
-    for name, text in data.items():
-        (repo.folder / f"{name}.csv").write_text(text, encoding="utf-8")
-        instances.append({"name": name, **(stated or {}).get(name, {}), "training": {
-            "uploads": {"trainingData": f"{name}.csv"}, "outputs": {"model": f"models/{repo.group}/{name}.ilearner"},
-            **(training or {}).get(name, {})}})  # fmt: skip
-    repo.write_fleet({"version": 1, "template": "housing.template.json", "training": {"service": "housing-training"},
-                      "instances": instances})  # fmt: skip
-
-
-def jobs_started(proxy) -> int:
-    return proxy.count("POST", r"/jobs/[0-9a-f]{32}/start$")
 
 
 def test_a_failed_job_is_its_rows_error_and_with_keep_going_the_others_get_their_models(trainable):
@@ -91,6 +57,14 @@ REFUSALS = {
     "a model the fleet states": ([], {"model": "rental-001"}, "states its model in the fleet file"),
     "no storage connection string": ([], {"no_storage": True}, "AZURE_STORAGE_CONNECTION_STRING is not set"),
     "an unset placeholder": ([], {"placeholder": "rental-002"}, "FLEET_TEST_UNSET"),
+    "an unknown metric": (["--promote-if", "Accuracy >= 0.9"], {}, "--promote-if 'Accuracy >= 0.9': unknown metric"),
+    "a gate without a number": (["--promote-if", "Mean Absolute Error < lots"], {}, "'lots' is not a finite number"),
+    "a better gate of no metric": (["--promote-if-better", "speed"], {}, "unknown metric 'speed'"),
+    "a metrics record that does not read": (
+        [],
+        {"record": "rental-003"},
+        "rental-003.metrics.json: not an mlws-metrics",
+    ),
 }
 
 
@@ -113,6 +87,8 @@ def test_what_would_fail_a_job_is_refused_before_the_first_one_starts(trainable,
         assert (
             repo.run("edit", repo.folder / f"{how['stale']}.json", "-i", "--set", 'properties.title="x"').exit_code == 0
         )
+    if "record" in how:
+        (repo.folder / f"{how['record']}.metrics.json").write_text('{"format": "other"}\n', encoding="utf-8")
     env = {"AZURE_STORAGE_CONNECTION_STRING": ""} if "no_storage" in how else {}
     before = repo.files()
 

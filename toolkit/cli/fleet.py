@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from toolkit.cli.app import Debug, Output, OutputFormat, Query, app, start
-from toolkit.cli.retrain import JobTimeout
+from toolkit.cli.retrain import JobTimeout, PromoteIf, PromoteIfBetter
 
 fleet_app = typer.Typer(
     help="Many services from one template definition: a fleet file (YAML) in definitions/ENV/ lists the "
@@ -65,6 +65,8 @@ def retrain(
         bool, typer.Option("--keep-going", help="Start the other jobs after one fails (default: start no more).")
     ] = False,
     timeout: JobTimeout = None,
+    promote_if: PromoteIf = None,
+    promote_if_better: PromoteIfBetter = None,
     output: Output = OutputFormat.text,
     query: Query = None,
     debug: Debug = False,
@@ -73,16 +75,22 @@ def retrain(
 
     The files are for review: `mlws plan ENV` and `mlws deploy ENV` deploy them. Blobs go
     through AZURE_STORAGE_CONNECTION_STRING. Everything is checked before the first job starts.
+    Each instance's metrics are recorded beside its file (NAME.metrics.json). With --promote-if /
+    --promote-if-better an instance's model is promoted only if it passes every gate; a refused one
+    is its row (exit 4, its file and record unchanged) and the other jobs still run.
 
     \b
     Example: mlws fleet retrain definitions/dev/fleet.yaml --parallel 4 && mlws plan dev
     Example: mlws fleet retrain definitions/dev/fleet.yaml --only rental-001 --only rental-002 -o json
+    Example: mlws fleet retrain definitions/dev/fleet.yaml --promote-if "Coefficient of Determination >= 0.9"
+    --promote-if-better "Root Mean Squared Error"
     """
     start(output, debug, query)
     from toolkit.cli.render import emit, progress
     from toolkit.fleet import retrain_fleet
 
     result = retrain_fleet(
-        file, parallel=parallel, only=only, keep_going=keep_going, timeout=timeout, progress=progress()
-    )
+        file, parallel=parallel, only=only, keep_going=keep_going, timeout=timeout, promote_if=promote_if,
+        promote_if_better=promote_if_better, progress=progress(),
+    )  # fmt: skip
     return emit(result)

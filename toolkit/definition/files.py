@@ -2,16 +2,20 @@
 
 Each function returns a report object with `to_json()`, `to_text()` and `exit_code`; none prints or exits.
 Several files are all read (and checked) before any is written, so a bad file leaves every file as it was.
+A metrics record beside a definition (X.metrics.json, toolkit.evaluation) is no definition, but a glob of an
+environment's folder takes it in: validate checks it as a record, normalize writes (or --check compares) its
+canonical form; the other commands refuse it, naming what it is.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit import jsonfile
+from toolkit import evaluation, jsonfile
 from toolkit.definition.canonical import canonical, dumps, write, write_text
 from toolkit.definition.diff import Diff, diff
 from toolkit.definition.edit import Assignment, apply_edits
@@ -35,11 +39,13 @@ class FileCheck:
     path: str
     problems: list[Problem] = field(default_factory=list)
     normalisations: list[Normalisation] = field(default_factory=list)
+    record: bool = False  # a metrics record, not a definition
 
     def to_json(self) -> dict[str, Any]:
         return {
             "path": self.path,
             "ok": not self.problems,
+            "metricsRecord": self.record,
             "problems": [problem.to_json() for problem in self.problems],
             "normalised": [note.to_json() for note in self.normalisations],
         }
@@ -60,7 +66,8 @@ class ValidationReport(Result):
         lines: list[str] = []
         for check in self.files:
             count = len(check.problems)
-            lines.append(f"{check.path}: " + (f"{count} problem{'s' if count != 1 else ''}" if count else "ok"))
+            state = f"{count} problem{'s' if count != 1 else ''}" if count else "ok"
+            lines.append(f"{check.path}: {state}" + (" (metrics record)" if check.record else ""))
             lines.extend(f"  - {problem}" for problem in check.problems)
             lines.extend(_summarise(check.normalisations))
         bad = sum(1 for check in self.files if check.problems)
@@ -87,7 +94,10 @@ def _summarise(notes: list[Normalisation]) -> list[str]:
 
 def load_of_a_kind(path: Path, kinds: Sequence[DefinitionKind]) -> tuple[Loaded, DefinitionKind]:
     """Read a definition file as the first of `kinds` it is one of (the first kind when it is none of them, so
-    that its problems are named in that kind's terms)."""
+    that its problems are named in that kind's terms); BadInput for a metrics record."""
+    if evaluation.is_metrics_file(Path(path)):
+        raise BadInput(f"{path}: a metrics record (retraining writes it beside a definition), not a definition; "
+                       "`mlws validate` and `mlws normalize` check it")  # fmt: skip
     text = jsonfile.read_text(path, missing=kinds[0].missing_message)
     kind = kinds[0]
     if len(kinds) > 1 and text.strip():
@@ -100,6 +110,9 @@ def validate_files(paths: list[Path], kinds: Sequence[DefinitionKind]) -> Valida
     """Check each file offline (schema, the kind's rules, secrets); unreadable files are problems of that file."""
     checks: list[FileCheck] = []
     for path in paths:
+        if evaluation.is_metrics_file(Path(path)):
+            checks.append(FileCheck(str(path), _record_problems(Path(path)), record=True))
+            continue
         try:
             loaded, kind = load_of_a_kind(path, kinds)
         except BadInput as exc:
@@ -108,6 +121,32 @@ def validate_files(paths: list[Path], kinds: Sequence[DefinitionKind]) -> Valida
         problems = validate(loaded.document, kind, source_text=loaded.text)
         checks.append(FileCheck(str(path), problems, loaded.normalisations))
     return ValidationReport(checks)
+
+
+def canonical_record(path: Path) -> str:
+    """The canonical text of the metrics record in `path` (evaluation.Record.text); BadInput when it does not read
+    as a record, or holds anything the canonical form would drop or change."""
+    record = evaluation.read_record(path)
+    if record is None:
+        raise BadInput(f"{path}: no such file")
+    given, kept = jsonfile.read(path, expect=dict), record.to_json()
+    problems = [
+        Problem(key, "not part of a metrics record", "remove it") if key not in kept
+        else Problem(key, f"{json.dumps(given[key])} is not what a record holds here (kept: {json.dumps(kept[key])})")
+        for key in given
+        if key not in kept or given[key] != kept[key]
+    ]  # fmt: skip
+    if problems:
+        raise BadInput(f"{path}: the metrics record holds what it cannot keep", problems=problems)
+    return record.text()
+
+
+def _record_problems(path: Path) -> list[Problem]:
+    try:
+        canonical_record(path)
+    except BadInput as exc:
+        return exc.problems or [Problem("", exc.message.removeprefix(f"{path}: "))]
+    return []
 
 
 @dataclass
@@ -223,11 +262,13 @@ class FileNormalisation:
     moved: list[Secret]
     normalisations: list[Normalisation]
     variables: list[str]
+    record: bool = False  # a metrics record, not a definition
 
     def to_json(self) -> dict[str, Any]:
         return {
             "path": self.path,
             "changed": self.changed,
+            "metricsRecord": self.record,
             "secretsMoved": [secret.to_json() for secret in self.moved],
             "normalised": [note.to_json() for note in self.normalisations],
             "variables": self.variables,
@@ -259,7 +300,7 @@ class NormalizeReport(Result):
         lines: list[str] = []
         for item in self.files:
             state = "already canonical" if not item.changed else "would be rewritten" if self.check else "rewritten"
-            lines.append(f"{item.path}: {state}")
+            lines.append(f"{item.path}: {state}" + (" (metrics record)" if item.record else ""))
             lines.extend(
                 f"  secret {secret.path} {'would move' if self.check else 'moved'} to ${{{secret.variable}}}"
                 for secret in item.moved
@@ -276,6 +317,11 @@ def normalize_files(paths: list[Path], kinds: Sequence[DefinitionKind], *, check
     """Rewrite files in canonical form with secrets moved to placeholders; with check=True only report."""
     planned: list[tuple[Path, str, FileNormalisation]] = []
     for path in paths:
+        if evaluation.is_metrics_file(Path(path)):
+            text = canonical_record(Path(path))
+            changed = Path(path).read_bytes() != text.encode("utf-8")
+            planned.append((Path(path), text, FileNormalisation(str(path), changed, [], [], [], record=True)))
+            continue
         loaded, kind = load_of_a_kind(path, kinds)  # every file is read before any is written
         redacted, moved = redact_secrets(loaded.document, kind)
         text = dumps(redacted, kind)

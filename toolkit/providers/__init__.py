@@ -5,8 +5,10 @@ commitment plans, BES and RRS; `classic_endpoint` an endpoint of a Classic web s
 API). A new kind is a package of its own plus one line in each table below: KIND_MODULES (the KINDS) for
 the offline commands (validate, import, edit, normalize, diff of two files), which read each file as the first
 kind that recognises it; PROVIDERS for the deploy flow (toolkit.deploy.flow), which finds a saved plan's provider
-by the name the plan records. Providers are imported when first needed: the offline commands never load them,
-and a command for one kind (`mlws get`) never loads another kind's definition rules.
+by the name the plan records; FLEET_RULES, for a kind that fleets (toolkit.fleet) can hold and retraining can
+write a model into (`rules_for_file`): a kind without a line there is refused as a fleet's template. Providers
+are imported when first needed: the offline commands never load them, and a command for one kind (`mlws get`)
+never loads another kind's definition rules.
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ KIND_MODULES = ("toolkit.providers.new_webservice.definition", "toolkit.provider
 PROVIDERS = {  # name -> the module with PROVIDER
     "new_webservice": "toolkit.providers.new_webservice.deploy",
     "classic_endpoint": "toolkit.providers.classic_endpoint.deploy",
+}
+FLEET_RULES = {  # provider name -> the module with RULES (toolkit.fleet.KindRules); a kind without one has no fleets
+    "new_webservice": "toolkit.providers.new_webservice.fleet",
+    "classic_endpoint": "toolkit.providers.classic_endpoint.fleet",
 }
 
 
@@ -51,6 +57,20 @@ def provider_for_file(path):
 
     _, kind = load_of_a_kind(path, _kinds())
     return next(provider_named(name) for name in PROVIDERS if provider_named(name).kind is kind)
+
+
+def rules_for_file(path):
+    """The fleet rules (toolkit.fleet.KindRules) of the kind a definition file is: how a fleet renders one and how
+    a model is retrained into one (`rules_for_file(path).retrain_into(path, training, ...)`); BadInput for a kind
+    whose provider has none."""
+    provider = provider_for_file(path)
+    module = FLEET_RULES.get(provider.name)
+    if module is None:
+        raise BadInput(
+            f"{path} is a {provider.kind.name}: mlws has no fleet rules for that kind, so it is no fleet's template "
+            f"and no model is retrained into it (kinds with them: {', '.join(FLEET_RULES)})"
+        )
+    return importlib.import_module(module).RULES
 
 
 def load_as(path, kind):
