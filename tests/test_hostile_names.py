@@ -94,7 +94,7 @@ OTHER_ARGS = {
 # ARM endpoint; the environment commands, whose targets come from the files (each file's own checks apply).
 WITHOUT_URL_OPTIONS = {
     ("validate",), ("import",), ("edit",), ("normalize",), ("emulator", "serve"), ("operation", "wait"),
-    ("plan",), ("deploy",), ("drift",),
+    ("plan",), ("deploy",), ("drift",), ("fleet", "render"), ("fleet", "retrain"), ("pipeline", "run"),
 }  # fmt: skip
 
 

@@ -544,8 +544,14 @@ def _kept_model(file: Path, kind: DefinitionKind, places, where, problems: _Prob
 def _instance_training(value: Any, where: tuple[Segment, ...], reading: _Reading) -> Training | None:
     if value is None:
         return None
-    shared, problems = reading.shared, reading.problems
-    own = _training(value, where, reading.rules, TRAINING_KEYS, reading.folder, problems)
+    own = _training(value, where, reading.rules, TRAINING_KEYS, reading.folder, reading.problems)
+    return _complete_training(reading.shared, own, where, reading.problems)
+
+
+def _complete_training(
+    shared: dict[str, Any], own: dict[str, Any], where: tuple[Segment, ...], problems: _Problems
+) -> Training:
+    """A training section over the shared one (global parameters merged by name), with all a job needs."""
     merged = {**shared, **own, "globalParameters": {**shared.get("globalParameters", {}),
                                                     **own.get("globalParameters", {})}}  # fmt: skip
     if not merged.get("service"):
@@ -553,7 +559,7 @@ def _instance_training(value: Any, where: tuple[Segment, ...], reading: _Reading
     if not merged.get("inputs") and not merged.get("uploads"):
         problems.add((*where, "uploads"), "no training data", "give uploads (local files) or inputs (blobs)")
     if not merged.get("outputs"):
-        problems.add((*where, "outputs"), "no outputs: every instance writes its own model",
+        problems.add((*where, "outputs"), "no outputs: every job writes its own model",
                      "give outputs, e.g. {model: models/NAME.ilearner}")  # fmt: skip
     both = sorted(set(merged.get("inputs", {})) & set(merged.get("uploads", {})))
     for name in both:
@@ -566,6 +572,23 @@ def _instance_training(value: Any, where: tuple[Segment, ...], reading: _Reading
         outputs=merged.get("outputs", {}),
         global_parameters=merged["globalParameters"],
     )
+
+
+def read_training(value: Any, key: str, definition: Path, source: Path) -> Training:
+    """A training section of another file (`key` in `source`, e.g. a pipeline's `training`) for a job whose model
+    goes into `definition`, read by the same rules as a fleet's (its kind's service names, no secrets, uploads
+    relative to `source`); BadInput listing every problem."""
+    from toolkit.providers import rules_for_file
+
+    problems = _Problems()
+    if not isinstance(value, dict):
+        problems.add((key,), "give a mapping: service, inputs or uploads, outputs, globalParameters")
+        raise _refused(source, problems)
+    own = _training(value, (key,), rules_for_file(definition), TRAINING_KEYS, source.parent, problems)
+    training = _complete_training({}, own, (key,), problems)
+    if problems.found:
+        raise _refused(source, problems)
+    return training
 
 
 def _check_outputs_apart(instances: list[Instance], problems: _Problems) -> None:

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 import threading
@@ -134,7 +135,8 @@ def read_pipeline(path: Path | str) -> Pipeline:
     promote_if = _strings(gate.get("promoteIf"), "gate.promoteIf", problem)
     promote_if_better = _strings(gate.get("promoteIfBetter"), "gate.promoteIfBetter", problem)
     timeout = data.get("timeoutSeconds")
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0):
+    seconds = isinstance(timeout, int | float) and not isinstance(timeout, bool) and 0 < timeout < math.inf
+    if timeout is not None and not seconds:  # NaN and infinity too
         problem("timeoutSeconds", f"{timeout!r} is not a number of seconds above 0")
     trained_model = update.get("trainedModel")
     if trained_model is not None and not isinstance(trained_model, str):
@@ -162,7 +164,7 @@ def read_pipeline(path: Path | str) -> Pipeline:
             raise BadInput(f"{path}: update.definition: {definition} does not exist")
         label = definition.resolve().relative_to(root / DEFINITIONS_DIR / environment).with_suffix("").as_posix()
         units = (Unit(label, definition, provider_for_file(definition).name),)
-        training = read_training(data.get("training"), "training", folder, path)
+        training = read_training(data.get("training"), "training", definition, path)
     fingerprint = hashlib.sha256(path.read_bytes()).hexdigest()
     name = path.name.removesuffix(PIPELINE_SUFFIX)
     return Pipeline(path, environment, name, units, training, fleet, trained_model, tuple(promote_if),

@@ -17,7 +17,7 @@ import yaml
 
 from tests.fixtures.classic_world import STARTING_MODEL, TRAINED_MODEL, model_bytes
 from tests.fixtures.fault_proxy import FaultProxy
-from tests.fleet.conftest import QUERY_ROWS, expected_scores, linear_csv, model_of, new_repo
+from tests.fleet.conftest import QUERY_ROWS, expected_scores, linear_csv, model_of, new_repo, noisy_csv
 from tests.retrain.least_squares import HOUSING_SPLIT, expected_metrics
 from toolkit import storage
 
@@ -26,17 +26,9 @@ SUBMIT = re.compile(r"/jobs$")
 PIPELINE = "housing.pipeline.yaml"
 
 
-def noisy_csv(seed: int, rows: int = 60) -> str:
-    """Linear data with large noise: a fit of it explains little (a low Coefficient of Determination)."""
-    import random
-
-    generator = random.Random(seed)
-    lines = ["rooms,area_sqm,age_years,price"]
-    for _ in range(rows):
-        rooms, area, age = generator.randint(1, 6), round(generator.uniform(30, 200), 1), generator.randint(0, 80)
-        price = 50000 + 1000 * rooms + 10 * area - 5 * age + generator.gauss(0, 200000)
-        lines.append(f"{rooms},{area},{age},{price!r}")
-    return "\n".join(lines) + "\n"
+def noisy(seed: int) -> str:
+    """Data whose noise a linear fit cannot explain: its held-out Coefficient of Determination is far below 0.9."""
+    return noisy_csv(seed, spread=400000.0)
 
 
 def world_of(tmp_path, mlws, start_emulator, azurite, job_seconds: float = 0.3):
@@ -45,8 +37,9 @@ def world_of(tmp_path, mlws, start_emulator, azurite, job_seconds: float = 0.3):
     account = storage.parse_connection_string(azurite.connection_string)
     storage.upload(account, STARTING_MODEL, model_bytes("v1"))
     proxy = FaultProxy(emulator.url).__enter__()
-    env = {**emulator.env(), "MLWS_ARM_ENDPOINT": proxy.url,
-           "AZURE_STORAGE_CONNECTION_STRING": azurite.connection_string, "MLWS_STORAGE_KEY": azurite.account_key}  # fmt: skip
+    storage_env = {"AZURE_STORAGE_CONNECTION_STRING": azurite.connection_string,
+                   "MLWS_STORAGE_KEY": azurite.account_key}  # fmt: skip
+    env = {**emulator.env(), "MLWS_ARM_ENDPOINT": proxy.url, **storage_env}
     repo = new_repo(tmp_path / "repo", mlws, env, storage=azurite.blob_endpoint)
     # The predictive service as a definition of its own (not a fleet's template), created live.
     (repo.folder / "housing.template.json").rename(repo.folder / "housing-predict.json")
@@ -115,7 +108,7 @@ def test_a_review_run_promotes_the_model_into_the_definition_and_a_second_run_do
 
 def test_a_refused_gate_changes_no_file_and_exits_4_every_time(live):
     repo, proxy = live
-    pipeline = write_pipeline(repo, noisy_csv(seed=3))
+    pipeline = write_pipeline(repo, noisy(3))
     before = committed(repo)
 
     ran = repo.run("pipeline", "run", pipeline, "--run", RUN, "-o", "json")
@@ -150,23 +143,24 @@ def test_a_live_run_deploys_the_promoted_model_and_the_service_scores_as_a_fit_o
 
 def test_the_held_out_metrics_are_recorded(live):
     repo, _ = live
-    data = noisy_csv(seed=5)
+    data = noisy(5)
     pipeline = write_pipeline(repo, data, gate={})
 
     assert repo.run("pipeline", "run", pipeline, "--run", RUN).exit_code == 0
 
     record = json.loads((repo.folder / "housing-predict.metrics.json").read_text(encoding="utf-8"))
     expected = expected_metrics(data, HOUSING_SPLIT)
-    assert record["evaluatedOn"] == "held-out rows"
+    assert record["evaluatedOn"] == "held-out rows" and record["rows"] == expected.pop("Rows")
+    assert set(record["metrics"]) == set(expected)
     for metric, value in expected.items():
         assert record["metrics"][metric] == pytest.approx(value, rel=1e-4), metric
 
 
 def test_a_pipeline_edited_since_its_run_began_is_refused(live):
     repo, proxy = live
-    pipeline = write_pipeline(repo, noisy_csv(seed=3))
+    pipeline = write_pipeline(repo, noisy(3))
     assert repo.run("pipeline", "run", pipeline, "--run", RUN).exit_code == 4
-    pipeline.write_text(pipeline.read_text().replace(">= 0.9", ">= 0.0"), encoding="utf-8")
+    pipeline.write_text(pipeline.read_text().replace(">= 0.9", ">= -1000000"), encoding="utf-8")
 
     ran = repo.run("pipeline", "run", pipeline, "--run", RUN)
 
@@ -233,8 +227,8 @@ def test_a_run_killed_mid_job_and_run_again_ends_as_an_uninterrupted_run(tmp_pat
     pipeline = write_pipeline(repo, data)
     state = repo.root / ".mlws" / "pipelines" / "fleet" / "housing" / f"{RUN}.json"
     env = {**os.environ, **repo.env}
-    process = subprocess.Popen([sys.executable, "-m", "toolkit", "pipeline", "run", str(pipeline), "--run", RUN],
-                               cwd=repo.root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    command = [sys.executable, "-m", "toolkit", "pipeline", "run", str(pipeline), "--run", RUN]
+    process = subprocess.Popen(command, cwd=repo.root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         # Killed once its job is recorded and running: mid-job, nothing promoted yet.
         _wait_for(lambda: state.is_file() and "job" in json.loads(state.read_text())["units"]["housing-predict"])
@@ -254,3 +248,43 @@ def test_a_run_killed_mid_job_and_run_again_ends_as_an_uninterrupted_run(tmp_pat
         {k: v for k, v in records[1].items() if k != "job"}
     ] * 2
     proxy.__exit__(None, None, None)
+
+
+def test_a_fleet_pipeline_promotes_each_instance_on_its_own_gate(live):
+    repo, proxy = live
+    names = ["rental-001", "rental-002", "rental-003"]
+    (repo.folder / "housing-predict.json").rename(repo.folder / "housing.template.json")
+    (repo.root / "data").mkdir(exist_ok=True)
+    instances = []
+    for index, name in enumerate(names):
+        data = noisy(index) if name == "rental-002" else linear_csv(seed=index)
+        (repo.root / "data" / f"{name}.csv").write_text(data, encoding="utf-8")
+        instances.append({"name": name, "training": {"uploads": {"trainingData": f"../../data/{name}.csv"},
+                          "outputs": {"model": f"models/fleet/{name}.ilearner",
+                                      "evaluation": f"models/fleet/{name}-evaluation.csv"}}})  # fmt: skip
+    repo.write_fleet({"version": 1, "template": "housing.template.json", "training": {"service": "housing-training"},
+                      "instances": instances})  # fmt: skip
+    assert repo.run("fleet", "render", repo.fleet_file).exit_code == 0
+    pipeline = repo.folder / "rental.pipeline.yaml"
+    pipeline.write_text(yaml.safe_dump({
+        "version": 1, "gate": {"promoteIf": ["Coefficient of Determination >= 0.9"]},
+        "update": {"fleet": "fleet.yaml", "mode": "review"},
+    }), encoding="utf-8")  # fmt: skip
+    refused_before = (repo.folder / "rental-002.json").read_bytes()
+
+    ran = repo.run("pipeline", "run", pipeline, "--run", RUN, "--parallel", "3", "-o", "json")
+
+    assert ran.exit_code == 4, ran.stdout + ran.stderr
+    rows = {row["service"]: row for row in ran.json()["result"]["services"]}
+    assert {name: row["action"] for name, row in rows.items()} == {
+        "rental-001": "promoted", "rental-002": "refused", "rental-003": "promoted"}  # fmt: skip
+    for name in ("rental-001", "rental-003"):
+        assert model_of(repo.definition(name)).endswith(f"/models/fleet/{name}.{RUN}.ilearner")
+        assert (repo.folder / f"{name}.metrics.json").is_file()
+    assert (repo.folder / "rental-002.json").read_bytes() == refused_before
+    assert not (repo.folder / "rental-002.metrics.json").exists()
+    assert repo.run("fleet", "render", repo.fleet_file, "--check").exit_code == 0  # the fleet file is still true
+    assert submits(proxy) == 3
+
+    again = repo.run("pipeline", "run", pipeline, "--run", RUN)
+    assert again.exit_code == 4 and submits(proxy) == 3
