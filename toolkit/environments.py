@@ -72,21 +72,26 @@ class EnvironmentResult(Result):
         return {"verb": self.verb, "environment": self.environment, "services": [row.to_json() for row in self.rows],
                 "notApplied": self.not_applied}  # fmt: skip
 
+    # The table's columns, and what the rows a failure stopped before starting were not: a kind of batch sets both.
+    COLUMNS = ("service", "kind", "action", "result")
+    NOT_DONE = "not applied"
+
+    def cells(self) -> list[list[str]]:
+        return [[row.service, row.kind, row.action, row.result] for row in self.rows]
+
     @property
     def notes(self) -> list[str]:
-        stopped = f"stopped at the first failure; not applied: {', '.join(self.not_applied)} (--keep-going)"
+        stopped = f"stopped at the first failure; {self.NOT_DONE}: {', '.join(self.not_applied)} (--keep-going)"
         return [note for note in (self.note, stopped if self.not_applied else "") if note]
 
     def to_text(self) -> str:
-        rows = [[row.service, row.kind, row.action, row.result] for row in self.rows]
-        return "\n".join([table(["SERVICE", "KIND", "ACTION", "RESULT"], rows), *self.notes])
+        return "\n".join([table([column.upper() for column in self.COLUMNS], self.cells()), *self.notes])
 
     def to_markdown(self) -> str:
         from toolkit.text import markdown_table
 
-        rows = [[f"`{row.service}`", row.kind, row.action, row.result] for row in self.rows]
-        table_text = markdown_table(["service", "kind", "action", "result"], rows)
-        lines = [f"### mlws {self.verb} {self.environment}", "", table_text]
+        rows = [[f"`{first}`", *rest] for first, *rest in self.cells()]
+        lines = [f"### mlws {self.verb} {self.environment}", "", markdown_table(list(self.COLUMNS), rows)]
         return "\n".join([*lines, "", *self.notes] if self.notes else lines)
 
 

@@ -60,9 +60,7 @@ from __future__ import annotations
 import copy
 import math
 import os
-import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -77,12 +75,10 @@ from toolkit.errors import BadInput, ExitCode, MlwsError, Problem
 from toolkit.operation import Progress
 from toolkit.redact import redact
 from toolkit.retraining import RetrainOptions, RetrainResult, Training
-from toolkit.text import markdown_table, table
 from toolkit.yamlfile import read_yaml
 
 VERSION = 1
 FLEET_SUFFIXES = (".yaml", ".yml")
-NOT_FAILED = (ExitCode.OK, ExitCode.REFUSED)  # a refused model is the gates' judgement: more jobs start
 CREDENTIAL_WORDS = ("key", "password", "secret", "token", "credential", "sas")  # a global parameter named so
 
 FLEET_KEYS = {"version", "template", "trainedModel", "training", "instances"}
@@ -676,17 +672,10 @@ class RetrainRow(Row):
 class FleetRetrainResult(EnvironmentResult):
     """One row per instance (instance, job, status, model, result); the batch's exit code is the worst row's."""
 
-    def to_text(self) -> str:
-        lines = [table(["INSTANCE", "JOB", "STATUS", "MODEL", "RESULT"], self._cells())]
-        return "\n".join([*lines, self.note] if self.note else lines)
+    COLUMNS = ("instance", "job", "status", "model", "result")
+    NOT_DONE = "not retrained"
 
-    def to_markdown(self) -> str:
-        cells = [[f"`{cell}`" if column == 0 else cell for column, cell in enumerate(row)] for row in self._cells()]
-        lines = [f"### mlws {self.verb} {self.environment}", "",
-                 markdown_table(["instance", "job", "status", "model", "result"], cells)]  # fmt: skip
-        return "\n".join([*lines, "", self.note] if self.note else lines)
-
-    def _cells(self) -> list[list[str]]:
+    def cells(self) -> list[list[str]]:
         return [[row.service, row.job or "-", row.status or "-", row.model or "-", row.result] for row in self.rows]
 
 
@@ -733,10 +722,10 @@ def retrain_fleet(
     and record unchanged), no failure: the other jobs still start. Without `keep_going` the first failure starts no
     more jobs (those running finish)."""
     from toolkit import storage
+    from toolkit.batch import check_parallel, run_batch
 
     environ = os.environ if environ is None else environ
-    if parallel < 1:
-        raise BadInput(f"--parallel {parallel}: give the number of jobs to run at once, 1 or more")
+    check_parallel(parallel)
     evaluation.parse_gates(promote_if or [], promote_if_better or [])  # a bad gate is bad input before any job
 
     def gated(options: RetrainOptions) -> RetrainOptions:
@@ -750,66 +739,34 @@ def retrain_fleet(
         raise BadInput(f"{fleet.path}: nothing was trained", problems=problems)
     storage.connection_string_from_env(environ)  # one message for the batch, not one per job
 
-    result = FleetRetrainResult("fleet retrain", fleet.environment)
-    rows: dict[str, RetrainRow] = {}
-    lock = threading.Lock()
-
-    def told(name: str) -> Progress | None:
-        if progress is None:
-            return None
-
-        def say(message: str) -> None:
-            with lock:  # one status line, many threads
-                progress(f"{name}: {message}")
-
-        return say
-
-    def run(instance: Instance) -> RetrainRow:
+    def run(index: int, told: Progress | None) -> tuple[RetrainRow, bool]:
+        instance = chosen[index]
         try:
-            done = retrain_instance(fleet, instance, timeout=timeout, amend=gated, environ=environ,
-                                    progress=told(instance.name))  # fmt: skip
+            done = retrain_instance(fleet, instance, timeout=timeout, amend=gated, environ=environ, progress=told)
         except MlwsError as error:
             from toolkit.runtime import JobFailed
 
             job, status = (error.job_id, error.status) if isinstance(error, JobFailed) else ("", "")
             return RetrainRow(instance.label, fleet.rules.provider, "retrain", f"error: {error.message}",
-                              error.exit_code, job=job, status=status)  # fmt: skip
+                              error.exit_code, job=job, status=status), True  # fmt: skip
         row = RetrainRow(instance.label, fleet.rules.provider, "retrain", f"model written to {instance.file}",
                          job=done.job.job_id, status=done.job.status, evaluation=done.evaluation,
                          gates=done.checks)  # fmt: skip
-        if done.refused:
+        if done.refused:  # the gate's verdict, no failure: the other jobs still start
             row.result = "refused: " + "; ".join(check.failure() for check in done.checks if not check.passed)
             row.exit_code = done.exit_code
         else:
             row.model = done.change.uri if done.change else ""
             row.metrics_file = done.metrics_file if done.metrics_written else None
-        return row
+        return row, False
 
-    # Jobs are handed to the pool one by one as others end: after a failure (without keep_going) none is started.
-    waiting, running = list(chosen), {}
-    pool = ThreadPoolExecutor(max_workers=min(parallel, len(chosen)), thread_name_prefix="mlws-fleet")
-    try:
-        while waiting or running:
-            stop = not keep_going and any(row.exit_code not in NOT_FAILED for row in rows.values())
-            while waiting and len(running) < parallel and not stop:
-                instance = waiting.pop(0)
-                running[pool.submit(run, instance)] = instance
-            if not running:
-                break
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in finished:
-                rows[running.pop(future).name] = future.result()
-            if progress is not None:
-                with lock:
-                    progress(f"retrain: {len(rows)} of {len(chosen)} done, {len(running)} running")
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)  # Ctrl-C: running jobs end (and write); no new ones start
-    result.rows = [rows[instance.name] for instance in chosen if instance.name in rows]
+    labels = [instance.label for instance in chosen]
+    rows, skipped = run_batch(labels, run, verb="retrain", parallel=parallel, stop_at_failure=not keep_going,
+                              progress=progress)  # fmt: skip
+    result = FleetRetrainResult("fleet retrain", fleet.environment, rows)
     refused = [row.service for row in result.rows if row.exit_code == ExitCode.REFUSED]
-    skipped = [instance.label for instance in chosen if instance.name not in rows]
+    result.not_applied = skipped
     notes = [f"not promoted (their files and records unchanged): {', '.join(refused)}"] if refused else []
-    if skipped:
-        notes.append(f"stopped at the first failure; not retrained: {', '.join(skipped)} (--keep-going)")
     result.note = "\n".join(notes)
     return result
 

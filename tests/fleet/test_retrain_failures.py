@@ -44,13 +44,13 @@ def test_without_keep_going_a_failure_starts_no_more_jobs(trainable):
     retrained = repo.run("fleet", "retrain", repo.fleet_file, "--parallel", "1")
 
     assert retrained.exit_code == 1
-    assert "not retrained: rental-002, rental-003 (--keep-going)" in retrained.stdout
+    assert "stopped at the first failure; not retrained: rental-002, rental-003 (--keep-going)" in retrained.stdout
     assert jobs_started(proxy) == 1
     assert {name: (repo.folder / f"{name}.json").read_bytes() for name in NAMES} == before
 
 
 REFUSALS = {
-    "--parallel 0": (["--parallel", "0"], {}, "--parallel 0: give the number of jobs to run at once"),
+    "--parallel 0": (["--parallel", "0"], {}, "--parallel 0: give how many services at once, 1 (one at a time) to 64"),
     "an unknown --only": (["--only", "rental-009"], {}, "no instance 'rental-009'"),
     "a missing upload": ([], {"unlink": "rental-003.csv"}, "rental-003: upload trainingData: no file"),
     "a rendered file edited since": ([], {"stale": "rental-002"}, "rental-002.json is missing or out of date"),

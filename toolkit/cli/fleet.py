@@ -6,7 +6,9 @@ from typing import Annotated
 
 import typer
 
+from toolkit.batch import DEFAULT_PARALLEL
 from toolkit.cli.app import Debug, Output, OutputFormat, Query, app, start
+from toolkit.cli.environments import Parallel
 from toolkit.cli.retrain import JobTimeout, PromoteIf, PromoteIfBetter
 
 fleet_app = typer.Typer(
@@ -16,7 +18,6 @@ fleet_app = typer.Typer(
 )
 app.add_typer(fleet_app, name="fleet")
 
-PARALLEL = 4  # BES jobs at once unless --parallel says otherwise
 
 FleetFile = Annotated[
     Path, typer.Argument(metavar="FILE", help="The fleet file, definitions/ENV/NAME.yaml (see `mlws fleet --help`).")
@@ -55,9 +56,7 @@ def render(
 @fleet_app.command("retrain")
 def retrain(
     file: FleetFile,
-    parallel: Annotated[
-        int, typer.Option("--parallel", "-p", help="How many BES jobs run at once (1 or more).")
-    ] = PARALLEL,
+    parallel: Parallel = DEFAULT_PARALLEL,
     only: Annotated[
         list[str] | None, typer.Option("--only", help="Retrain this instance only (repeat for more).")
     ] = None,
