@@ -3,7 +3,9 @@
 # Starts Azurite + the mlws emulator, deploys the housing services from definitions/dev/ (copies, in a
 # temp dir: the repo's definitions are not touched), trains twice on different data, and shows each
 # model change as a definition diff, an update and a score; then the Classic path: a new endpoint on the
-# Classic predictive service, retrained and patched. Stops everything it started on exit.
+# Classic predictive service, retrained and patched; then many models from one experiment (a fleet of three
+# sites, each its own data, service and model) and two gated promotions by a pipeline (one promoted, one
+# refused). Stops everything it started on exit.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -89,4 +91,58 @@ show mlws classic retrain --training-service "$MLWS_CLASSIC_TRAINING" -s "$MLWS_
     --score "$WORK/rows.json"
 show mlws classic endpoint list -s "$MLWS_CLASSIC_PREDICT"
 
-step "Done: the second model answers differently; everything started here is stopped now"
+step "Many models from one experiment: a fleet of three sites, each with its own data, service and model"
+SITES="$WORK/sites"  # a repository of its own: mlws.yaml maps environment `sites` to a resource group
+mkdir -p "$SITES/definitions/sites" "$SITES/data"
+cat >"$SITES/mlws.yaml" <<YAML
+environments:
+  sites: {subscription: $AZURE_SUBSCRIPTION_ID, resourceGroup: mlws-demo-sites, location: South Central US}
+YAML
+cp "$DEFS/housing-training.json" "$SITES/definitions/sites/housing-training.json"
+cp "$DEFS/housing-predict.json" "$SITES/definitions/sites/housing.template.json"
+python3 scripts/housing_data.py v1 "$SITES/data/north.csv"
+python3 scripts/housing_data.py v2 "$SITES/data/south.csv"
+python3 scripts/housing_data.py v2 "$SITES/data/east.csv" --rows 80
+cat >"$SITES/definitions/sites/fleet.yaml" <<'YAML'
+version: 1
+template: housing.template.json
+training: {service: housing-training}
+instances:
+  - {name: housing-north, tags: {site: north}, training: {uploads: {trainingData: ../../data/north.csv}, outputs: {model: models/sites/north.ilearner, evaluation: models/sites/north-evaluation.csv}}}
+  - {name: housing-south, tags: {site: south}, training: {uploads: {trainingData: ../../data/south.csv}, outputs: {model: models/sites/south.ilearner, evaluation: models/sites/south-evaluation.csv}}}
+  - {name: housing-east, tags: {site: east}, training: {uploads: {trainingData: ../../data/east.csv}, outputs: {model: models/sites/east.ilearner, evaluation: models/sites/east-evaluation.csv}}}
+YAML
+cd "$SITES"
+show mlws fleet render definitions/sites/fleet.yaml
+plan_code=0
+show mlws plan sites || plan_code=$?  # exit 3: changes to review
+[[ $plan_code -eq 3 ]] || { echo "demo: expected a plan with changes (exit 3), got exit $plan_code" >&2; exit 1; }
+show mlws deploy sites --parallel 4
+show mlws fleet retrain definitions/sites/fleet.yaml --parallel 3 --promote-if "Coefficient of Determination >= 0.9"
+mlws plan sites >/dev/null || true  # each site's new model, planned
+show mlws deploy sites --parallel 4
+for SITE in north south east; do
+    show mlws score -n "housing-$SITE" -g mlws-demo-sites --input "$WORK/rows.json"
+done
+
+step "Evaluate before promoting: a pipeline run whose model passes its gate, and one whose model is refused"
+python3 "$REPO/scripts/housing_data.py" v2 "$SITES/data/noisy.csv" --noise 300000
+for DATA in south noisy; do
+    cat >"$SITES/definitions/sites/$DATA.pipeline.yaml" <<YAML
+version: 1
+training:
+  service: housing-training
+  uploads: {trainingData: ../../data/$DATA.csv}
+  outputs: {model: models/pipeline/north-$DATA.ilearner, evaluation: models/pipeline/north-$DATA-evaluation.csv}
+gate: {promoteIf: ["Coefficient of Determination >= 0.9"]}
+update: {definition: housing-north.json, mode: live}
+YAML
+done
+show mlws pipeline run definitions/sites/south.pipeline.yaml --run demo
+refused=0
+show mlws pipeline run definitions/sites/noisy.pipeline.yaml --run demo || refused=$?
+[[ $refused -eq 4 ]] || { echo "demo: expected the noisy model to be refused (exit 4), got exit $refused" >&2; exit 1; }
+show cat definitions/sites/housing-north.metrics.json
+cd "$REPO"
+
+step "Done: each model answers differently; everything started here is stopped now"

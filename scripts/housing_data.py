@@ -7,6 +7,7 @@ As a script, writes one dataset as CSV (columns rooms, area_sqm, age_years, pric
 
     python scripts/housing_data.py v1 housing-v1.csv
     python scripts/housing_data.py v2 housing-v2.csv --rows 500
+    python scripts/housing_data.py v2 housing-noisy.csv --noise 300000   # data no model explains well
 
 As a module: `rows(version)` gives the rows as tuples, `csv_text(version)` the CSV text.
 """
@@ -25,9 +26,12 @@ RELATIONSHIPS = {
     "v2": {"intercept": 60000.0, "rooms": 4000.0, "area_sqm": 3600.0, "age_years": -2500.0},
 }
 DEFAULT_ROWS = 200
+DEFAULT_NOISE = 5000.0  # the standard deviation of the noise added to each price
 
 
-def rows(version: str, count: int = DEFAULT_ROWS, seed: int = 7) -> list[tuple[int, float, int, float]]:
+def rows(
+    version: str, count: int = DEFAULT_ROWS, seed: int = 7, noise: float = DEFAULT_NOISE
+) -> list[tuple[int, float, int, float]]:
     relation = RELATIONSHIPS[version]
     generator = random.Random(f"{version}-{seed}")
     data = []
@@ -40,14 +44,14 @@ def rows(version: str, count: int = DEFAULT_ROWS, seed: int = 7) -> list[tuple[i
             + relation["rooms"] * rooms
             + relation["area_sqm"] * area
             + relation["age_years"] * age
-            + generator.gauss(0, 5000)
+            + generator.gauss(0, noise)
         )
         data.append((rooms, area, age, round(price, 2)))
     return data
 
 
-def csv_text(version: str, count: int = DEFAULT_ROWS) -> str:
-    lines = [",".join(COLUMNS)] + [",".join(str(value) for value in row) for row in rows(version, count)]
+def csv_text(version: str, count: int = DEFAULT_ROWS, noise: float = DEFAULT_NOISE) -> str:
+    lines = [",".join(COLUMNS)] + [",".join(str(value) for value in row) for row in rows(version, count, noise=noise)]
     return "\n".join(lines) + "\n"
 
 
@@ -56,11 +60,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("version", choices=sorted(RELATIONSHIPS), help="which price relationship")
     parser.add_argument("out", type=Path, help="the CSV file to write")
     parser.add_argument("--rows", type=int, default=DEFAULT_ROWS, help=f"data rows (default {DEFAULT_ROWS})")
+    noise_help = f"the noise's standard deviation (default {DEFAULT_NOISE:g})"
+    parser.add_argument("--noise", type=float, default=DEFAULT_NOISE, help=noise_help)
     args = parser.parse_args(argv)
     if args.rows < 1:
         parser.error("--rows must be at least 1")
+    if not 0 <= args.noise < float("inf"):
+        parser.error("--noise must be a finite number, 0 or more")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(csv_text(args.version, args.rows), encoding="utf-8")
+    args.out.write_text(csv_text(args.version, args.rows, args.noise), encoding="utf-8")
     return 0
 
 

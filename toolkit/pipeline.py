@@ -417,6 +417,8 @@ def _row(unit: Unit, saved: dict[str, Any], mode: str) -> PipelineRow:
             result = f"deployed ({deployed})" if deployed else f"deploy failed: {saved.get('deployError', '')}"
         else:
             result = f"{saved.get('message')} (review it, then deploy)"
+    elif outcome == REFUSED:
+        result = str(saved.get("message", ""))  # the gate's own words: "not promoted: ..."
     else:
         result = f"{outcome}: {saved.get('message', '')}"
     return PipelineRow(unit.label, unit.kind, outcome or "train", result, code,
