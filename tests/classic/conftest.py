@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fixtures.classic_world import seed
+from tests.retrain import housing_data
 
 
 @pytest.fixture
@@ -26,3 +27,11 @@ def classic(mlws, world):
         return mlws("classic", *args, env={**env, **kwargs.pop("env", {})}, **kwargs)
 
     return run
+
+
+@pytest.fixture
+def training_data(tmp_path):
+    """Housing data v2 as a local CSV, for --upload."""
+    path = tmp_path / "housing-v2.csv"
+    path.write_text(housing_data.csv_text("v2"), encoding="utf-8")
+    return path

@@ -17,13 +17,6 @@ V2 = expected_metrics(housing_data.csv_text("v2"), HOUSING_SPLIT)
 
 
 @pytest.fixture
-def training_data(tmp_path):
-    path = tmp_path / "housing-v2.csv"
-    path.write_text(housing_data.csv_text("v2"), encoding="utf-8")
-    return path
-
-
-@pytest.fixture
 def storage_env(world):
     return {"AZURE_STORAGE_CONNECTION_STRING": world.azurite.connection_string}
 

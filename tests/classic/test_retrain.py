@@ -9,15 +9,6 @@ import json
 import pytest
 
 from tests.fixtures.classic_world import ROWS, TRAINED_MODEL, prices
-from tests.retrain import housing_data
-
-
-@pytest.fixture
-def training_data(tmp_path):
-    """Housing data v2 as a local CSV, for --upload."""
-    path = tmp_path / "housing-v2.csv"
-    path.write_text(housing_data.csv_text("v2"), encoding="utf-8")
-    return path
 
 
 @pytest.fixture
