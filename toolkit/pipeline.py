@@ -345,6 +345,8 @@ def _train(pipeline: Pipeline, unit: Unit, state: RunState, run: str, environ, p
                        promote_if_better=list(pipeline.promote_if_better), timeout=pipeline.timeout,
                        journal=UnitJournal(state, unit.label))  # fmt: skip
 
+    if _promoted_before_the_kill(unit, state):
+        return
     try:
         done = _retrain(pipeline, unit, amend, environ, progress)
     except MlwsError as error:
@@ -364,6 +366,21 @@ def _train(pipeline: Pipeline, unit: Unit, state: RunState, run: str, environ, p
         model=model,
         jobId=done.job.job_id,
     )
+
+
+def _promoted_before_the_kill(unit: Unit, state: RunState) -> bool:
+    """Whether this run's recorded job was promoted already: its metrics record, written right after the swap, names
+    that job, though the run was killed before saving the outcome. Then the outcome is saved now: training again (or
+    judging "better" against the very record it wrote) would make a rerun end unlike an uninterrupted run."""
+    from toolkit import evaluation
+
+    job = state.of(unit.label).get("job")
+    record = evaluation.read_record(evaluation.metrics_file(unit.file)) if job else None
+    if record is None or record.job != job:
+        return False
+    state.record(unit.label, drop=("job",), outcome=PROMOTED, message=f"{unit.file}: {record.model} promoted",
+                 exitCode=int(ExitCode.OK), model=record.model, jobId=job)  # fmt: skip
+    return True
 
 
 def _retrain(pipeline: Pipeline, unit: Unit, amend, environ, progress) -> RetrainResult:
