@@ -36,6 +36,7 @@ The exit code is the worst unit's: 4 when a gate refused a model, as with `mlws 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -43,7 +44,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -301,7 +302,7 @@ def run_pipeline(
 ) -> PipelineResult:
     """`mlws pipeline run FILE`: train, judge, promote (and in live mode deploy) every unit not yet ended in this
     run, `parallel` at once; resumable after a crash, and a run that ended does nothing."""
-    from toolkit.batch import check_parallel, run_batch
+    from toolkit.batch import check_parallel
 
     environ = os.environ if environ is None else environ
     check_parallel(parallel)
@@ -310,7 +311,31 @@ def run_pipeline(
     if not RUN_ID.fullmatch(run):
         raise BadInput(f"--run {run!r}: give letters, digits, - and _ (at most 64), starting with a letter or digit")
     root = repository_root()
-    state = RunState.load(root / STATE_DIR / pipeline.environment / pipeline.name / f"{run}.json", pipeline, run)
+    state_file = root / STATE_DIR / pipeline.environment / pipeline.name / f"{run}.json"
+    with _run_lock(state_file, run):
+        return _run_units(pipeline, RunState.load(state_file, pipeline, run), root, parallel, environ, progress)
+
+
+@contextlib.contextmanager
+def _run_lock(state_file: Path, run: str) -> Iterator[None]:
+    """The run held by this process alone (an exclusive lock beside its state, released when the process ends, by
+    kill -9 too): two processes on one run would wait for one job, promote twice and overwrite each other's state."""
+    import fcntl
+
+    state_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(state_file.with_name(state_file.name + ".lock"), "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise Refused(f"run {run} is running in another process ({state_file}); nothing was run: "
+                          "let it end, or give another --run") from None  # fmt: skip
+        yield
+
+
+def _run_units(pipeline: Pipeline, state: RunState, root: Path, parallel: int, environ, progress) -> PipelineResult:
+    from toolkit.batch import run_batch
+
+    run = state.run
 
     def work(index: int, told: Progress | None) -> tuple[PipelineRow, bool]:
         unit = pipeline.units[index]
