@@ -149,7 +149,6 @@ def read_pipeline(path: Path | str) -> Pipeline:
     if ("definition" in update) == ("fleet" in update):
         raise _refused(path, [Problem("update", "give one of definition (one service) or fleet (its instances)")])
     environment = folder.resolve().name
-    root = folder.resolve().parent.parent
     if "fleet" in update:
         if data.get("training") is not None:
             problem("training", "a fleet's instances train on their own training sections", "leave training out")
@@ -163,7 +162,10 @@ def read_pipeline(path: Path | str) -> Pipeline:
         definition = _relative_file(update["definition"], folder, "update.definition", path)
         if not definition.is_file():
             raise BadInput(f"{path}: update.definition: {definition} does not exist")
-        label = definition.resolve().relative_to(root / DEFINITIONS_DIR / environment).with_suffix("").as_posix()
+        if not definition.resolve().is_relative_to(folder.resolve()):  # `..`, a symlink: not this environment's
+            raise BadInput(f"{path}: update.definition: {definition} is not in the pipeline's environment, "
+                           f"{folder}/ (a pipeline updates the definitions of its own environment)")  # fmt: skip
+        label = definition.resolve().relative_to(folder.resolve()).with_suffix("").as_posix()
         units = (Unit(label, definition, provider_for_file(definition).name),)
         training = read_training(data.get("training"), "training", definition, path)
     fingerprint = hashlib.sha256(path.read_bytes()).hexdigest()
