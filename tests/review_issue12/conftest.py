@@ -8,6 +8,7 @@ import json
 import pytest
 
 from tests.pipeline.test_pipeline import RUN, world_of
+from tests.retrain.conftest import world  # noqa: F401  (the retraining world, for mlws retrain)
 
 
 @pytest.fixture
