@@ -168,10 +168,16 @@ def read_pipeline(path: Path | str) -> Pipeline:
         label = definition.resolve().relative_to(folder.resolve()).with_suffix("").as_posix()
         units = (Unit(label, definition, provider_for_file(definition).name),)
         training = read_training(data.get("training"), "training", definition, path)
-    fingerprint = hashlib.sha256(path.read_bytes()).hexdigest()
+    # Of the pipeline file and the fleet it runs (not of the definitions: the run itself changes them).
+    fingerprint = hashlib.sha256(b"".join(source.read_bytes() for source in _sources(path, fleet))).hexdigest()
     name = path.name.removesuffix(PIPELINE_SUFFIX)
     return Pipeline(path, environment, name, units, training, fleet, trained_model, tuple(promote_if),
                     tuple(promote_if_better), mode, float(timeout) if timeout else None, fingerprint)  # fmt: skip
+
+
+def _sources(path: Path, fleet: Any) -> list[Path]:
+    """The files a run is of: the pipeline file, and its fleet file."""
+    return [path, *([fleet.path] if fleet is not None else [])]
 
 
 def _check_keys(value: dict[str, Any], where: str, allowed: set[str], required: set[str], problem) -> None:
@@ -231,7 +237,8 @@ class RunState:
         saved = jsonfile.read(file, expect=dict)
         if saved.get("fingerprint") != pipeline.fingerprint:
             raise Refused(
-                f"{pipeline.path} changed since run {run} began ({file}); nothing was run: "
+                f"{' or '.join(map(str, _sources(pipeline.path, pipeline.fleet)))} changed since run {run} began "
+                f"({file}); nothing was run: "
                 f"give a new --run to run the pipeline as it is now"
             )
         units = saved.get("units")
