@@ -16,7 +16,7 @@ from tests.review_issue12.conftest import state_file
 
 
 def test_a_second_run_while_the_first_is_running_is_refused_and_sends_nothing(tmp_path, mlws, start_emulator, azurite):
-    repo, proxy = world_of(tmp_path, mlws, start_emulator, azurite, job_seconds=3.0)
+    repo, proxy = world_of(tmp_path, mlws, start_emulator, azurite, job_seconds=8.0)
     pipeline = write_pipeline(repo, linear_csv(seed=4))
     command = [sys.executable, "-m", "toolkit", "pipeline", "run", str(pipeline), "--run", RUN]
     first = subprocess.Popen(command, cwd=repo.root, env={**os.environ, **repo.env},
