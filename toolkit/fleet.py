@@ -352,8 +352,16 @@ def _training(
         if key in value:
             found[key] = _strings(value[key], (*where, key), problems)
     if "uploads" in value:
-        found["uploads"] = {name: folder / local for name, local in _strings(value["uploads"], (*where, "uploads"),
-                                                                           problems).items()}  # fmt: skip
+        # An upload is sent to blob storage: one from outside the repository (absolute, `..` past its root, a
+        # symlink out of it) would ship whatever file the machine running the schedule can read.
+        repository = folder.resolve().parent.parent  # the file lives in definitions/ENV/
+        found["uploads"] = {}
+        for name, local in _strings(value["uploads"], (*where, "uploads"), problems).items():
+            if Path(local).is_absolute() or not (folder / local).resolve().is_relative_to(repository):
+                problems.add((*where, "uploads", name), f"{local} is outside the repository ({repository})",
+                             "give a file of the repository, relative to this file")  # fmt: skip
+            else:
+                found["uploads"][name] = folder / local
     for name, parameter in found.get("globalParameters", {}).items():
         credential = any(word in name.lower() for word in CREDENTIAL_WORDS)
         if (credential or redact(parameter) != parameter) and not _placeholder_only(parameter):

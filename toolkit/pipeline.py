@@ -36,6 +36,7 @@ The exit code is the worst unit's: 4 when a gate refused a model, as with `mlws 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -43,7 +44,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -148,7 +149,6 @@ def read_pipeline(path: Path | str) -> Pipeline:
     if ("definition" in update) == ("fleet" in update):
         raise _refused(path, [Problem("update", "give one of definition (one service) or fleet (its instances)")])
     environment = folder.resolve().name
-    root = folder.resolve().parent.parent
     if "fleet" in update:
         if data.get("training") is not None:
             problem("training", "a fleet's instances train on their own training sections", "leave training out")
@@ -162,13 +162,22 @@ def read_pipeline(path: Path | str) -> Pipeline:
         definition = _relative_file(update["definition"], folder, "update.definition", path)
         if not definition.is_file():
             raise BadInput(f"{path}: update.definition: {definition} does not exist")
-        label = definition.resolve().relative_to(root / DEFINITIONS_DIR / environment).with_suffix("").as_posix()
+        if not definition.resolve().is_relative_to(folder.resolve()):  # `..`, a symlink: not this environment's
+            raise BadInput(f"{path}: update.definition: {definition} is not in the pipeline's environment, "
+                           f"{folder}/ (a pipeline updates the definitions of its own environment)")  # fmt: skip
+        label = definition.resolve().relative_to(folder.resolve()).with_suffix("").as_posix()
         units = (Unit(label, definition, provider_for_file(definition).name),)
         training = read_training(data.get("training"), "training", definition, path)
-    fingerprint = hashlib.sha256(path.read_bytes()).hexdigest()
+    # Of the pipeline file and the fleet it runs (not of the definitions: the run itself changes them).
+    fingerprint = hashlib.sha256(b"".join(source.read_bytes() for source in _sources(path, fleet))).hexdigest()
     name = path.name.removesuffix(PIPELINE_SUFFIX)
     return Pipeline(path, environment, name, units, training, fleet, trained_model, tuple(promote_if),
                     tuple(promote_if_better), mode, float(timeout) if timeout else None, fingerprint)  # fmt: skip
+
+
+def _sources(path: Path, fleet: Any) -> list[Path]:
+    """The files a run is of: the pipeline file, and its fleet file."""
+    return [path, *([fleet.path] if fleet is not None else [])]
 
 
 def _check_keys(value: dict[str, Any], where: str, allowed: set[str], required: set[str], problem) -> None:
@@ -228,7 +237,8 @@ class RunState:
         saved = jsonfile.read(file, expect=dict)
         if saved.get("fingerprint") != pipeline.fingerprint:
             raise Refused(
-                f"{pipeline.path} changed since run {run} began ({file}); nothing was run: "
+                f"{' or '.join(map(str, _sources(pipeline.path, pipeline.fleet)))} changed since run {run} began "
+                f"({file}); nothing was run: "
                 f"give a new --run to run the pipeline as it is now"
             )
         units = saved.get("units")
@@ -301,7 +311,7 @@ def run_pipeline(
 ) -> PipelineResult:
     """`mlws pipeline run FILE`: train, judge, promote (and in live mode deploy) every unit not yet ended in this
     run, `parallel` at once; resumable after a crash, and a run that ended does nothing."""
-    from toolkit.batch import check_parallel, run_batch
+    from toolkit.batch import check_parallel
 
     environ = os.environ if environ is None else environ
     check_parallel(parallel)
@@ -310,7 +320,31 @@ def run_pipeline(
     if not RUN_ID.fullmatch(run):
         raise BadInput(f"--run {run!r}: give letters, digits, - and _ (at most 64), starting with a letter or digit")
     root = repository_root()
-    state = RunState.load(root / STATE_DIR / pipeline.environment / pipeline.name / f"{run}.json", pipeline, run)
+    state_file = root / STATE_DIR / pipeline.environment / pipeline.name / f"{run}.json"
+    with _run_lock(state_file, run):
+        return _run_units(pipeline, RunState.load(state_file, pipeline, run), root, parallel, environ, progress)
+
+
+@contextlib.contextmanager
+def _run_lock(state_file: Path, run: str) -> Iterator[None]:
+    """The run held by this process alone (an exclusive lock beside its state, released when the process ends, by
+    kill -9 too): two processes on one run would wait for one job, promote twice and overwrite each other's state."""
+    import fcntl
+
+    state_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(state_file.with_name(state_file.name + ".lock"), "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise Refused(f"run {run} is running in another process ({state_file}); nothing was run: "
+                          "let it end, or give another --run") from None  # fmt: skip
+        yield
+
+
+def _run_units(pipeline: Pipeline, state: RunState, root: Path, parallel: int, environ, progress) -> PipelineResult:
+    from toolkit.batch import run_batch
+
+    run = state.run
 
     def work(index: int, told: Progress | None) -> tuple[PipelineRow, bool]:
         unit = pipeline.units[index]
@@ -345,6 +379,8 @@ def _train(pipeline: Pipeline, unit: Unit, state: RunState, run: str, environ, p
                        promote_if_better=list(pipeline.promote_if_better), timeout=pipeline.timeout,
                        journal=UnitJournal(state, unit.label))  # fmt: skip
 
+    if _promoted_before_the_kill(unit, state):
+        return
     try:
         done = _retrain(pipeline, unit, amend, environ, progress)
     except MlwsError as error:
@@ -364,6 +400,21 @@ def _train(pipeline: Pipeline, unit: Unit, state: RunState, run: str, environ, p
         model=model,
         jobId=done.job.job_id,
     )
+
+
+def _promoted_before_the_kill(unit: Unit, state: RunState) -> bool:
+    """Whether this run's recorded job was promoted already: its metrics record, written right after the swap, names
+    that job, though the run was killed before saving the outcome. Then the outcome is saved now: training again (or
+    judging "better" against the very record it wrote) would make a rerun end unlike an uninterrupted run."""
+    from toolkit import evaluation
+
+    job = state.of(unit.label).get("job")
+    record = evaluation.read_record(evaluation.metrics_file(unit.file)) if job else None
+    if record is None or record.job != job:
+        return False
+    state.record(unit.label, drop=("job",), outcome=PROMOTED, message=f"{unit.file}: {record.model} promoted",
+                 exitCode=int(ExitCode.OK), model=record.model, jobId=job)  # fmt: skip
+    return True
 
 
 def _retrain(pipeline: Pipeline, unit: Unit, amend, environ, progress) -> RetrainResult:

@@ -273,6 +273,8 @@ def run_training_job(
             raise BadInput(f"--upload {input_name}={path}: cannot read the file: {exc.strerror}") from None
     connection = storage.connection_string_from_env(environ)
     account = storage.parse_connection_string(connection)
+    if swap is not None and live_model is not None:
+        _check_outputs_spare(outputs, live_model(), account)
 
     service = connect()
     client = service.client
@@ -323,6 +325,21 @@ def run_training_job(
         if not options.keep_job:
             _delete_quietly(client, job_id)
     return result
+
+
+def _check_outputs_spare(outputs: Mapping[str, str], live: str | None, account) -> None:
+    """BadInput when an output is the blob of the model the promotion would replace: the job would overwrite the
+    model the live service serves as soon as it ends, before any gate judges it or anyone reviews it."""
+    from urllib.parse import unquote
+
+    live = unquote(live.split("?", 1)[0]) if live else None
+    for name, location in outputs.items():
+        if live is not None and unquote(account.url(location.strip("/"))) == live:
+            raise BadInput(
+                f"--output-blob {name}={location} is the blob of the live model ({live}): the job would overwrite "
+                "the model the service serves before anything is judged or reviewed; give the new model a blob "
+                "of its own"
+            )
 
 
 def _recorded_job(client: RuntimeClient, journal: JobJournal | None) -> JobStatus | None:
