@@ -74,7 +74,7 @@ from toolkit.environments import TEMPLATE_SUFFIX, EnvironmentResult, Row
 from toolkit.errors import BadInput, ExitCode, MlwsError, Problem
 from toolkit.operation import Progress
 from toolkit.redact import redact
-from toolkit.retraining import RetrainOptions, RetrainResult, Training
+from toolkit.retraining import RetrainOptions, RetrainResult, Training, check_run, outputs_of_run
 from toolkit.yamlfile import read_yaml
 
 VERSION = 1
@@ -719,6 +719,7 @@ def retrain_fleet(
     timeout: float | None = None,
     promote_if: list[str] | None = None,
     promote_if_better: list[str] | None = None,
+    run: str | None = None,
     environ: Mapping[str, str] | None = None,
     progress: Progress | None = None,
 ) -> FleetRetrainResult:
@@ -728,7 +729,8 @@ def retrain_fleet(
     Everything is checked before the first job: the gates, the fleet, the rendered files (up to date) and their
     records, each instance's training and its local files. A refused model is its instance's row (exit 4, its file
     and record unchanged), no failure: the other jobs still start. Without `keep_going` the first failure starts no
-    more jobs (those running finish)."""
+    more jobs (those running finish). With `run`, every output blob is named for it (models/x.ilearner ->
+    models/x.RUN.ilearner), so the next retrain never writes over a model that is live."""
     from toolkit import storage
     from toolkit.batch import check_parallel, run_batch
 
@@ -736,8 +738,12 @@ def retrain_fleet(
     check_parallel(parallel)
     evaluation.parse_gates(promote_if or [], promote_if_better or [])  # a bad gate is bad input before any job
 
+    if run is not None:
+        check_run(run)
+
     def gated(options: RetrainOptions) -> RetrainOptions:
-        return replace(options, promote_if=list(promote_if or []), promote_if_better=list(promote_if_better or []))
+        named = outputs_of_run(options, run) if run is not None else options
+        return replace(named, promote_if=list(promote_if or []), promote_if_better=list(promote_if_better or []))
 
     fleet = read_fleet(path)
     wanted = {fleet.instance(name).name for name in only or ()}
@@ -747,7 +753,7 @@ def retrain_fleet(
         raise BadInput(f"{fleet.path}: nothing was trained", problems=problems)
     storage.connection_string_from_env(environ)  # one message for the batch, not one per job
 
-    def run(index: int, told: Progress | None) -> tuple[RetrainRow, bool]:
+    def retrain_one(index: int, told: Progress | None) -> tuple[RetrainRow, bool]:
         instance = chosen[index]
         try:
             done = retrain_instance(fleet, instance, timeout=timeout, amend=gated, environ=environ, progress=told)
@@ -769,7 +775,7 @@ def retrain_fleet(
         return row, False
 
     labels = [instance.label for instance in chosen]
-    rows, skipped = run_batch(labels, run, verb="retrain", parallel=parallel, stop_at_failure=not keep_going,
+    rows, skipped = run_batch(labels, retrain_one, verb="retrain", parallel=parallel, stop_at_failure=not keep_going,
                               progress=progress)  # fmt: skip
     result = FleetRetrainResult("fleet retrain", fleet.environment, rows)
     refused = [row.service for row in result.rows if row.exit_code == ExitCode.REFUSED]

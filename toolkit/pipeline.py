@@ -41,7 +41,6 @@ import hashlib
 import json
 import math
 import os
-import re
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -54,13 +53,12 @@ from toolkit.config import DEFINITIONS_DIR
 from toolkit.environments import EnvironmentResult, Row, repository_root
 from toolkit.errors import BadInput, ExitCode, MlwsError, Problem, Refused
 from toolkit.operation import Progress
-from toolkit.retraining import RetrainOptions, RetrainResult, Training
+from toolkit.retraining import RetrainOptions, RetrainResult, Training, check_run, outputs_of_run
 
 VERSION = 1
 PIPELINE_SUFFIX = ".pipeline.yaml"
 STATE_DIR = Path(".mlws") / "pipelines"
 MODES = ("review", "live")
-RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 PIPELINE_KEYS = {"version", "training", "gate", "update", "timeoutSeconds"}
 GATE_KEYS = {"promoteIf", "promoteIfBetter"}
@@ -210,14 +208,6 @@ def _refused(path: Path, problems: list[Problem]) -> BadInput:
 # -- a run's state ------------------------------------------------------------------------------------------------
 
 
-def with_run(location: str, run: str) -> str:
-    """CONTAINER/BLOB.EXT with the run id before its extension: each run writes blobs of its own."""
-    folder, _, blob = location.rpartition("/")
-    stem, dot, extension = blob.rpartition(".")
-    named = f"{stem}.{run}.{extension}" if dot and stem else f"{blob}.{run}"
-    return f"{folder}/{named}" if folder else named
-
-
 class RunState:
     """What a run has done, saved after every change (atomically, under a lock: units run on several threads):
     each unit's job id and outcome."""
@@ -316,9 +306,7 @@ def run_pipeline(
     environ = os.environ if environ is None else environ
     check_parallel(parallel)
     pipeline = read_pipeline(path)
-    run = run if run is not None else default_run()
-    if not RUN_ID.fullmatch(run):
-        raise BadInput(f"--run {run!r}: give letters, digits, - and _ (at most 64), starting with a letter or digit")
+    run = check_run(run if run is not None else default_run())
     root = repository_root()
     state_file = root / STATE_DIR / pipeline.environment / pipeline.name / f"{run}.json"
     with _run_lock(state_file, run):
@@ -373,9 +361,7 @@ def _ended(pipeline: Pipeline, saved: dict[str, Any]) -> bool:
 
 def _train(pipeline: Pipeline, unit: Unit, state: RunState, run: str, environ, progress) -> None:
     def amend(options: RetrainOptions) -> RetrainOptions:
-        pairs = (output.partition("=") for output in options.outputs)
-        outputs = [f"{name}={with_run(location, run)}" for name, _, location in pairs]
-        return replace(options, outputs=outputs, promote_if=list(pipeline.promote_if),
+        return replace(outputs_of_run(options, run), promote_if=list(pipeline.promote_if),
                        promote_if_better=list(pipeline.promote_if_better), timeout=pipeline.timeout,
                        journal=UnitJournal(state, unit.label))  # fmt: skip
 

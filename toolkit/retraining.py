@@ -15,9 +15,10 @@ import contextlib
 import csv
 import hashlib
 import io
+import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -64,6 +65,30 @@ class RetrainOptions:
         if self.metrics_file is not None:
             return self.metrics_file
         return evaluation.metrics_file(self.update_definition) if self.update_definition is not None else None
+
+
+# A run's id: it goes into blob names (models/housing.ilearner -> models/housing.RUN.ilearner).
+RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+
+def check_run(run: str) -> str:
+    if not RUN_ID.fullmatch(run):
+        raise BadInput(f"--run {run!r}: give letters, digits, - and _ (at most 64), starting with a letter or digit")
+    return run
+
+
+def with_run(location: str, run: str) -> str:
+    """CONTAINER/BLOB.EXT with the run id before its extension: each run writes blobs of its own."""
+    folder, _, blob = location.rpartition("/")
+    stem, dot, extension = blob.rpartition(".")
+    named = f"{stem}.{run}.{extension}" if dot and stem else f"{blob}.{run}"
+    return f"{folder}/{named}" if folder else named
+
+
+def outputs_of_run(options: RetrainOptions, run: str) -> RetrainOptions:
+    """The job's options with every output blob named for the run (with_run)."""
+    pairs = (output.partition("=") for output in options.outputs)
+    return replace(options, outputs=[f"{name}={with_run(location, run)}" for name, _, location in pairs])
 
 
 class JobJournal(Protocol):

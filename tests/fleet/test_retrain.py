@@ -126,3 +126,28 @@ def test_one_at_a_time_runs_one_job_at_a_time(live):
     assert most_jobs_at_once(proxy.requests[requests_before:]) == 1
     assert sum(1 for method, path in proxy.requests[requests_before:] if STARTED.search(path)) == 2
     assert "Finished" in retrained.stdout and "housing.template" not in retrained.stdout
+
+
+def test_a_second_retrain_needs_blobs_of_its_own_and_run_names_them(live):
+    repo, proxy = live
+    fleet_of(repo, TWELVE[:2])
+    assert repo.run("fleet", "render", repo.fleet_file).exit_code == 0
+    assert repo.run("plan", "fleet").exit_code == 3 and repo.run("deploy", "fleet").exit_code == 0
+    first = repo.run("fleet", "retrain", repo.fleet_file, "-o", "json")
+    assert first.exit_code == 0, first.stdout + first.stderr
+    models = {row["service"]: row["model"] for row in first.json()["result"]["services"]}
+    files = {name: (repo.folder / f"{name}.json").read_bytes() for name in models}
+
+    # The same outputs again would overwrite the models the files (and, once deployed, the services) name.
+    again = repo.run("fleet", "retrain", repo.fleet_file)
+    assert again.exit_code == 2, again.stdout + again.stderr
+    assert "blob of the live model" in again.stdout + again.stderr
+    assert {name: (repo.folder / f"{name}.json").read_bytes() for name in models} == files
+
+    named = repo.run("fleet", "retrain", repo.fleet_file, "--run", "r2", "-o", "json")
+
+    assert named.exit_code == 0, named.stdout + named.stderr
+    for row in named.json()["result"]["services"]:
+        assert row["model"] == models[row["service"]].removesuffix(".ilearner") + ".r2.ilearner"
+        assert model_of(repo.definition(row["service"])) == row["model"]
+    assert repo.run("fleet", "retrain", repo.fleet_file, "--run", "../x").exit_code == 2

@@ -9,7 +9,7 @@ import typer
 from toolkit.batch import DEFAULT_PARALLEL
 from toolkit.cli.app import Debug, Output, OutputFormat, Query, app, start
 from toolkit.cli.environments import Parallel
-from toolkit.cli.retrain import JobTimeout, PromoteIf, PromoteIfBetter
+from toolkit.cli.retrain import JobTimeout, PromoteIf, PromoteIfBetter, RunId
 
 fleet_app = typer.Typer(
     help="Many services from one template definition: a fleet file (YAML) in definitions/ENV/ lists the "
@@ -66,6 +66,7 @@ def retrain(
     timeout: JobTimeout = None,
     promote_if: PromoteIf = None,
     promote_if_better: PromoteIfBetter = None,
+    run_id: RunId = None,
     output: Output = OutputFormat.text,
     query: Query = None,
     debug: Debug = False,
@@ -76,10 +77,11 @@ def retrain(
     through AZURE_STORAGE_CONNECTION_STRING. Everything is checked before the first job starts.
     Each instance's metrics are recorded beside its file (NAME.metrics.json). With --promote-if /
     --promote-if-better an instance's model is promoted only if it passes every gate; a refused one
-    is its row (exit 4, its file and record unchanged) and the other jobs still run.
+    is its row (exit 4, its file and record unchanged) and the other jobs still run. An output onto the
+    blob of a live model is refused: give --run ID so that each retrain writes blobs of its own.
 
     \b
-    Example: mlws fleet retrain definitions/dev/fleet.yaml --parallel 4 && mlws plan dev
+    Example: mlws fleet retrain definitions/dev/fleet.yaml --parallel 4 --run 20261202 && mlws plan dev
     Example: mlws fleet retrain definitions/dev/fleet.yaml --only rental-001 --only rental-002 -o json
     Example: mlws fleet retrain definitions/dev/fleet.yaml --promote-if "Coefficient of Determination >= 0.9"
     --promote-if-better "Root Mean Squared Error"
@@ -89,7 +91,7 @@ def retrain(
     from toolkit.fleet import retrain_fleet
 
     result = retrain_fleet(
-        file, parallel=parallel, only=only, keep_going=keep_going, timeout=timeout, promote_if=promote_if,
+        file, parallel=parallel, only=only, keep_going=keep_going, timeout=timeout, promote_if=promote_if, run=run_id,
         promote_if_better=promote_if_better, progress=progress(),
     )  # fmt: skip
     return emit(result)

@@ -8,6 +8,7 @@ import typer
 from toolkit.batch import DEFAULT_PARALLEL
 from toolkit.cli.app import Debug, Output, OutputFormat, Query, app, start
 from toolkit.cli.environments import Parallel
+from toolkit.cli.retrain import RunId
 
 pipeline_app = typer.Typer(
     help="Scheduled retraining: a pipeline file (YAML) in definitions/ENV/ states the training job, the gate and "
@@ -23,10 +24,7 @@ def run(
     file: Annotated[
         Path, typer.Argument(metavar="FILE", help="The pipeline file, definitions/ENV/NAME.pipeline.yaml.")
     ],
-    run_id: Annotated[
-        str | None,
-        typer.Option("--run", help="The run's id (letters, digits, - and _); default: today's UTC date, YYYYMMDD."),
-    ] = None,
+    run_id: RunId = None,
     parallel: Parallel = DEFAULT_PARALLEL,
     output: Output = OutputFormat.text,
     query: Query = None,
@@ -34,10 +32,11 @@ def run(
 ) -> int:
     """Run a pipeline: train, judge the gate, promote the model (and in live mode deploy it).
 
-    Unattended, resumable and idempotent: the run's state (.mlws/pipelines/) records each BES job as soon as it
-    is submitted and each outcome once known; run again after a crash, it waits for its jobs and does not redo
-    what ended, and a run that ended does nothing. A fleet's instances train --parallel at once. Exit 4 when a
-    gate refused a model, 0 when all were promoted.
+    --run names the run (default: today's UTC date, YYYYMMDD). Unattended, resumable and idempotent:
+    the run's state (.mlws/pipelines/) records each BES job as soon as it is submitted and each outcome
+    once known; run again after a crash, it waits for its jobs and does not redo what ended, and a run
+    that ended does nothing. A fleet's instances train --parallel at once. Exit 4 when a gate refused a
+    model, 0 when all were promoted.
 
     \b
     Example: mlws pipeline run definitions/dev/housing.pipeline.yaml

@@ -27,6 +27,13 @@ OutputBlobs = Annotated[
 GlobalParams = Annotated[
     list[str] | None, typer.Option("--global-param", help="NAME=VALUE: a global parameter of the service.")
 ]
+RunId = Annotated[
+    str | None,
+    typer.Option(
+        "--run",
+        help="A run id (letters, digits, - and _): each output blob is named for it, models/x.RUN.ilearner.",
+    ),
+]
 KeepJob = Annotated[bool, typer.Option("--keep-job", help="Keep the job in the service (default: delete it).")]
 JobTimeout = Annotated[
     float | None,
