@@ -361,7 +361,10 @@ def _ended(pipeline: Pipeline, saved: dict[str, Any]) -> bool:
 
 def _train(pipeline: Pipeline, unit: Unit, state: RunState, run: str, environ, progress) -> None:
     def amend(options: RetrainOptions) -> RetrainOptions:
-        return replace(outputs_of_run(options, run), promote_if=list(pipeline.promote_if),
+        named = outputs_of_run(options, run)
+        if state.of(unit.label).get("job") is None:  # no job of this run can have written them
+            _refuse_outputs_taken(named, run, environ)
+        return replace(named, promote_if=list(pipeline.promote_if),
                        promote_if_better=list(pipeline.promote_if_better), timeout=pipeline.timeout,
                        journal=UnitJournal(state, unit.label))  # fmt: skip
 
@@ -386,6 +389,21 @@ def _train(pipeline: Pipeline, unit: Unit, state: RunState, run: str, environ, p
         model=model,
         jobId=done.job.job_id,
     )
+
+
+def _refuse_outputs_taken(options: RetrainOptions, run: str, environ: Mapping[str, str]) -> None:
+    """Refused (nothing sent) when a blob the job would write exists before any job of this run: another run wrote
+    it (another pipeline with the same outputs and run id, say dev's and prod's on the same date), and it may be a
+    model some service serves, which the job would overwrite before any gate."""
+    from toolkit import storage
+
+    account = storage.parse_connection_string(storage.connection_string_from_env(environ))
+    for name, _, location in (output.partition("=") for output in options.outputs):
+        if storage.exists(account, location):
+            raise Refused(
+                f"output {name}: {account.url(location)} exists already, written by another run (of this pipeline "
+                f"or another with the same outputs); nothing was sent: give a new --run, or outputs of its own"
+            )
 
 
 def _promoted_before_the_kill(unit: Unit, state: RunState) -> bool:

@@ -227,6 +227,14 @@ def etag(account: Account, relative_location: str) -> str:
         raise _translate(error, account, relative_location) from None
 
 
+def exists(account: Account, relative_location: str) -> bool:
+    try:
+        etag(account, relative_location)
+    except BlobNotFound:
+        return False
+    return True
+
+
 def read_sas(account: Account, relative_location: str, lifetime: timedelta) -> str:
     """A read-only SAS token ("?sv=...") for one blob: freshly signed with the account key, or the
     caller's own SAS when the account was given by a SAS connection string (nothing to sign with)."""

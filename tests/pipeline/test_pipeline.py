@@ -56,13 +56,16 @@ def live(tmp_path, mlws, start_emulator, azurite):
 
 
 def write_pipeline(repo, data: str, *, mode: str = "review", gate: dict | None = None, name: str = PIPELINE):
+    """A pipeline of the repository's predictive service; its blobs are its own (the storage is shared by every test,
+    and a run refuses outputs another run wrote)."""
+    outputs = f"models/{repo.group}/{name.removesuffix('.pipeline.yaml')}"
     (repo.root / "data").mkdir(exist_ok=True)
     (repo.root / "data" / "housing.csv").write_text(data, encoding="utf-8")
     pipeline = {
         "version": 1,
         "training": {"service": "housing-training", "uploads": {"trainingData": "../../data/housing.csv"},
-                     "outputs": {"model": "models/pipeline/housing.ilearner",
-                                 "evaluation": "models/pipeline/housing-evaluation.csv"}},
+                     "outputs": {"model": f"{outputs}/housing.ilearner",
+                                 "evaluation": f"{outputs}/housing-evaluation.csv"}},
         "gate": gate if gate is not None else {"promoteIf": ["Coefficient of Determination >= 0.9"]},
         "update": {"definition": "housing-predict.json", "trainedModel": TRAINED_MODEL, "mode": mode},
     }  # fmt: skip
@@ -92,7 +95,7 @@ def test_a_review_run_promotes_the_model_into_the_definition_and_a_second_run_do
     [row] = result["services"]
     assert row["service"] == "housing-predict" and row["action"] == "promoted"
     model = model_of(repo.definition("housing-predict"))
-    assert model.endswith(f"/models/pipeline/housing.{RUN}.ilearner")  # the run's own blob
+    assert model.endswith(f"/models/{repo.group}/housing/housing.{RUN}.ilearner")  # the run's own blob
     assert row["model"] == model
     record = json.loads((repo.folder / "housing-predict.metrics.json").read_text(encoding="utf-8"))
     assert record["model"] == model and record["metrics"]["Coefficient of Determination"] > 0.999999
@@ -242,8 +245,11 @@ def test_a_run_killed_mid_job_and_run_again_ends_as_an_uninterrupted_run(tmp_pat
 
     assert resumed.exit_code == 0, resumed.stdout + resumed.stderr
     assert submits(proxy) == 1  # it waited for the job the killed run had submitted, and trained nothing new
-    assert (repo.folder / "housing-predict.json").read_bytes() == (whole.folder / "housing-predict.json").read_bytes()
-    records = [json.loads((r.folder / "housing-predict.metrics.json").read_text()) for r in (repo, whole)]
+    # Each repository's blobs are its own (named for its resource group): the same files but for that name.
+    definitions = [(r.folder / "housing-predict.json").read_text().replace(r.group, "GROUP") for r in (repo, whole)]
+    assert definitions[0] == definitions[1]
+    records = [json.loads((r.folder / "housing-predict.metrics.json").read_text().replace(r.group, "GROUP"))
+               for r in (repo, whole)]  # fmt: skip
     assert [{k: v for k, v in record.items() if k != "job"} for record in records] == [
         {k: v for k, v in records[1].items() if k != "job"}
     ] * 2
@@ -260,8 +266,8 @@ def test_a_fleet_pipeline_promotes_each_instance_on_its_own_gate(live):
         data = noisy(index) if name == "rental-002" else linear_csv(seed=index)
         (repo.root / "data" / f"{name}.csv").write_text(data, encoding="utf-8")
         instances.append({"name": name, "training": {"uploads": {"trainingData": f"../../data/{name}.csv"},
-                          "outputs": {"model": f"models/fleet/{name}.ilearner",
-                                      "evaluation": f"models/fleet/{name}-evaluation.csv"}}})  # fmt: skip
+                          "outputs": {"model": f"models/{repo.group}/{name}.ilearner",
+                                      "evaluation": f"models/{repo.group}/{name}-evaluation.csv"}}})  # fmt: skip
     repo.write_fleet({"version": 1, "template": "housing.template.json", "training": {"service": "housing-training"},
                       "instances": instances})  # fmt: skip
     assert repo.run("fleet", "render", repo.fleet_file).exit_code == 0
@@ -279,7 +285,7 @@ def test_a_fleet_pipeline_promotes_each_instance_on_its_own_gate(live):
     assert {name: row["action"] for name, row in rows.items()} == {
         "rental-001": "promoted", "rental-002": "refused", "rental-003": "promoted"}  # fmt: skip
     for name in ("rental-001", "rental-003"):
-        assert model_of(repo.definition(name)).endswith(f"/models/fleet/{name}.{RUN}.ilearner")
+        assert model_of(repo.definition(name)).endswith(f"/models/{repo.group}/{name}.{RUN}.ilearner")
         assert (repo.folder / f"{name}.metrics.json").is_file()
     assert (repo.folder / "rental-002.json").read_bytes() == refused_before
     assert not (repo.folder / "rental-002.metrics.json").exists()
@@ -288,3 +294,20 @@ def test_a_fleet_pipeline_promotes_each_instance_on_its_own_gate(live):
 
     again = repo.run("pipeline", "run", pipeline, "--run", RUN)
     assert again.exit_code == 4 and submits(proxy) == 3
+
+
+def test_outputs_another_run_wrote_are_refused_before_anything_is_sent(live):
+    repo, proxy = live
+    pipeline = write_pipeline(repo, linear_csv(seed=31))
+    assert repo.run("pipeline", "run", pipeline, "--run", RUN).exit_code == 0
+    # A copy of the pipeline (say prod's, with the same outputs) on the same date: its blobs exist already.
+    copy = repo.folder / "copy.pipeline.yaml"
+    copy.write_text(pipeline.read_text(), encoding="utf-8")
+    files, before = committed(repo), submits(proxy)
+
+    ran = repo.run("pipeline", "run", copy, "--run", RUN)
+
+    assert ran.exit_code == 4, ran.stdout + ran.stderr
+    assert "exists already" in ran.stdout and "--run" in ran.stdout
+    assert submits(proxy) == before and committed(repo) == files
+    assert repo.run("pipeline", "run", copy, "--run", "other").exit_code == 0  # a run of its own

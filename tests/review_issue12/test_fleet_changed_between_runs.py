@@ -17,7 +17,7 @@ def fleet_pipeline(repo, names):
     for index, name in enumerate(names):
         (repo.root / "data" / f"{name}.csv").write_text(linear_csv(seed=index), encoding="utf-8")
         instances.append({"name": name, "training": {"uploads": {"trainingData": f"../../data/{name}.csv"},
-                          "outputs": {"model": f"models/fleet/{name}.ilearner"}}})  # fmt: skip
+                          "outputs": {"model": f"models/{repo.group}/{name}.ilearner"}}})  # fmt: skip
     fleet = {"version": 1, "template": "housing.template.json", "training": {"service": "housing-training"},
              "instances": instances}  # fmt: skip
     repo.write_fleet(fleet)
@@ -34,7 +34,7 @@ def test_a_fleet_edited_since_its_run_began_is_refused(live):
     trained = submits(proxy)
     (repo.root / "data" / "rental-003.csv").write_text(linear_csv(seed=7), encoding="utf-8")
     training = {"uploads": {"trainingData": "../../data/rental-003.csv"},
-                "outputs": {"model": "models/fleet/rental-003.ilearner"}}  # fmt: skip
+                "outputs": {"model": f"models/{repo.group}/rental-003.ilearner"}}  # fmt: skip
     fleet["instances"].append({"name": "rental-003", "training": training})
     repo.write_fleet(fleet)
     assert repo.run("fleet", "render", repo.fleet_file).exit_code == 0
