@@ -193,8 +193,12 @@ def compare_environment(
     result.rows, _ = run_batch(
         labels, compare, verb=result.verb, parallel=parallel, stop_at_failure=False, progress=progress
     )
-    if save:
-        result.note = f"plans in {plans.relative_to(root)}/: review them, then `mlws deploy {environment}` applies them"
+    saved = sum(1 for row in result.rows if row.action != "plan")  # a failed plan saved no file
+    if save and saved:
+        counted = f"{saved} plan{'s' if saved != 1 else ''} in {plans.relative_to(root)}/"
+        result.note = f"{counted}: review them, then `mlws deploy {environment}` applies them"
+    elif save:
+        result.note = "no plan was saved: every definition failed to plan (see each row)"
     return result
 
 

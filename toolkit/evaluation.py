@@ -176,7 +176,8 @@ def read_record(path: Path) -> Record | None:
     if not path.exists():
         return None
     data = jsonfile.read(path, expect=dict)
-    if data.get("format") != RECORD_FORMAT or data.get("version") != RECORD_VERSION:
+    version = data.get("version")
+    if data.get("format") != RECORD_FORMAT or isinstance(version, bool) or version != RECORD_VERSION:
         raise BadInput(f"{path}: not an {RECORD_FORMAT} v{RECORD_VERSION} record (its format and version)")
     model, job, metrics, rows = data.get("model"), data.get("job"), data.get("metrics"), data.get("rows")
     if not isinstance(model, str) or not model or not isinstance(job, str) or not isinstance(metrics, dict):

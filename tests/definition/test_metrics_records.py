@@ -80,6 +80,7 @@ def test_normalize_writes_a_hand_edited_record_back_in_canonical_form(folder, ml
 
 BROKEN = {
     "another format": ({"format": "other"}, "not an mlws-metrics v1 record"),
+    "a version that is true": ({"version": True}, "not an mlws-metrics v1 record"),
     "an unknown metric": ({"metrics": {"Accuracy": 0.9}}, "unknown metrics 'Accuracy'"),
     "a metric that is no number": ({"metrics": {"Mean Absolute Error": "3641"}}, "metrics.Mean Absolute Error is not"),
     "a key normalize would drop": ({"note": "by hand"}, "note: not part of a metrics record"),

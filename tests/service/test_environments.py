@@ -155,3 +155,17 @@ def test_the_example_workflow_calls_mlws_for_its_exit_codes():
     assert any("mlws plan prod -o markdown" in run for run in steps)
     assert any("mlws drift prod" in run for run in steps)
     assert not any("make " in run for run in steps)  # make would turn 3 and 4 into 2
+
+
+def test_a_plan_that_failed_everywhere_says_no_plan_was_saved(workspace, mlws):
+    workspace.deploy()
+    unreachable = {**workspace.env, "MLWS_ARM_ENDPOINT": "http://127.0.0.1:9"}  # nothing listens on port 9
+
+    plan = mlws("plan", "dev", env=unreachable, cwd=workspace.root)
+
+    assert plan.exit_code not in (0, 3), plan.stdout + plan.stderr
+    assert "no plan was saved" in plan.stdout and "review them" not in plan.stdout
+    assert not any((workspace.root / ".mlws" / "plans" / "dev").glob("*.json"))
+
+    planned = environment(workspace, mlws, "plan")
+    assert "1 plan in .mlws/plans/dev/: review them" in planned.stdout, planned.stdout
