@@ -150,11 +150,13 @@ def read_pipeline(path: Path | str) -> Pipeline:
     if "fleet" in update:
         if data.get("training") is not None:
             problem("training", "a fleet's instances train on their own training sections", "leave training out")
+        if trained_model is not None:
+            problem("update.trainedModel", "a fleet names its trained model itself", "leave it out (fleet file)")
+        if problems:
             raise _refused(path, problems)
         fleet = read_fleet(_relative_file(update["fleet"], folder, "update.fleet", path))
         units = tuple(Unit(instance.label, instance.file, fleet.rules.provider) for instance in fleet.instances)
         training = None
-        trained_model = trained_model or fleet.trained_model
     else:
         fleet = None
         definition = _relative_file(update["definition"], folder, "update.definition", path)
@@ -363,7 +365,7 @@ def _train(pipeline: Pipeline, unit: Unit, state: RunState, run: str, environ, p
     def amend(options: RetrainOptions) -> RetrainOptions:
         named = outputs_of_run(options, run)
         if state.of(unit.label).get("job") is None:  # no job of this run can have written them
-            _refuse_outputs_taken(named, run, environ)
+            _refuse_outputs_taken(named, environ)
         return replace(named, promote_if=list(pipeline.promote_if),
                        promote_if_better=list(pipeline.promote_if_better), timeout=pipeline.timeout,
                        journal=UnitJournal(state, unit.label))  # fmt: skip
@@ -391,7 +393,7 @@ def _train(pipeline: Pipeline, unit: Unit, state: RunState, run: str, environ, p
     )
 
 
-def _refuse_outputs_taken(options: RetrainOptions, run: str, environ: Mapping[str, str]) -> None:
+def _refuse_outputs_taken(options: RetrainOptions, environ: Mapping[str, str]) -> None:
     """Refused (nothing sent) when a blob the job would write exists before any job of this run: another run wrote
     it (another pipeline with the same outputs and run id, say dev's and prod's on the same date), and it may be a
     model some service serves, which the job would overwrite before any gate."""

@@ -178,11 +178,20 @@ def test_a_pipeline_edited_since_its_run_began_is_refused(live):
         (lambda p: p.update(colour="blue"), "colour"),
         (lambda p: p["update"].update(mode="sometimes"), "update.mode"),
         (lambda p: p["update"].update(fleet="fleet.yaml"), "one of definition"),
+        (lambda p: (p["update"].pop("definition"), p["update"].update(fleet="fleet.yaml")), "update.trainedModel"),
         (lambda p: p.update(gate={"promoteIf": ["Accuracy >= 0.9"]}), "Accuracy"),
         (lambda p: p.update(timeoutSeconds=float("nan")), "timeoutSeconds"),
         (lambda p: p.update(version=2), "version"),
     ],
-    ids=["unknown key", "bad mode", "definition and fleet", "unknown metric", "NaN timeout", "version"],
+    ids=[
+        "unknown key",
+        "bad mode",
+        "definition and fleet",
+        "a fleet's model named again",
+        "unknown metric",
+        "NaN timeout",
+        "version",
+    ],
 )
 def test_a_bad_pipeline_file_is_exit_2_before_any_request(live, edit, message):
     repo, proxy = live
